@@ -1,0 +1,22 @@
+using System.Text.Json;
+
+namespace Fathom.Bench;
+
+/// <summary>Writes a benchmark's figures to bench-results/NAME.json (snake_case keys) under the working directory.</summary>
+public static class BenchResults
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public static string Write(string name, object figures)
+    {
+        Directory.CreateDirectory("bench-results");
+        var path = Path.Combine("bench-results", name + ".json");
+        File.WriteAllText(path, JsonSerializer.Serialize(figures, Options));
+        Console.WriteLine($"wrote {path}");
+        return path;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Fathom.Grains.Telemetry;
+
+/// <summary>
+/// The one home of Fathom's telemetry names: the activity source, the meter and every instrument.
+/// Labels are bounded: run, role, learner, shard (see <see cref="Tags"/>); never grain ids.
+/// The Grafana dashboard in deploy/grafana queries exactly these names (as Prometheus renders them).
+/// </summary>
+public static class FathomTelemetry
+{
+    public const string Name = "Fathom";
+
+    public static readonly ActivitySource Source = new(Name);
+    public static readonly Meter Meter = new(Name);
+
+    /// <summary>Span names, one per unit of work worth tracing.</summary>
+    public static class Spans
+    {
+        public const string CollectChunk = "fathom.collect.chunk";
+        public const string ReplayAppend = "fathom.replay.append";
+        public const string ReplaySample = "fathom.replay.sample";
+        public const string LearnerUpdate = "fathom.learner.update";
+        public const string WeightsPublish = "fathom.weights.publish";
+        public const string Evaluation = "fathom.evaluation";
+    }
+
+    /// <summary>The only label keys Fathom puts on metrics.</summary>
+    public static class Tags
+    {
+        public const string Run = "run";
+        public const string Role = "role";
+        public const string Learner = "learner";
+        public const string Shard = "shard";
+    }
+
+    // Collection
+    public static readonly Counter<long> EnvSteps = Meter.CreateCounter<long>("fathom.env.steps", "{step}", "Environment steps collected.");
+    public static readonly Counter<long> Episodes = Meter.CreateCounter<long>("fathom.episodes", "{episode}", "Finished episodes written to replay.");
+
+    // Replay
+    public static readonly Gauge<long> ReplaySize = Meter.CreateGauge<long>("fathom.replay.size", "{transition}", "Transitions held per shard.");
+    public static readonly Gauge<double> ReplayFill = Meter.CreateGauge<double>("fathom.replay.fill", "1", "Fraction of shard capacity in use.");
+    public static readonly Counter<long> ReplayInserted = Meter.CreateCounter<long>("fathom.replay.inserted", "{transition}", "Transitions appended to replay.");
+    public static readonly Counter<long> ReplaySampled = Meter.CreateCounter<long>("fathom.replay.sampled", "{transition}", "Transitions sampled from replay.");
+    public static readonly Counter<long> ReplayRejected = Meter.CreateCounter<long>("fathom.replay.rejected", "{blob}", "Stored blobs rejected as malformed or corrupted.");
+
+    // Rate limiting
+    public static readonly Gauge<double> SamplesPerInsert = Meter.CreateGauge<double>("fathom.ratelimiter.samples_per_insert", "1", "Measured sampled transitions per inserted transition.");
+    public static readonly Gauge<double> SamplesPerInsertTarget = Meter.CreateGauge<double>("fathom.ratelimiter.samples_per_insert_target", "1", "Configured samples-per-insert target.");
+    public static readonly Counter<double> RateLimiterBlocked = Meter.CreateCounter<double>("fathom.ratelimiter.blocked", "s", "Time a learner waited on the rate limiter.");
+
+    // Learning
+    public static readonly Counter<long> Updates = Meter.CreateCounter<long>("fathom.learner.updates", "{update}", "SGD updates applied.");
+    public static readonly Counter<long> SkippedUpdates = Meter.CreateCounter<long>("fathom.learner.skipped_updates", "{update}", "Updates skipped for a non-finite loss or gradient.");
+    public static readonly Gauge<double> CriticLoss = Meter.CreateGauge<double>("fathom.learner.critic_loss", "1", "Latest critic (InfoNCE) loss.");
+    public static readonly Gauge<double> ActorLoss = Meter.CreateGauge<double>("fathom.learner.actor_loss", "1", "Latest actor loss.");
+    public static readonly Gauge<double> Accuracy = Meter.CreateGauge<double>("fathom.learner.accuracy", "1", "Latest in-batch categorical accuracy of the critic.");
+    public static readonly Gauge<double> Alpha = Meter.CreateGauge<double>("fathom.learner.alpha", "1", "Latest entropy temperature.");
+    public static readonly Gauge<double> TimeAtGoal = Meter.CreateGauge<double>("fathom.eval.time_at_goal", "{step}", "Latest evaluation: mean steps at goal per episode.");
+    public static readonly Gauge<double> SuccessAny = Meter.CreateGauge<double>("fathom.eval.success_any", "1", "Latest evaluation: fraction of episodes that reached the goal.");
+
+    // Weights
+    public static readonly Gauge<long> PolicyVersion = Meter.CreateGauge<long>("fathom.policy.version", "{version}", "Behaviour policy version (published by learners, used by collectors).");
+    public static readonly Gauge<long> PolicyLag = Meter.CreateGauge<long>("fathom.policy.lag", "{version}", "Published behaviour version minus the version a collector acts with.");
+    public static readonly Histogram<long> WeightsPublishBytes = Meter.CreateHistogram<long>("fathom.weights.publish_size", "By", "Size of a published actor weight blob.");
+    public static readonly Histogram<double> WeightsPublishDuration = Meter.CreateHistogram<double>("fathom.weights.publish_duration", "s", "Time to publish actor weights.");
+}

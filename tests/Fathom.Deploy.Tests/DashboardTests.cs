@@ -95,6 +95,19 @@ public partial class DashboardTests(TelemetryScrape scrape) : IClassFixture<Tele
         Assert.Equal(scrape.FathomNames.Order(), listed.Order());
     }
 
+    /// <summary>
+    /// The dashboard against a real Prometheus scraping a real silo's exporter. Fathom's instruments hold one synthetic
+    /// measurement each here; the acceptance test with a silo running a tiny experiment calls the same
+    /// <see cref="PrometheusServer.QueriesWithoutDataAsync"/> with real measurements.
+    /// </summary>
+    [ToolFact("redis-server", "prometheus")]
+    public async Task Every_dashboard_query_returns_data_from_a_real_Prometheus_scraping_a_silo()
+    {
+        await using var prometheus = await PrometheusServer.StartAsync([scrape.MetricsEndpoint]);
+        var empty = await prometheus.QueriesWithoutDataAsync(DashboardQueries.Expanded("30s"), TimeSpan.FromSeconds(20));
+        Assert.True(empty.Count == 0, "queries without data:\n" + string.Join("\n", empty.Select(q => $"{q.Panel} [{q.RefId}]: {q.Expr}")));
+    }
+
     [GeneratedRegex(@"`(fathom_[a-z0-9_]+)`")]
     private static partial Regex BacktickedFathomName();
 }

@@ -23,6 +23,9 @@ public sealed class TelemetryScrape : IAsyncLifetime
 
     public string Text { get; private set; } = "";
 
+    /// <summary>host:port of the silo's Prometheus endpoint (path /metrics), for a Prometheus to scrape.</summary>
+    public string MetricsEndpoint { get; private set; } = "";
+
     /// <summary>The metric names of the scrape (sample lines, labels stripped).</summary>
     public IReadOnlySet<string> Names => ParseNames(Text);
 
@@ -37,6 +40,7 @@ public sealed class TelemetryScrape : IAsyncLifetime
         _redis = await RedisServer.StartAsync();
         _multiplexer = await ConnectionMultiplexer.ConnectAsync(_redis.Endpoint);
         var metricsPort = RedisServer.FreePort();
+        MetricsEndpoint = $"127.0.0.1:{metricsPort}";
 
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -68,10 +68,10 @@ public sealed class TelemetryScrape : IAsyncLifetime
         }
 
         // Some Orleans instruments first report after a periodic check (the watchdog): poll until the dashboard's
-        // metrics are all there, or give up after 60 s and let the tests name what is missing.
+        // metrics are all there, or give up after 90 s and let the tests name what is missing.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var wanted = DashboardQueries.AllMetricNames();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         do
         {
             for (var i = 0; i < 5; i++)

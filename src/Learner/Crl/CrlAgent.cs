@@ -146,12 +146,15 @@ public sealed class CrlAgent : IDisposable
 
     private IEnumerable<FlatParameters> AllParameters => TrainedParts.Select(part => part.Parameters);
 
+    /// <summary>
+    /// One pass per gradient buffer: a sum is finite only if every term is (a finite sum that overflows float32 is
+    /// skipped too, which is what we want for gradients that large). One device sync for the whole check.
+    /// </summary>
     private bool AllFinite(Tensor[] losses)
     {
         using var _ = no_grad();
-        var checks = losses.Select(l => l.isfinite().all())
-            .Concat(AllParameters.Select(p => p.Gradients.isfinite().all()));
-        return stack(checks.ToArray()).all().cpu().item<bool>();
+        var sums = losses.Select(l => l.reshape(1)).Concat(AllParameters.Select(p => p.Gradients.sum().reshape(1)));
+        return cat(sums.ToArray()).isfinite().all().cpu().item<bool>();
     }
 
     private CrlMetrics Metrics(Tensor logits, long batch, Tensor criticLoss, Tensor actorLoss, Tensor alphaLoss, Tensor alpha, Tensor logProb, bool skipped)

@@ -76,12 +76,19 @@ public sealed class CrlAgent : IDisposable
 
         // Actor and alpha: Q(s, pi(s, g), g) through a frozen critic; psi(g) is shared with the critic pass.
         var alpha = _logAlpha.Tensors[0].exp();
-        _stateActionEncoder.Parameters.SetRequiresGrad(false);
         var (sampled, logProb) = _actor.Sample(states, goals, _generator);
-        var q = Energies.Matched(Config.Energy, _stateActionEncoder.Forward(cat([states, sampled], 1)), psi.detach(), Config.DistanceEpsilon);
+        Tensor q;
+        _stateActionEncoder.Parameters.SetRequiresGrad(false);
+        try
+        {
+            q = Energies.Matched(Config.Energy, _stateActionEncoder.Forward(cat([states, sampled], 1)), psi.detach(), Config.DistanceEpsilon);
+        }
+        finally
+        {
+            _stateActionEncoder.Parameters.SetRequiresGrad(true);
+        }
         var actorLoss = (alpha.detach() * logProb - q).mean();
         var alphaLoss = (alpha * (-logProb.detach() - Config.TargetEntropy)).mean();
-        _stateActionEncoder.Parameters.SetRequiresGrad(true);
 
         // The three losses touch disjoint parameters, so one backward pass gives each its own gradient.
         (criticLoss + actorLoss + alphaLoss).backward();

@@ -37,8 +37,8 @@ public sealed class LearnerBench : IBenchmark
         int threads = threadsAt >= 0 && threadsAt + 1 < args.Length ? int.Parse(args[threadsAt + 1]) : DefaultThreads;
         if (threads < 1) throw new ArgumentOutOfRangeException("--threads", threads, "--threads must be at least 1.");
         int[] depths = quick ? [4, 16] : [4, 16, 64];
-        double seconds = quick ? 1 : 10;
-        int minRounds = quick ? 2 : 5;
+        double seconds = quick ? 0.5 : 10;
+        int minRounds = quick ? 1 : 5;
         TorchSetup.Configure(threads);
         Console.WriteLine($"learner bench: width {Width}, batch {Batch}, {get_num_threads()} torch threads, {(quick ? "quick" : "full")}");
 
@@ -51,25 +51,29 @@ public sealed class LearnerBench : IBenchmark
                 ActorDepth = depth, ActorWidth = Width, CriticDepth = depth, CriticWidth = Width,
             };
             double flops = UpdateFlops(config, Batch);
-            var (updatesPerSecond, peak) = Measure(config, flops, seconds, minRounds);
-            double gflops = flops * updatesPerSecond / 1e9;
-            rows.Add(new LearnerFigures(depth, Math.Round(updatesPerSecond, 3), Math.Round(flops / 1e9, 3), Math.Round(gflops, 2), Math.Round(peak, 2), Math.Round(gflops / peak, 3)));
+            var timing = Measure(config, flops, seconds, minRounds);
+            double gflops = flops * timing.UpdatesPerSecond / 1e9;
+            rows.Add(new LearnerFigures(depth, Math.Round(timing.UpdatesPerSecond, 3), Math.Round(flops / 1e9, 3), Math.Round(gflops, 2),
+                Math.Round(timing.GemmGflops, 2), Math.Round(gflops / timing.GemmGflops, 3), Math.Round(timing.CpuTimeEfficiency, 3)));
         }
 
-        Console.WriteLine($"{"depth",6} {"updates/s",10} {"GFLOP/upd",10} {"GFLOP/s",9} {"GEMM peak",10} {"efficiency",11}");
+        Console.WriteLine($"{"depth",6} {"updates/s",10} {"GFLOP/upd",10} {"GFLOP/s",9} {"GEMM peak",10} {"efficiency",11} {"eff (CPU time)",15}");
         foreach (var r in rows)
         {
-            Console.WriteLine($"{r.Depth,6} {r.UpdatesPerS,10:F2} {r.GflopPerUpdate,10:F2} {r.Gflops,9:F1} {r.GemmPeakGflops,10:F1} {r.Efficiency,11:F3}");
+            Console.WriteLine($"{r.Depth,6} {r.UpdatesPerS,10:F2} {r.GflopPerUpdate,10:F2} {r.Gflops,9:F1} {r.GemmPeakGflops,10:F1} {r.Efficiency,11:F3} {r.EfficiencyCpuTime,15:F3}");
         }
+        // Figures are only comparable on an otherwise idle machine; say how idle it was.
+        if (File.Exists("/proc/loadavg")) Console.WriteLine($"load average (1, 5, 15 min) at the end: {string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3))} on {Environment.ProcessorCount} cores");
         BenchResults.Write(Name, rows);
         return Task.FromResult(0);
     }
 
     /// <summary>
     /// Updates per second and GEMM GFLOP/s, measured in alternating rounds (one update, then GEMMs of the same FLOP
-    /// count) so that both see the same load when the machine is shared. One fixed random minibatch.
+    /// count) so that both see the same load when the machine is shared. One fixed random minibatch. Process CPU
+    /// time is recorded beside wall time: on a loaded machine the CPU-time ratio is the steadier efficiency figure.
     /// </summary>
-    private static (double UpdatesPerSecond, double GemmGflops) Measure(CrlConfig config, double updateFlops, double seconds, int minRounds)
+    private static Timing Measure(CrlConfig config, double updateFlops, double seconds, int minRounds)
     {
         using var agent = new CrlAgent(config);
         using var states = randn(Batch, config.StateDim);
@@ -80,23 +84,38 @@ public sealed class LearnerBench : IBenchmark
         using var g = randn(Batch, Width);
         int gemmRounds = Math.Max(1, (int)Math.Round(updateFlops / GemmRoundFlops));
         agent.Update(states, actions, goals);
-        GemmRounds(x, w, g, gemmRounds);
+        GemmRounds(x, w, g, Math.Min(gemmRounds, 5));
 
+        var process = Process.GetCurrentProcess();
         var total = Stopwatch.StartNew();
-        double updateSeconds = 0, gemmSeconds = 0;
+        TimeSpan updateWall = default, updateCpu = default, gemmWall = default, gemmCpu = default;
         int rounds = 0;
         while (rounds < minRounds || total.Elapsed.TotalSeconds < seconds)
         {
-            long start = Stopwatch.GetTimestamp();
-            agent.Update(states, actions, goals);
-            updateSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
-            start = Stopwatch.GetTimestamp();
-            GemmRounds(x, w, g, gemmRounds);
-            gemmSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
+            (TimeSpan wall, TimeSpan cpu) Time(Action work)
+            {
+                process.Refresh();
+                var cpuStart = process.TotalProcessorTime;
+                long start = Stopwatch.GetTimestamp();
+                work();
+                var wall = Stopwatch.GetElapsedTime(start);
+                process.Refresh();
+                return (wall, process.TotalProcessorTime - cpuStart);
+            }
+            var u = Time(() => agent.Update(states, actions, goals));
+            var m = Time(() => GemmRounds(x, w, g, gemmRounds));
+            updateWall += u.wall;
+            updateCpu += u.cpu;
+            gemmWall += m.wall;
+            gemmCpu += m.cpu;
             rounds++;
         }
-        return (rounds / updateSeconds, rounds * gemmRounds * GemmRoundFlops / gemmSeconds / 1e9);
+        double gemmFlops = rounds * gemmRounds * GemmRoundFlops;
+        double cpuEfficiency = (rounds * updateFlops / updateCpu.TotalSeconds) / (gemmFlops / gemmCpu.TotalSeconds);
+        return new Timing(rounds / updateWall.TotalSeconds, gemmFlops / gemmWall.TotalSeconds / 1e9, cpuEfficiency);
     }
+
+    private readonly record struct Timing(double UpdatesPerSecond, double GemmGflops, double CpuTimeEfficiency);
 
     /// <summary>The three GEMMs of a width-256 Dense layer at batch 256: forward, input gradient, weight gradient.</summary>
     private const double GemmRoundFlops = 3 * 2.0 * Batch * Width * Width;
@@ -122,6 +141,6 @@ public sealed class LearnerBench : IBenchmark
             + 2 * Forward(config.StateActionEncoderShape) + logits;
     }
 
-    /// <summary>One row of bench-results/learner.json.</summary>
-    public sealed record LearnerFigures(int Depth, double UpdatesPerS, double GflopPerUpdate, double Gflops, double GemmPeakGflops, double Efficiency);
+    /// <summary>One row of bench-results/learner.json; efficiency is wall-clock GFLOP/s over the GEMM peak.</summary>
+    public sealed record LearnerFigures(int Depth, double UpdatesPerS, double GflopPerUpdate, double Gflops, double GemmPeakGflops, double Efficiency, double EfficiencyCpuTime);
 }

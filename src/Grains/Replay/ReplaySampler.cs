@@ -73,13 +73,13 @@ public sealed class ReplaySampler : IAsyncDisposable
         {
             try
             {
-                var episodes = await FetchEpisodesAsync(random, stop);
+                var (episodes, bytesRead) = await FetchEpisodesAsync(random, stop);
                 if (episodes.Count == 0)
                 {
                     await Task.Delay(_settings.RetryDelay, stop);
                     continue;
                 }
-                long sourceBytes = episodes.Sum(e => (long)e.BlobBytes) / _settings.BatchesPerFetch;
+                long sourceBytes = bytesRead / _settings.BatchesPerFetch;
                 for (int b = 0; b < _settings.BatchesPerFetch; b++)
                     await _ready.Writer.WriteAsync(BuildBatch(random, episodes, sourceBytes), stop);
                 _lastError = null;
@@ -98,12 +98,15 @@ public sealed class ReplaySampler : IAsyncDisposable
         }
     }
 
-    /// <summary>Draws episodes with replacement in proportion to length; one slot per draw, so repeats keep their weight.</summary>
-    private async Task<List<FetchedEpisode>> FetchEpisodesAsync(Random random, CancellationToken stop)
+    /// <summary>
+    /// Draws episodes with replacement in proportion to length; one slot per draw, so repeats keep their weight.
+    /// Each distinct episode is read once; returns the slots and the blob bytes read.
+    /// </summary>
+    private async Task<(List<FetchedEpisode> Slots, long BytesRead)> FetchEpisodesAsync(Random random, CancellationToken stop)
     {
         var index = await _store.ListAsync(stop);
         var all = index.Episodes;
-        if (all.Count == 0) return [];
+        if (all.Count == 0) return ([], 0);
         var cumulative = new long[all.Count];
         long total = 0;
         for (int i = 0; i < all.Count; i++) cumulative[i] = total += all[i].Length;
@@ -119,7 +122,7 @@ public sealed class ReplaySampler : IAsyncDisposable
         var slots = new List<FetchedEpisode>(draws.Length);
         foreach (int d in draws)
             if (fetched.TryGetValue(all[d], out var episode)) slots.Add(episode);
-        return slots;
+        return (slots, fetched.Values.Sum(e => (long)e.BlobBytes));
     }
 
     private Minibatch BuildBatch(Random random, List<FetchedEpisode> slots, long sourceBytes)

@@ -37,7 +37,7 @@ public sealed class ReplayBench : IBenchmark
         var episodes = Enumerable.Range(0, settings.Episodes).Select(n => MakeEpisode(n, settings.Length)).ToArray();
         int blobBytes = EpisodeCodec.EncodedSize(episodes[0]);
         Console.WriteLine($"episodes of {settings.Length} steps, S={Layout.StateDim} A={Layout.ActionDim}: {blobBytes / 1024.0:F0} KB per blob; " +
-                          $"{settings.Writers} writers, {settings.Samplers} samplers (B={settings.BatchSize}, {settings.EpisodesPerFetch} episodes per fetch)");
+                          $"{settings.Writers} writers, {settings.Samplers} samplers x {settings.Writers / settings.Samplers} concurrent fetches (B={settings.BatchSize}, {settings.EpisodesPerFetch} episodes per fetch)");
 
         var results = new List<TargetFigures>();
         using (var garnet = EmbeddedReplayServer.Start(LocalRedisServer.FreePort(), memory: "2g"))
@@ -78,6 +78,8 @@ public sealed class ReplayBench : IBenchmark
             settings.Episodes,
             settings.Writers,
             settings.Samplers,
+            ConcurrentFetchesPerSampler = settings.Writers / settings.Samplers,
+            LoadAverage1m = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown",
             settings.BatchSize,
             settings.EpisodesPerFetch,
             RedisBenchmarkClients = settings.Writers,
@@ -112,8 +114,12 @@ public sealed class ReplayBench : IBenchmark
         double appendTransitions = (double)episodes.Length * settings.Length / appendSeconds;
         double appendMb = (double)episodes.Length * blobBytes / appendSeconds / 1e6;
 
-        // Samplers (one per learner) pull batches as fast as they can for a fixed time, after a warm-up batch each.
-        var samplerSettings = new SamplerSettings(settings.BatchSize) { EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, Seed = 1 };
+        // Samplers (one per learner) pull batches as fast as they can for a fixed time, after a one-second warm-up.
+        // Samplers x concurrent fetches = redis-benchmark's client count, so both keep as many requests in flight.
+        var samplerSettings = new SamplerSettings(settings.BatchSize)
+        {
+            EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, ConcurrentFetches = settings.Writers / settings.Samplers, PrefetchDepth = 8, Seed = 1,
+        };
         long rows = 0, bytes = 0;
         var sampleClock = new Stopwatch();
         using var deadline = new CancellationTokenSource();

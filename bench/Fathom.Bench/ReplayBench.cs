@@ -79,7 +79,7 @@ public sealed class ReplayBench : IBenchmark
             settings.Writers,
             settings.Samplers,
             ConcurrentFetchesPerSampler = settings.Writers / settings.Samplers,
-            LoadAverage1m = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown",
+            LoadAverageAtEnd = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown",
             settings.BatchSize,
             settings.EpisodesPerFetch,
             RedisBenchmarkClients = settings.Writers,

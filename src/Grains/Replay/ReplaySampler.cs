@@ -22,6 +22,10 @@ public sealed class ReplaySampler : IAsyncDisposable
     private readonly KeyValuePair<string, object?> _runTag;
     private long _waitedTicks;
     private volatile Exception? _lastError;
+    private volatile IndexSnapshot? _index;
+
+    /// <summary>The store's index with cumulative lengths for drawing episodes in proportion to length.</summary>
+    private sealed record IndexSnapshot(IReadOnlyList<EpisodeRef> Episodes, long[] Cumulative, long ReadAt);
 
     public ReplaySampler(IReplayStore store, SamplerSettings settings)
     {
@@ -104,12 +108,11 @@ public sealed class ReplaySampler : IAsyncDisposable
     /// </summary>
     private async Task<(List<FetchedEpisode> Slots, long BytesRead)> FetchEpisodesAsync(Random random, CancellationToken stop)
     {
-        var index = await _store.ListAsync(stop);
+        var index = await ReadIndexAsync(stop);
         var all = index.Episodes;
         if (all.Count == 0) return ([], 0);
-        var cumulative = new long[all.Count];
-        long total = 0;
-        for (int i = 0; i < all.Count; i++) cumulative[i] = total += all[i].Length;
+        var cumulative = index.Cumulative;
+        long total = cumulative[^1];
 
         var draws = new int[_settings.EpisodesPerFetch];
         for (int d = 0; d < draws.Length; d++)
@@ -123,6 +126,18 @@ public sealed class ReplaySampler : IAsyncDisposable
         foreach (int d in draws)
             if (fetched.TryGetValue(all[d], out var episode)) slots.Add(episode);
         return (slots, fetched.Values.Sum(e => (long)e.BlobBytes));
+    }
+
+    private async Task<IndexSnapshot> ReadIndexAsync(CancellationToken stop)
+    {
+        if (_index is { } cached && Stopwatch.GetElapsedTime(cached.ReadAt) < _settings.IndexRefreshInterval) return cached;
+        var episodes = (await _store.ListAsync(stop)).Episodes;
+        var cumulative = new long[episodes.Count];
+        long total = 0;
+        for (int i = 0; i < episodes.Count; i++) cumulative[i] = total += episodes[i].Length;
+        var fresh = new IndexSnapshot(episodes, cumulative, Stopwatch.GetTimestamp());
+        _index = fresh;
+        return fresh;
     }
 
     private Minibatch BuildBatch(Random random, List<FetchedEpisode> slots, long sourceBytes)

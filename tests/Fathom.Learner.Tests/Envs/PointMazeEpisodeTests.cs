@@ -87,7 +87,7 @@ public class PointMazeEpisodeTests
         env.Step(right).Dispose();
         using var mask = tensor(new[] { true, false, true, false });
         env.Reset(mask);
-        Assert.Equal(new long[] { 0, 2, 0, 2 }, env.EpisodeSteps.data<long>().ToArray());
+        Assert.Equal(new[] { 0, 2, 0, 2 }, env.EpisodeSteps.data<int>().ToArray());
     }
 
     [Fact]

@@ -113,17 +113,17 @@ public sealed class PointMaze : IGoalEnv
         if (actions.ndim != 2 || actions.shape[0] != NumEnvs || actions.shape[1] != ActionDim)
             throw new ArgumentException($"actions must have shape [{NumEnvs}, {ActionDim}], got [{string.Join(", ", actions.shape)}]", nameof(actions));
         using var scope = NewDisposeScope();
-        var a = actions.to(float32).to(Device).nan_to_num(0, 1, -1).clamp(-1, 1);
-        Tensor x, y, vx = _vx, vy = _vy;
+        // Per-column [N] ops stay under libtorch's parallel grain size, so no thread fork-join per op.
+        var input = actions.to(float32).to(Device);
+        Tensor ax = Action(input, 0), ay = Action(input, 1), x, y, vx = _vx, vy = _vy;
         if (Settings.Dynamics == PointMazeDynamics.Kinematic)
         {
-            var move = a.mul(_subStepSize);
-            (x, y) = Move(_x, _y, move.select(1, 0), move.select(1, 1));
+            (x, y) = Move(_x, _y, ax.mul(_subStepSize), ay.mul(_subStepSize));
         }
         else
         {
-            vx = _vx.mul(Settings.Damping).add(a.select(1, 0), alpha: Settings.Acceleration).clamp(-Settings.StepSize, Settings.StepSize);
-            vy = _vy.mul(Settings.Damping).add(a.select(1, 1), alpha: Settings.Acceleration).clamp(-Settings.StepSize, Settings.StepSize);
+            vx = _vx.mul(Settings.Damping).add(ax, alpha: Settings.Acceleration).clamp(-Settings.StepSize, Settings.StepSize);
+            vy = _vy.mul(Settings.Damping).add(ay, alpha: Settings.Acceleration).clamp(-Settings.StepSize, Settings.StepSize);
             (x, y) = Move(_x, _y, vx.div(_subSteps), vy.div(_subSteps));
             (vx, vy) = (x.sub(_x), y.sub(_y));  // the velocity actually realised: a wall stops the blocked axis
         }
@@ -155,6 +155,8 @@ public sealed class PointMaze : IGoalEnv
         }
         return (x, y);
     }
+
+    private static Tensor Action(Tensor actions, int column) => actions.select(1, column).nan_to_num(0, 1, -1).clamp(-1, 1);
 
     private static Tensor CellCoordinate(Tensor v, float inverseCell) =>
         (inverseCell == 1f ? v : v.mul(inverseCell)).to_type(ScalarType.Int32);

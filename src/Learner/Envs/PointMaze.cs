@@ -45,21 +45,17 @@ public sealed class PointMaze : IGoalEnv
         _subSteps = (int)Math.Ceiling(Settings.StepSize / (MaxSubStepCells * cell));
         _subStepSize = Settings.StepSize / _subSteps;
 
+        // The env owns its tensors: none may belong to a dispose scope the caller happens to have open.
         var (xMin, xMax, yMin, yMax) = layout.AxisBounds(cell, WallMargin * cell);
-        (_xMin, _xMax, _yMin, _yMax) = (tensor(xMin, device: Device), tensor(xMax, device: Device), tensor(yMin, device: Device), tensor(yMax, device: Device));
-        _startCells = CellTable(layout.Starts);
-        _goalCells = CellTable(layout.Goals);
-        _envIndex = arange(numEnvs, dtype: ScalarType.Int64, device: Device);
-        _x = zeros(numEnvs, device: Device);
-        _y = zeros(numEnvs, device: Device);
-        _vx = zeros(numEnvs, device: Device);
-        _vy = zeros(numEnvs, device: Device);
-        _goalX = zeros(numEnvs, device: Device);
-        _goalY = zeros(numEnvs, device: Device);
-        _state = zeros(numEnvs, StateDim, device: Device);
-        _goals = zeros(numEnvs, GoalDim, device: Device);
-        _time = zeros(numEnvs, dtype: ScalarType.Int32, device: Device);
-        _episode = zeros(numEnvs, dtype: ScalarType.Int64, device: Device);
+        (_xMin, _xMax, _yMin, _yMax) = (Owned(tensor(xMin, device: Device)), Owned(tensor(xMax, device: Device)), Owned(tensor(yMin, device: Device)), Owned(tensor(yMax, device: Device)));
+        _startCells = Owned(CellTable(layout.Starts));
+        _goalCells = Owned(CellTable(layout.Goals));
+        _envIndex = Owned(arange(numEnvs, dtype: ScalarType.Int64, device: Device));
+        (_x, _y, _vx, _vy, _goalX, _goalY) = (Column(), Column(), Column(), Column(), Column(), Column());
+        _state = Owned(zeros(numEnvs, StateDim, device: Device));
+        _goals = Owned(zeros(numEnvs, GoalDim, device: Device));
+        _time = Owned(zeros(numEnvs, dtype: ScalarType.Int32, device: Device));
+        _episode = Owned(zeros(numEnvs, dtype: ScalarType.Int64, device: Device));
         Reset();
     }
 
@@ -194,11 +190,15 @@ public sealed class PointMaze : IGoalEnv
         Replace(ref _time, time);
     }
 
+    private static Tensor Owned(Tensor t) => t.DetachFromDisposeScope();
+
+    private Tensor Column() => Owned(zeros(NumEnvs, device: Device));
+
     private static void Replace(ref Tensor field, Tensor value)
     {
         if (ReferenceEquals(field, value)) return;
         var old = field;
-        field = value.DetachFromDisposeScope();
+        field = Owned(value);
         old.Dispose();
     }
 

@@ -108,6 +108,19 @@ public class PointMazeEpisodeTests
     }
 
     [Fact]
+    public void AnEnvBuiltInsideADisposeScopeOutlivesIt()
+    {
+        PointMaze env;
+        using (NewDisposeScope()) env = new PointMaze(MazeLayout.BuiltIn("u_maze"), 4, seed: 7);
+        using (env)
+        using (NewDisposeScope())
+        {
+            var step = env.Step(full(4, 2, 1f));
+            Assert.True(step.NextStates.select(1, 0).gt(1.5f).all().item<bool>());
+        }
+    }
+
+    [Fact]
     public void WrongActionShapeIsNamed()
     {
         using var env = new PointMaze(MazeLayout.BuiltIn("u_maze"), 4, seed: 7);

@@ -15,8 +15,9 @@ namespace Fathom.Bench;
 public sealed class EnvBench : IBenchmark
 {
     private static readonly int[] EnvCounts = [1, 64, 1024, 16384];
-    private static readonly TimeSpan MeasureFor = TimeSpan.FromSeconds(1.5);
-    private const int ActionSets = 8, WarmupSteps = 30;
+    private static readonly TimeSpan MeasureFor = TimeSpan.FromSeconds(2);
+    // Warm-up spans more than one episode, so resets and the allocator's steady state are both in place before timing.
+    private const int ActionSets = 8, WarmupSteps = 150;
 
     public string Name => "env";
     public string Description => "PointMaze env steps/s at 1..16384 envs: tensor env vs a scalar C# loop";

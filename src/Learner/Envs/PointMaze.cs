@@ -114,12 +114,12 @@ public sealed class PointMaze : IGoalEnv
         Tensor ax = Action(input, 0), ay = Action(input, 1), x, y, vx = _vx, vy = _vy;
         if (Settings.Dynamics == PointMazeDynamics.Kinematic)
         {
-            (x, y) = Move(_x, _y, ax.mul(_subStepSize), ay.mul(_subStepSize));
+            (x, y) = Move(_x, _y, ax.mul_(_subStepSize), ay.mul_(_subStepSize));
         }
         else
         {
-            vx = _vx.mul(Settings.Damping).add(ax, alpha: Settings.Acceleration).clamp(-Settings.StepSize, Settings.StepSize);
-            vy = _vy.mul(Settings.Damping).add(ay, alpha: Settings.Acceleration).clamp(-Settings.StepSize, Settings.StepSize);
+            vx = _vx.mul(Settings.Damping).add_(ax, alpha: Settings.Acceleration).clamp_(-Settings.StepSize, Settings.StepSize);
+            vy = _vy.mul(Settings.Damping).add_(ay, alpha: Settings.Acceleration).clamp_(-Settings.StepSize, Settings.StepSize);
             (x, y) = Move(_x, _y, vx.div(_subSteps), vy.div(_subSteps));
             (vx, vy) = (x.sub(_x), y.sub(_y));  // the velocity actually realised: a wall stops the blocked axis
         }
@@ -144,15 +144,15 @@ public sealed class PointMaze : IGoalEnv
         for (var s = 0; s < _subSteps; s++)
         {
             var row = CellCoordinate(y, inverseCell);
-            var cell = CellCoordinate(x, inverseCell).add(row, alpha: Layout.Columns);
-            x = x.add(dx).clamp(_xMin.index_select(0, cell), _xMax.index_select(0, cell));
-            cell = CellCoordinate(x, inverseCell).add(row, alpha: Layout.Columns);
-            y = y.add(dy).clamp(_yMin.index_select(0, cell), _yMax.index_select(0, cell));
+            var cell = CellCoordinate(x, inverseCell).add_(row, alpha: Layout.Columns);
+            x = x.add(dx).clamp_(_xMin.index_select(0, cell), _xMax.index_select(0, cell));
+            cell = CellCoordinate(x, inverseCell).add_(row, alpha: Layout.Columns);
+            y = y.add(dy).clamp_(_yMin.index_select(0, cell), _yMax.index_select(0, cell));
         }
         return (x, y);
     }
 
-    private static Tensor Action(Tensor actions, int column) => actions.select(1, column).nan_to_num(0, 1, -1).clamp(-1, 1);
+    private static Tensor Action(Tensor actions, int column) => actions.select(1, column).nan_to_num(0, 1, -1).clamp_(-1, 1);
 
     private static Tensor CellCoordinate(Tensor v, float inverseCell) =>
         (inverseCell == 1f ? v : v.mul(inverseCell)).to_type(ScalarType.Int32);

@@ -24,7 +24,7 @@ public sealed class PointMaze : IGoalEnv
     private readonly long _seed;
     private readonly int _subSteps;
     private readonly float _subStepSize;
-    private readonly Tensor _xMin, _xMax, _yMin, _yMax, _startCells, _goalCells, _envIndex;
+    private readonly Tensor _xMin, _xMax, _yMin, _yMax, _startCols, _startRows, _goalCols, _goalRows, _envIndex;
 
     // Per-env episode data. Positions, velocities and goals are kept as separate contiguous [N] columns because
     // element-wise ops on them are several times faster than on interleaved [N, 2] tensors; the [N, S] state and
@@ -48,8 +48,8 @@ public sealed class PointMaze : IGoalEnv
         // The env owns its tensors: none may belong to a dispose scope the caller happens to have open.
         var (xMin, xMax, yMin, yMax) = layout.AxisBounds(cell, WallMargin * cell);
         (_xMin, _xMax, _yMin, _yMax) = (Owned(tensor(xMin, device: Device)), Owned(tensor(xMax, device: Device)), Owned(tensor(yMin, device: Device)), Owned(tensor(yMax, device: Device)));
-        _startCells = Owned(CellTable(layout.Starts));
-        _goalCells = Owned(CellTable(layout.Goals));
+        (_startCols, _startRows) = (Owned(CellTable(layout.Starts, c => c.Col)), Owned(CellTable(layout.Starts, c => c.Row)));
+        (_goalCols, _goalRows) = (Owned(CellTable(layout.Goals, c => c.Col)), Owned(CellTable(layout.Goals, c => c.Row)));
         _envIndex = Owned(arange(numEnvs, dtype: ScalarType.Int64, device: Device));
         (_x, _y, _vx, _vy, _goalX, _goalY) = (Column(), Column(), Column(), Column(), Column(), Column());
         _state = Owned(zeros(numEnvs, StateDim, device: Device));
@@ -87,8 +87,8 @@ public sealed class PointMaze : IGoalEnv
     {
         using var scope = NewDisposeScope();
         var u = CounterRandom.Uniform(_seed, _envIndex, _episode, Draws);
-        var (x, y) = CellCentres(_startCells, u, StartCellDraw, StartNoiseXDraw, StartNoiseYDraw, Settings.StartNoise);
-        var (goalX, goalY) = CellCentres(_goalCells, u, GoalCellDraw, GoalNoiseXDraw, GoalNoiseYDraw, Settings.GoalNoise);
+        var (x, y) = CellCentres(_startCols, _startRows, u[StartCellDraw], u[StartNoiseXDraw], u[StartNoiseYDraw], Settings.StartNoise);
+        var (goalX, goalY) = CellCentres(_goalCols, _goalRows, u[GoalCellDraw], u[GoalNoiseXDraw], u[GoalNoiseYDraw], Settings.GoalNoise);
         Tensor vx = zeros_like(_vx), vy = zeros_like(_vy), time = zeros_like(_time), episode = _episode.add(1);
         if (mask is not null)
         {
@@ -168,15 +168,14 @@ public sealed class PointMaze : IGoalEnv
         return result;
     }
 
-    /// <summary>Picks a cell from the table with draw <paramref name="cellDraw"/>; its centre plus uniform noise, world units.</summary>
-    private (Tensor X, Tensor Y) CellCentres(Tensor cells, Tensor u, int cellDraw, int noiseXDraw, int noiseYDraw, float noise)
+    /// <summary>Picks a cell uniformly with the draw <paramref name="pickDraw"/>; its centre plus uniform noise, world units.</summary>
+    private (Tensor X, Tensor Y) CellCentres(Tensor cols, Tensor rows, Tensor pickDraw, Tensor noiseXDraw, Tensor noiseYDraw, float noise)
     {
-        var count = cells.shape[0];
-        var pick = u.select(1, cellDraw).mul(count).floor().clamp_max(count - 1).to_type(ScalarType.Int64);
-        var chosen = cells.index_select(0, pick);
-        Tensor Coordinate(int column, int noiseDraw) =>
-            chosen.select(1, column).add(0.5f).add(u.select(1, noiseDraw).mul(2).sub(1).mul(noise)).mul(Settings.CellSize);
-        return (Coordinate(0, noiseXDraw), Coordinate(1, noiseYDraw));
+        var count = cols.shape[0];
+        var pick = pickDraw.mul(count).floor().clamp_max(count - 1).to_type(ScalarType.Int64);
+        Tensor Coordinate(Tensor cells, Tensor noiseDraw) =>
+            cells.index_select(0, pick).add(0.5f).add(noiseDraw.mul(2).sub(1).mul(noise)).mul(Settings.CellSize);
+        return (Coordinate(cols, noiseXDraw), Coordinate(rows, noiseYDraw));
     }
 
     /// <summary>Takes ownership of the new per-step tensors (out of any dispose scope) and frees the old ones.</summary>
@@ -202,13 +201,13 @@ public sealed class PointMaze : IGoalEnv
         old.Dispose();
     }
 
-    /// <summary>Cells as (col, row) floats [count, 2], so that col + 0.5 is the centre's x in cells.</summary>
-    private Tensor CellTable(IReadOnlyList<(int Row, int Col)> cells) =>
-        tensor(cells.SelectMany(c => new float[] { c.Col, c.Row }).ToArray(), [cells.Count, 2], device: Device);
+    /// <summary>One coordinate (column or row index) of each listed cell, as floats so that + 0.5 is the centre.</summary>
+    private Tensor CellTable(IReadOnlyList<(int Row, int Col)> cells, Func<(int Row, int Col), int> coordinate) =>
+        tensor(cells.Select(c => (float)coordinate(c)).ToArray(), device: Device);
 
     public void Dispose()
     {
-        foreach (var t in new[] { _xMin, _xMax, _yMin, _yMax, _startCells, _goalCells, _envIndex, _x, _y, _vx, _vy, _goalX, _goalY, _state, _goals, _time, _episode })
+        foreach (var t in new[] { _xMin, _xMax, _yMin, _yMax, _startCols, _startRows, _goalCols, _goalRows, _envIndex, _x, _y, _vx, _vy, _goalX, _goalY, _state, _goals, _time, _episode })
             t.Dispose();
     }
 }

@@ -47,11 +47,12 @@ public class PointMazeEpisodeTests
     {
         using var index = arange(0, 50, dtype: ScalarType.Int64);
         using var episode = index.mul(7).add(3);
-        using var u = CounterRandom.Uniform(-123456789012, index, episode, 4);
-        var values = u.data<float>().ToArray();
-        for (var i = 0; i < 50; i++)
-            for (var s = 0; s < 4; s++)
-                Assert.Equal(CounterRandom.Uniform(-123456789012, i, 7 * i + 3, s), values[i * 4 + s]);
+        var draws = CounterRandom.Uniform(-123456789012, index, episode, 4);
+        Assert.Equal(4, draws.Length);
+        var values = draws.SelectMany(d => d.data<float>().ToArray()).ToArray();
+        for (var s = 0; s < 4; s++)
+            for (var i = 0; i < 50; i++)
+                Assert.Equal(CounterRandom.Uniform(-123456789012, i, 7 * i + 3, s), values[s * 50 + i]);
         Assert.InRange(values.Average(), 0.35, 0.65);
         Assert.Equal(values.Length, values.Distinct().Count());
     }

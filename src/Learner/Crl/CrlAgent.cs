@@ -47,7 +47,7 @@ public sealed class CrlAgent : IDisposable
         _stateActionEncoder = new ResidualMlp(config.StateActionEncoderShape, _generator, _device);
         _goalEncoder = new ResidualMlp(config.GoalEncoderShape, _generator, _device);
         _logAlpha = new FlatParameters([[1]], _device);
-        using (no_grad()) _logAlpha.Values.fill_(config.InitialLogAlpha);
+        using (no_grad()) _logAlpha.Values.fill_(Scalars.Of(config.InitialLogAlpha));
         _actorOptimizer = new FlatAdam(_actor.Network.Parameters, config.LearningRate);
         _stateActionOptimizer = new FlatAdam(_stateActionEncoder.Parameters, config.LearningRate);
         _goalOptimizer = new FlatAdam(_goalEncoder.Parameters, config.LearningRate);
@@ -88,7 +88,7 @@ public sealed class CrlAgent : IDisposable
             _stateActionEncoder.Parameters.SetRequiresGrad(true);
         }
         var actorLoss = (alpha.detach() * logProb - q).mean();
-        var alphaLoss = (alpha * (-logProb.detach() - Config.TargetEntropy)).mean();
+        var alphaLoss = (alpha * (-logProb.detach()).sub(Scalars.Of(Config.TargetEntropy))).mean();
 
         // The three losses touch disjoint parameters, so one backward pass gives each its own gradient.
         (criticLoss + actorLoss + alphaLoss).backward();
@@ -199,7 +199,7 @@ public sealed class CrlAgent : IDisposable
         using var _ = no_grad();
         var diagonal = logits.diagonal();
         var accuracy = logits.argmax(1).eq(arange(batch, device: _device)).to(ScalarType.Float32).mean();
-        var negatives = (logits.sum() - diagonal.sum()) / (batch * (batch - 1));
+        var negatives = (logits.sum() - diagonal.sum()).div(Scalars.Of(batch * (batch - 1)));
         var values = stack([
             criticLoss, actorLoss, alphaLoss, alpha.reshape([]), -logProb.mean(),
             accuracy, diagonal.mean(), negatives, logits.logsumexp(1).mean(),

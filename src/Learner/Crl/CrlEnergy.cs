@@ -24,7 +24,7 @@ public static class Energies
     /// <summary>logits[i, j] = energy(phi_i, psi_j), [B, B]. Distances use |a|^2 + |b|^2 - 2 a.b, one GEMM.</summary>
     public static Tensor Pairwise(CrlEnergy energy, Tensor phi, Tensor psi, double distanceEpsilon) => energy switch
     {
-        CrlEnergy.NegativeL2 => SquaredDistances(phi, psi).add(distanceEpsilon).sqrt().neg(),
+        CrlEnergy.NegativeL2 => SquaredDistances(phi, psi).add(Scalars.Of(distanceEpsilon)).sqrt().neg(),
         CrlEnergy.NegativeSquaredL2 => SquaredDistances(phi, psi).neg(),
         CrlEnergy.Dot => phi.matmul(psi.t()),
         CrlEnergy.Cosine => Normalize(phi).matmul(Normalize(psi).t()),
@@ -34,7 +34,7 @@ public static class Energies
     /// <summary>energy(phi_i, psi_i) for each row, [B]: the critic value Q(s, a, g).</summary>
     public static Tensor Matched(CrlEnergy energy, Tensor phi, Tensor psi, double distanceEpsilon) => energy switch
     {
-        CrlEnergy.NegativeL2 => (phi - psi).square().sum(1).add(distanceEpsilon).sqrt().neg(),
+        CrlEnergy.NegativeL2 => (phi - psi).square().sum(1).add(Scalars.Of(distanceEpsilon)).sqrt().neg(),
         CrlEnergy.NegativeSquaredL2 => (phi - psi).square().sum(1).neg(),
         CrlEnergy.Dot => (phi * psi).sum(1),
         CrlEnergy.Cosine => (Normalize(phi) * Normalize(psi)).sum(1),
@@ -46,7 +46,7 @@ public static class Energies
         var phiNorms = phi.square().sum(1, keepdim: true);
         var psiNorms = psi.square().sum(1).unsqueeze(0);
         // Rounding can leave tiny negatives where phi_i == psi_j; a distance is never below zero.
-        return (phiNorms + psiNorms - 2 * phi.matmul(psi.t())).clamp_min(0);
+        return (phiNorms + psiNorms - phi.matmul(psi.t()).mul(Scalars.Of(2L))).clamp_min(Scalars.Of(0L));
     }
 
     private static Tensor Normalize(Tensor x) => nn.functional.normalize(x, p: 2, dim: 1, eps: 1e-12);

@@ -40,6 +40,6 @@ public static class ContrastiveLosses
     {
         var logSumExp = logits.logsumexp(normaliseOver);
         var loss = -(logits.diagonal() - logSumExp).mean();
-        return penalty == 0 ? loss : loss + penalty * logSumExp.square().mean();
+        return penalty == 0 ? loss : loss + logSumExp.square().mean().mul(Scalars.Of(penalty));
     }
 }

@@ -43,14 +43,14 @@ public static class CounterRandom
     public static Tensor[] Uniform(long seed, Tensor envIndex, Tensor episode, int streams)
     {
         using var scope = NewDisposeScope();
-        var h = Hash(envIndex.remainder(1L << 32));
-        h = Hash(h.bitwise_xor(episode.remainder(1L << 32)));
+        var h = Hash(envIndex.remainder(Scalars.Of(1L << 32)));
+        h = Hash(h.bitwise_xor(episode.remainder(Scalars.Of(1L << 32))));
         h = Hash(h.bitwise_xor(torch.tensor((long)SeedKey(seed), device: envIndex.device)));
         var draws = new Tensor[streams];
         for (var s = 0; s < streams; s++)
         {
             var key = torch.tensor((long)((uint)s * StreamKey), device: envIndex.device);
-            draws[s] = Hash(h.bitwise_xor(key)).floor_divide(256).to_type(ScalarType.Float32).div_(16777216f).MoveToOuterDisposeScope();
+            draws[s] = Hash(h.bitwise_xor(key)).floor_divide(Scalars.Of(256L)).to_type(ScalarType.Float32).div_(Scalars.Of(16777216f)).MoveToOuterDisposeScope();
         }
         return draws;
     }
@@ -59,18 +59,18 @@ public static class CounterRandom
 
     private static Tensor Hash(Tensor x)
     {
-        x = x.bitwise_xor(x.floor_divide(1 << 16));
+        x = x.bitwise_xor(x.floor_divide(Scalars.Of(1L << 16)));
         x = MultiplyMod32(x, Multiplier1);
-        x = x.bitwise_xor(x.floor_divide(1 << 15));
+        x = x.bitwise_xor(x.floor_divide(Scalars.Of(1L << 15)));
         x = MultiplyMod32(x, Multiplier2);
-        return x.bitwise_xor(x.floor_divide(1 << 16));
+        return x.bitwise_xor(x.floor_divide(Scalars.Of(1L << 16)));
     }
 
     /// <summary>(x * m) mod 2^32 for 0 &lt;= x &lt; 2^32 without leaving int64 (all values stay non-negative).</summary>
     private static Tensor MultiplyMod32(Tensor x, uint m)
     {
-        var low = x.mul((long)(m & 0xFFFF));
-        var high = x.mul((long)(m >> 16)).remainder(1 << 16).mul(1 << 16);
-        return low.add(high).remainder(1L << 32);
+        var low = x.mul(Scalars.Of((long)(m & 0xFFFF)));
+        var high = x.mul(Scalars.Of((long)(m >> 16))).remainder(Scalars.Of(1L << 16)).mul(Scalars.Of(1L << 16));
+        return low.add(high).remainder(Scalars.Of(1L << 32));
     }
 }

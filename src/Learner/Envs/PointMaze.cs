@@ -89,7 +89,7 @@ public sealed class PointMaze : IGoalEnv
         var u = CounterRandom.Uniform(_seed, _envIndex, _episode, Draws);
         var (x, y) = CellCentres(_startCols, _startRows, u[StartCellDraw], u[StartNoiseXDraw], u[StartNoiseYDraw], Settings.StartNoise);
         var (goalX, goalY) = CellCentres(_goalCols, _goalRows, u[GoalCellDraw], u[GoalNoiseXDraw], u[GoalNoiseYDraw], Settings.GoalNoise);
-        Tensor vx = zeros_like(_vx), vy = zeros_like(_vy), time = zeros_like(_time), episode = _episode.add(1);
+        Tensor vx = zeros_like(_vx), vy = zeros_like(_vy), time = zeros_like(_time), episode = _episode.add(Scalars.Of(1L));
         if (mask is not null)
         {
             var m = mask.to(ScalarType.Bool).to(Device);
@@ -114,20 +114,20 @@ public sealed class PointMaze : IGoalEnv
         Tensor ax = Action(input, 0), ay = Action(input, 1), x, y, vx = _vx, vy = _vy;
         if (Settings.Dynamics == PointMazeDynamics.Kinematic)
         {
-            (x, y) = Move(_x, _y, ax.mul_(_subStepSize), ay.mul_(_subStepSize));
+            (x, y) = Move(_x, _y, ax.mul_(Scalars.Of(_subStepSize)), ay.mul_(Scalars.Of(_subStepSize)));
         }
         else
         {
-            vx = _vx.mul(Settings.Damping).add_(ax, alpha: Settings.Acceleration).clamp_(-Settings.StepSize, Settings.StepSize);
-            vy = _vy.mul(Settings.Damping).add_(ay, alpha: Settings.Acceleration).clamp_(-Settings.StepSize, Settings.StepSize);
-            (x, y) = Move(_x, _y, vx.div(_subSteps), vy.div(_subSteps));
+            vx = _vx.mul(Scalars.Of(Settings.Damping)).add_(ax, alpha: Scalars.Of(Settings.Acceleration)).clamp_(Scalars.Of(-Settings.StepSize), Scalars.Of(Settings.StepSize));
+            vy = _vy.mul(Scalars.Of(Settings.Damping)).add_(ay, alpha: Scalars.Of(Settings.Acceleration)).clamp_(Scalars.Of(-Settings.StepSize), Scalars.Of(Settings.StepSize));
+            (x, y) = Move(_x, _y, vx.div(Scalars.Of((long)_subSteps)), vy.div(Scalars.Of((long)_subSteps)));
             (vx, vy) = (x.sub(_x), y.sub(_y));  // the velocity actually realised: a wall stops the blocked axis
         }
 
         var next = StateOf(x, y, vx, vy);
-        var success = x.sub(_goalX).hypot(y.sub(_goalY)).lt(SuccessRadius);
-        var time = _time.add(1);
-        var done = time.ge(EpisodeLength);
+        var success = x.sub(_goalX).hypot(y.sub(_goalY)).lt(Scalars.Of(SuccessRadius));
+        var time = _time.add(Scalars.Of(1L));
+        var done = time.ge(Scalars.Of((long)EpisodeLength));
         var goals = _goals.alias();
         Keep(x, y, vx, vy, next.alias(), time);
         if (done.any().item<bool>()) Reset(done);
@@ -144,18 +144,18 @@ public sealed class PointMaze : IGoalEnv
         for (var s = 0; s < _subSteps; s++)
         {
             var row = CellCoordinate(y, inverseCell);
-            var cell = CellCoordinate(x, inverseCell).add_(row, alpha: Layout.Columns);
+            var cell = CellCoordinate(x, inverseCell).add_(row, alpha: Scalars.Of((long)Layout.Columns));
             x = x.add(dx).clamp_(_xMin.index_select(0, cell), _xMax.index_select(0, cell));
-            cell = CellCoordinate(x, inverseCell).add_(row, alpha: Layout.Columns);
+            cell = CellCoordinate(x, inverseCell).add_(row, alpha: Scalars.Of((long)Layout.Columns));
             y = y.add(dy).clamp_(_yMin.index_select(0, cell), _yMax.index_select(0, cell));
         }
         return (x, y);
     }
 
-    private static Tensor Action(Tensor actions, int column) => actions.select(1, column).nan_to_num(0, 1, -1).clamp_(-1, 1);
+    private static Tensor Action(Tensor actions, int column) => actions.select(1, column).nan_to_num(0, 1, -1).clamp_(Scalars.Of(-1L), Scalars.Of(1L));
 
     private static Tensor CellCoordinate(Tensor v, float inverseCell) =>
-        (inverseCell == 1f ? v : v.mul(inverseCell)).to_type(ScalarType.Int32);
+        (inverseCell == 1f ? v : v.mul(Scalars.Of(inverseCell))).to_type(ScalarType.Int32);
 
     private Tensor StateOf(Tensor x, Tensor y, Tensor vx, Tensor vy) =>
         Settings.Dynamics == PointMazeDynamics.Kinematic ? Columns(x, y) : Columns(x, y, vx, vy);
@@ -172,9 +172,9 @@ public sealed class PointMaze : IGoalEnv
     private (Tensor X, Tensor Y) CellCentres(Tensor cols, Tensor rows, Tensor pickDraw, Tensor noiseXDraw, Tensor noiseYDraw, float noise)
     {
         var count = cols.shape[0];
-        var pick = pickDraw.mul(count).floor().clamp_max(count - 1).to_type(ScalarType.Int64);
+        var pick = pickDraw.mul(Scalars.Of(count)).floor().clamp_max(Scalars.Of(count - 1)).to_type(ScalarType.Int64);
         Tensor Coordinate(Tensor cells, Tensor noiseDraw) =>
-            cells.index_select(0, pick).add(0.5f).add(noiseDraw.mul(2).sub(1).mul(noise)).mul(Settings.CellSize);
+            cells.index_select(0, pick).add(Scalars.Of(0.5f)).add(noiseDraw.mul(Scalars.Of(2L)).sub(Scalars.Of(1L)).mul(Scalars.Of(noise))).mul(Scalars.Of(Settings.CellSize));
         return (Coordinate(cols, noiseXDraw), Coordinate(rows, noiseYDraw));
     }
 

@@ -8,6 +8,6 @@ public static class RandomPolicy
     public static BatchPolicy Create(int actionDim, long seed)
     {
         var generator = new Generator((ulong)seed);
-        return (states, _) => rand([states.shape[0], actionDim], generator: generator).mul_(2).sub_(1).to(states.device);
+        return (states, _) => rand([states.shape[0], actionDim], generator: generator).mul_(Scalars.Of(2L)).sub_(Scalars.Of(1L)).to(states.device);
     }
 }

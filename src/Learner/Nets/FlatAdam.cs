@@ -48,10 +48,13 @@ public sealed class FlatAdam : IDisposable
         var g = _parameters.Gradients;
         using var firstWeight = tensor((float)(1 - Beta1), device: g.device);
         FirstMoment.lerp_(g, firstWeight);
-        SecondMoment.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-        // p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps), written with one temporary.
-        var denominator = SecondMoment.sqrt().add_(Epsilon * sqrtCorrection2);
-        _parameters.Values.addcdiv_(FirstMoment, denominator, value: -LearningRate * sqrtCorrection2 / correction1);
+        SecondMoment.mul_(Scalars.Of(Beta2)).addcmul_(g, g, value: Scalars.Of(1 - Beta2));
+        // p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps), written with one temporary. These two change every step,
+        // so they are held in using variables (see Scalars) rather than cached.
+        using var epsilon = (Epsilon * sqrtCorrection2).ToScalar();
+        using var stepSize = (-LearningRate * sqrtCorrection2 / correction1).ToScalar();
+        var denominator = SecondMoment.sqrt().add_(epsilon);
+        _parameters.Values.addcdiv_(FirstMoment, denominator, value: stepSize);
     }
 
     public void Save(BinaryWriter writer)

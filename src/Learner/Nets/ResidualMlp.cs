@@ -66,7 +66,7 @@ public sealed class ResidualMlp : IDisposable
                 if (layer < _normScales.Length)
                 {
                     _normScales[layer] = Parameters.Tensors[next++];
-                    _normScales[layer].fill_(1.0f);
+                    _normScales[layer].fill_(Scalars.Of(1.0f));
                     _normBiases[layer] = Parameters.Tensors[next++];
                 }
             }

@@ -1,0 +1,20 @@
+using Fathom.Grains.Stores;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Fathom.Grains;
+
+/// <summary>What Fathom's grains need from a silo's service container. Local, redis and kubernetes modes and the test cluster all call this one method.</summary>
+public static class FathomGrainServices
+{
+    public static IServiceCollection AddFathomGrains(this IServiceCollection services, StoreSettings stores, WorkerSettings workers)
+    {
+        services.AddSingleton(stores);
+        services.AddSingleton(workers);
+        // One multiplexer per process for the state store (weights, checkpoints); it is also what the Redis tracing instruments.
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(stores.RedisOptions(stores.StateEndpoint)));
+        services.AddSingleton(sp => new WeightStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
+        services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
+        return services;
+    }
+}

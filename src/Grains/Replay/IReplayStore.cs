@@ -1,0 +1,67 @@
+namespace Fathom.Grains.Replay;
+
+/// <summary>
+/// The shared replay buffer of one run: whole episodes spread over shards, capacity counted in transitions,
+/// the oldest episodes of a shard evicted first. Safe to call concurrently from many threads.
+/// Every call takes a cancellation token and is bounded by <see cref="ReplayStoreOptions.OperationTimeout"/>.
+/// </summary>
+public interface IReplayStore : IAsyncDisposable
+{
+    ReplayStoreOptions Options { get; }
+    int ShardCount { get; }
+
+    /// <summary>Blobs rejected as malformed or corrupted since this store object was created.</summary>
+    long RejectedCount { get; }
+
+    /// <summary>The shard an episode goes to by default (a stable hash of its id).</summary>
+    int ShardOf(Episode episode);
+
+    /// <summary>Appends to <see cref="ShardOf"/>; see <see cref="AppendAsync(int, Episode, CancellationToken)"/>.</summary>
+    Task<AppendResult> AppendAsync(Episode episode, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores the episode, indexes it and evicts the shard's oldest episodes beyond its capacity, atomically.
+    /// An id already present is not stored twice (so a retry after an ambiguous failure is safe).
+    /// Throws <see cref="ReplayShardUnavailableException"/> (retryable) when the shard cannot be reached.
+    /// </summary>
+    Task<AppendResult> AppendAsync(int shard, Episode episode, CancellationToken cancellationToken = default);
+
+    /// <summary>A snapshot of the index of every reachable shard, oldest first within a shard.</summary>
+    Task<ReplayIndex> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads and verifies episodes. Episodes evicted meanwhile and shards that are down are skipped;
+    /// corrupted blobs are skipped and counted (<see cref="RejectedCount"/>, fathom.replay.rejected).
+    /// </summary>
+    Task<IReadOnlyList<FetchedEpisode>> FetchAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default);
+
+    Task<ReplaySizes> GetSizesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Removes every episode, index and counter of this run.</summary>
+    Task DeleteRunAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Where one stored episode lives and how many transitions it holds.</summary>
+public readonly record struct EpisodeRef(int Shard, string Id, int Length);
+
+/// <summary>An episode read back, with the size of its stored blob (for throughput accounting).</summary>
+public sealed record FetchedEpisode(EpisodeRef Ref, Episode Episode, int BlobBytes);
+
+/// <param name="Shard">Shard that holds the episode.</param>
+/// <param name="Stored">False when the id was already present (nothing written).</param>
+/// <param name="EvictedEpisodes">Oldest episodes dropped to stay within capacity.</param>
+/// <param name="BlobBytes">Size of the stored blob.</param>
+public sealed record AppendResult(int Shard, bool Stored, int EvictedEpisodes, int BlobBytes);
+
+/// <param name="Episodes">Reachable episodes, oldest first within each shard.</param>
+/// <param name="UnavailableShards">Shards that could not be read; their episodes are absent.</param>
+public sealed record ReplayIndex(IReadOnlyList<EpisodeRef> Episodes, IReadOnlyList<int> UnavailableShards)
+{
+    public long Transitions { get; } = Episodes.Sum(e => (long)e.Length);
+}
+
+/// <param name="Transitions">Transitions held now (reachable shards).</param>
+/// <param name="Episodes">Episodes held now (reachable shards).</param>
+/// <param name="InsertedTransitions">Transitions ever appended to this run (monotone; the rate limiter's clock).</param>
+/// <param name="UnavailableShards">Shards that could not be read.</param>
+public sealed record ReplaySizes(long Transitions, long Episodes, long InsertedTransitions, IReadOnlyList<int> UnavailableShards);

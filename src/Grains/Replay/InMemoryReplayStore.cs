@@ -1,0 +1,76 @@
+namespace Fathom.Grains.Replay;
+
+/// <summary>
+/// A replay store held in this process: same semantics as the Redis store (blobs, checksums, per-shard
+/// capacity, oldest-first eviction), for unit tests and single-process runs without a server.
+/// </summary>
+public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCount = 1) : ReplayStoreBase(options, shardCount)
+{
+    private sealed class Shard
+    {
+        public readonly Dictionary<string, byte[]> Blobs = new();
+        public readonly LinkedList<(string Id, int Length)> Index = new();
+        public long Transitions;
+        public long Inserted;
+    }
+
+    private readonly Shard[] _shards = Enumerable.Range(0, shardCount).Select(_ => new Shard()).ToArray();
+
+    protected override Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, byte[] blob, long shardCapacity, CancellationToken cancellationToken)
+    {
+        var s = _shards[shard];
+        lock (s)
+        {
+            if (!s.Blobs.TryAdd(id, blob)) return Task.FromResult((false, 0));
+            s.Index.AddLast((id, length));
+            s.Transitions += length;
+            s.Inserted += length;
+            int evicted = 0;
+            while (s.Transitions > shardCapacity && s.Index.First is { } oldest)
+            {
+                s.Index.RemoveFirst();
+                s.Blobs.Remove(oldest.Value.Id);
+                s.Transitions -= oldest.Value.Length;
+                evicted++;
+            }
+            return Task.FromResult((true, evicted));
+        }
+    }
+
+    protected override Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken)
+    {
+        var s = _shards[shard];
+        lock (s) return Task.FromResult<IReadOnlyList<(string, int)>>(s.Index.ToList());
+    }
+
+    protected override Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
+    {
+        var s = _shards[shard];
+        lock (s) return Task.FromResult(ids.Select(id => s.Blobs.GetValueOrDefault(id)).ToArray());
+    }
+
+    protected override Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken)
+    {
+        var s = _shards[shard];
+        lock (s) return Task.FromResult(new ShardSizes(s.Transitions, s.Index.Count, s.Inserted));
+    }
+
+    protected override Task DeleteShardAsync(int shard, CancellationToken cancellationToken)
+    {
+        var s = _shards[shard];
+        lock (s)
+        {
+            s.Blobs.Clear();
+            s.Index.Clear();
+            s.Transitions = 0;
+            s.Inserted = 0;
+        }
+        return Task.CompletedTask;
+    }
+
+    protected override string DescribeShard(int shard) => $"in-memory shard {shard}";
+
+    protected override bool IsUnavailable(Exception exception) => false;
+
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

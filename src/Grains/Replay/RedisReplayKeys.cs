@@ -1,0 +1,22 @@
+namespace Fathom.Grains.Replay;
+
+/// <summary>
+/// The one home of replay key names. All keys of one shard share the hash tag {RUN:shard-I}, so a shard's
+/// append script touches one Redis Cluster slot, and the tags of different shards spread over the slots.
+/// </summary>
+public static class RedisReplayKeys
+{
+    public static string Tag(string run, int shard) => $"{{{run}:shard-{shard}}}";
+
+    /// <summary>Hash: episode id -> encoded blob.</summary>
+    public static string Episodes(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:episodes";
+
+    /// <summary>List of "LENGTH:ID", oldest first: the eviction order and the sampling index.</summary>
+    public static string Index(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:index";
+
+    /// <summary>Integer: transitions held now.</summary>
+    public static string Size(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:size";
+
+    /// <summary>Integer: transitions ever appended (monotone).</summary>
+    public static string Inserted(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:inserted";
+}

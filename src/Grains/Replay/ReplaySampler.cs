@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Fathom.Grains.Telemetry;
+
+namespace Fathom.Grains.Replay;
+
+/// <summary>
+/// Minibatches of (state, action, hindsight goal) drawn uniformly over the transitions of the whole store,
+/// prepared in the background into a bounded channel so that an SGD step finds its batch ready.
+/// One fetch draws <see cref="SamplerSettings.EpisodesPerFetch"/> episodes with replacement in proportion to
+/// their length; each row then picks one of them uniformly and a time step uniformly, which makes every stored
+/// transition equally likely. The goal comes from the same episode, never another.
+/// </summary>
+public sealed class ReplaySampler : IAsyncDisposable
+{
+    private readonly IReplayStore _store;
+    private readonly SamplerSettings _settings;
+    private readonly Random _random;
+    private readonly Channel<Minibatch> _ready;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _prefetcher;
+    private readonly KeyValuePair<string, object?> _runTag;
+    private long _waitedTicks;
+    private volatile Exception? _lastError;
+
+    public ReplaySampler(IReplayStore store, SamplerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(settings);
+        _store = store;
+        _settings = settings;
+        _random = settings.Seed is { } seed ? new Random(seed) : new Random();
+        _ready = Channel.CreateBounded<Minibatch>(new BoundedChannelOptions(settings.PrefetchDepth) { SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        _runTag = new(FathomTelemetry.Tags.Run, store.Options.Run);
+        _prefetcher = Task.Run(() => PrefetchLoopAsync(_stop.Token));
+    }
+
+    /// <summary>Total time callers of <see cref="NextAsync"/> waited for a batch (zero when prefetching keeps up).</summary>
+    public TimeSpan WaitedForData => TimeSpan.FromTicks(Interlocked.Read(ref _waitedTicks));
+
+    /// <summary>The next minibatch; waits at most <see cref="SamplerSettings.Timeout"/>, then throws <see cref="TimeoutException"/>.</summary>
+    public async Task<Minibatch> NextAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_ready.Reader.TryRead(out var batch))
+        {
+            long start = Stopwatch.GetTimestamp();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_settings.Timeout);
+            try
+            {
+                batch = await _ready.Reader.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_stop.IsCancellationRequested)
+            {
+                var cause = _lastError is { } e ? $" Last store error: {e.GetType().Name}: {e.Message}" : " The store may hold fewer transitions than needed or be unreachable.";
+                throw new TimeoutException($"No minibatch of {_settings.BatchSize} within {_settings.Timeout} for run '{_store.Options.Run}'.{cause}");
+            }
+            finally
+            {
+                Interlocked.Add(ref _waitedTicks, Stopwatch.GetElapsedTime(start).Ticks);
+            }
+        }
+        FathomTelemetry.ReplaySampled.Add(batch.Size, _runTag);
+        return batch;
+    }
+
+    private async Task PrefetchLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var episodes = await FetchEpisodesAsync(stop);
+                if (episodes.Count == 0)
+                {
+                    await Task.Delay(_settings.RetryDelay, stop);
+                    continue;
+                }
+                long sourceBytes = episodes.Sum(e => (long)e.BlobBytes) / _settings.BatchesPerFetch;
+                for (int b = 0; b < _settings.BatchesPerFetch; b++)
+                    await _ready.Writer.WriteAsync(BuildBatch(episodes, sourceBytes), stop);
+                _lastError = null;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // A shard failing over or a read timing out must not end the learner's supply; retry after a pause.
+                _lastError = e;
+                try { await Task.Delay(_settings.RetryDelay, stop); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+    }
+
+    /// <summary>Draws episodes with replacement in proportion to length; one slot per draw, so repeats keep their weight.</summary>
+    private async Task<List<FetchedEpisode>> FetchEpisodesAsync(CancellationToken stop)
+    {
+        var index = await _store.ListAsync(stop);
+        var all = index.Episodes;
+        if (all.Count == 0) return [];
+        var cumulative = new long[all.Count];
+        long total = 0;
+        for (int i = 0; i < all.Count; i++) cumulative[i] = total += all[i].Length;
+
+        var draws = new int[_settings.EpisodesPerFetch];
+        for (int d = 0; d < draws.Length; d++)
+        {
+            int found = Array.BinarySearch(cumulative, _random.NextInt64(total));
+            draws[d] = found >= 0 ? found + 1 : ~found; // first episode whose cumulative length exceeds the draw
+        }
+        var distinct = draws.Distinct().Select(i => all[i]).ToList();
+        var fetched = (await _store.FetchAsync(distinct, stop)).ToDictionary(e => e.Ref);
+        var slots = new List<FetchedEpisode>(draws.Length);
+        foreach (int d in draws)
+            if (fetched.TryGetValue(all[d], out var episode)) slots.Add(episode);
+        return slots;
+    }
+
+    private Minibatch BuildBatch(List<FetchedEpisode> slots, long sourceBytes)
+    {
+        var layout = _store.Options.Layout;
+        int size = _settings.BatchSize, s = layout.StateDim, a = layout.ActionDim, g = layout.GoalDim;
+        var states = new float[size * s];
+        var actions = new float[size * a];
+        var goals = new float[size * g];
+        for (int row = 0; row < size; row++)
+        {
+            var episode = slots[_random.Next(slots.Count)].Episode;
+            int t = _random.Next(episode.Length);
+            int k = HindsightGoal.SampleOffset(_random, _settings.Gamma, episode.Length - t);
+            episode.States.AsSpan(t * s, s).CopyTo(states.AsSpan(row * s));
+            episode.Actions.AsSpan(t * a, a).CopyTo(actions.AsSpan(row * a));
+            episode.States.AsSpan((t + k) * s + layout.GoalStart, g).CopyTo(goals.AsSpan(row * g));
+        }
+        return new Minibatch(size, states, actions, goals) { SourceBytes = sourceBytes };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _prefetcher;
+        _stop.Dispose();
+    }
+}

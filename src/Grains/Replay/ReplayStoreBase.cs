@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using Fathom.Grains.Telemetry;
+
+namespace Fathom.Grains.Replay;
+
+/// <summary>
+/// What every replay store shares: argument checks, shard routing, encoding, verification and rejection
+/// counting, timeouts, telemetry. A backend only moves blobs and index entries of one shard.
+/// </summary>
+public abstract class ReplayStoreBase : IReplayStore
+{
+    private long _rejected;
+
+    protected ReplayStoreBase(ReplayStoreOptions options, int shardCount)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (shardCount < 1) throw new ArgumentOutOfRangeException(nameof(shardCount), shardCount, "ShardCount must be at least 1.");
+        if (options.ShardCapacity(shardCount) < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.CapacityTransitions, $"CapacityTransitions must give each of the {shardCount} shards at least one transition.");
+        Options = options;
+        ShardCount = shardCount;
+    }
+
+    public ReplayStoreOptions Options { get; }
+    public int ShardCount { get; }
+    public long RejectedCount => Interlocked.Read(ref _rejected);
+
+    public int ShardOf(Episode episode)
+    {
+        // FNV-1a over the id: stable across processes (string.GetHashCode is not).
+        uint hash = 2166136261;
+        foreach (char c in episode.Id) hash = (hash ^ c) * 16777619;
+        return (int)(hash % (uint)ShardCount);
+    }
+
+    public Task<AppendResult> AppendAsync(Episode episode, CancellationToken cancellationToken = default)
+        => AppendAsync(ShardOf(episode), episode, cancellationToken);
+
+    public async Task<AppendResult> AppendAsync(int shard, Episode episode, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(episode);
+        CheckShard(shard);
+        if (episode.Layout != Options.Layout)
+            throw new ArgumentException($"Episode layout {episode.Layout} differs from the run's layout {Options.Layout}.", nameof(episode));
+        long shardCapacity = Options.ShardCapacity(ShardCount);
+        if (episode.Length > shardCapacity)
+            throw new ArgumentException($"Episode length {episode.Length} exceeds the capacity of a shard ({shardCapacity} transitions).", nameof(episode));
+
+        using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplayAppend);
+        byte[] blob = EpisodeCodec.Encode(episode);
+        var (stored, evicted) = await OnShard(shard, ct => AppendBlobAsync(shard, episode.Id, episode.Length, blob, shardCapacity, ct), cancellationToken);
+        if (stored)
+            FathomTelemetry.ReplayInserted.Add(episode.Length, RunTag, new(FathomTelemetry.Tags.Shard, shard));
+        return new AppendResult(shard, stored, evicted, blob.Length);
+    }
+
+    public async Task<ReplayIndex> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var perShard = await Task.WhenAll(Enumerable.Range(0, ShardCount).Select(shard => TryOnShard(shard, ct => ListShardAsync(shard, ct), cancellationToken)));
+        var episodes = new List<EpisodeRef>();
+        var down = new List<int>();
+        for (int shard = 0; shard < ShardCount; shard++)
+        {
+            if (perShard[shard] is { } entries) episodes.AddRange(entries.Select(e => new EpisodeRef(shard, e.Id, e.Length)));
+            else down.Add(shard);
+        }
+        return new ReplayIndex(episodes, down);
+    }
+
+    public async Task<IReadOnlyList<FetchedEpisode>> FetchAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(episodes);
+        using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplaySample);
+        var byShard = episodes.GroupBy(e => e.Shard).ToList();
+        foreach (var group in byShard) CheckShard(group.Key);
+        var blobs = await Task.WhenAll(byShard.Select(group =>
+        {
+            var ids = group.Select(e => e.Id).ToArray();
+            return TryOnShard(group.Key, ct => FetchBlobsAsync(group.Key, ids, ct), cancellationToken);
+        }));
+        var fetched = new List<FetchedEpisode>(episodes.Count);
+        for (int g = 0; g < byShard.Count; g++)
+        {
+            if (blobs[g] is not { } shardBlobs) continue;
+            int i = 0;
+            foreach (var reference in byShard[g])
+            {
+                byte[]? blob = shardBlobs[i++];
+                if (blob is null) continue; // evicted since the index was read
+                if (Verify(reference, blob) is { } episode) fetched.Add(new FetchedEpisode(reference, episode, blob.Length));
+            }
+        }
+        return fetched;
+    }
+
+    public async Task<ReplaySizes> GetSizesAsync(CancellationToken cancellationToken = default)
+    {
+        var perShard = await Task.WhenAll(Enumerable.Range(0, ShardCount).Select(shard => TryOnShard(shard, ct => ShardSizesAsync(shard, ct), cancellationToken)));
+        long transitions = 0, episodes = 0, inserted = 0;
+        var down = new List<int>();
+        long shardCapacity = Options.ShardCapacity(ShardCount);
+        for (int shard = 0; shard < ShardCount; shard++)
+        {
+            if (perShard[shard] is not { } s) { down.Add(shard); continue; }
+            transitions += s.Transitions;
+            episodes += s.Episodes;
+            inserted += s.Inserted;
+            FathomTelemetry.ReplaySize.Record(s.Transitions, RunTag, new(FathomTelemetry.Tags.Shard, shard));
+            FathomTelemetry.ReplayFill.Record((double)s.Transitions / shardCapacity, RunTag, new(FathomTelemetry.Tags.Shard, shard));
+        }
+        return new ReplaySizes(transitions, episodes, inserted, down);
+    }
+
+    public async Task DeleteRunAsync(CancellationToken cancellationToken = default)
+    {
+        await Task.WhenAll(Enumerable.Range(0, ShardCount).Select(shard => OnShard(shard, async ct => { await DeleteShardAsync(shard, ct); return true; }, cancellationToken)));
+    }
+
+    public abstract ValueTask DisposeAsync();
+
+    /// <summary>Stores the blob under the id unless present, indexes it, evicts oldest beyond capacity; one atomic step.</summary>
+    protected abstract Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, byte[] blob, long shardCapacity, CancellationToken cancellationToken);
+    protected abstract Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken);
+    /// <summary>Blobs in the order of <paramref name="ids"/>; null where an id is gone.</summary>
+    protected abstract Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);
+    protected abstract Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken);
+    protected abstract Task DeleteShardAsync(int shard, CancellationToken cancellationToken);
+    /// <summary>Where a shard lives, for error messages (never credentials).</summary>
+    protected abstract string DescribeShard(int shard);
+    /// <summary>Whether a backend exception means the shard is unreachable (retryable) rather than a bug.</summary>
+    protected abstract bool IsUnavailable(Exception exception);
+
+    /// <summary>Counters of one shard.</summary>
+    protected sealed record ShardSizes(long Transitions, long Episodes, long Inserted);
+
+    private KeyValuePair<string, object?> RunTag => new(FathomTelemetry.Tags.Run, Options.Run);
+
+    private Episode? Verify(EpisodeRef reference, byte[] blob)
+    {
+        try
+        {
+            var episode = EpisodeCodec.Decode(blob);
+            if (episode.Layout != Options.Layout)
+                throw new CorruptEpisodeException($"Episode layout {episode.Layout} differs from the run's layout {Options.Layout}.");
+            if (episode.Id != reference.Id || episode.Length != reference.Length)
+                throw new CorruptEpisodeException($"Blob holds episode {episode.Id} of length {episode.Length}, the index says {reference.Id} of length {reference.Length}.");
+            return episode;
+        }
+        catch (CorruptEpisodeException e)
+        {
+            Interlocked.Increment(ref _rejected);
+            FathomTelemetry.ReplayRejected.Add(1, RunTag, new(FathomTelemetry.Tags.Shard, reference.Shard));
+            Activity.Current?.AddEvent(new ActivityEvent("replay.rejected", tags: new ActivityTagsCollection { ["episode"] = reference.Id, ["reason"] = e.Message }));
+            return null;
+        }
+    }
+
+    private void CheckShard(int shard)
+    {
+        if ((uint)shard >= (uint)ShardCount)
+            throw new ArgumentOutOfRangeException(nameof(shard), shard, $"Shard must be in [0, {ShardCount - 1}].");
+    }
+
+    /// <summary>Runs one shard operation under the timeout; unreachable shards become <see cref="ReplayShardUnavailableException"/>.</summary>
+    private async Task<T> OnShard<T>(int shard, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Options.OperationTimeout);
+        try
+        {
+            return await operation(timeout.Token).WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ReplayShardUnavailableException(shard, DescribeShard(shard), new TimeoutException($"No answer within {Options.OperationTimeout}.", e));
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw new ReplayShardUnavailableException(shard, DescribeShard(shard), e);
+        }
+    }
+
+    /// <summary>As <see cref="OnShard"/>, but an unreachable shard yields null so readers carry on with the others.</summary>
+    private async Task<T?> TryOnShard<T>(int shard, Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken) where T : class
+    {
+        try { return await OnShard(shard, operation, cancellationToken); }
+        catch (ReplayShardUnavailableException) { return null; }
+    }
+}

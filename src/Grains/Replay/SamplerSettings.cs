@@ -1,0 +1,38 @@
+namespace Fathom.Grains.Replay;
+
+/// <summary>How a <see cref="ReplaySampler"/> reads the store; validated on construction.</summary>
+public sealed record SamplerSettings
+{
+    public SamplerSettings(int batchSize)
+    {
+        if (batchSize is < 1 or > 1 << 20) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "BatchSize must be in [1, 2^20].");
+        BatchSize = batchSize;
+    }
+
+    /// <summary>B: transitions per minibatch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Episodes one fetch reads (drawn in proportion to length); the batches of that fetch draw from them.</summary>
+    public int EpisodesPerFetch { get; init => field = Check(value, 1, 4096, nameof(EpisodesPerFetch)); } = 32;
+
+    /// <summary>Minibatches built from one fetch, trading network reads for episode diversity.</summary>
+    public int BatchesPerFetch { get; init => field = Check(value, 1, 4096, nameof(BatchesPerFetch)); } = 2;
+
+    /// <summary>Minibatches kept ready ahead of the learner (the bounded prefetch channel).</summary>
+    public int PrefetchDepth { get; init => field = Check(value, 1, 1024, nameof(PrefetchDepth)); } = 4;
+
+    /// <summary>Discount of the geometric goal offset law.</summary>
+    public double Gamma { get { return field; } init { HindsightGoal.CheckGamma(value); field = value; } } = 0.99;
+
+    /// <summary>Longest a learner waits in <see cref="ReplaySampler.NextAsync"/> before a <see cref="TimeoutException"/>.</summary>
+    public TimeSpan Timeout { get; init => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(Timeout), value, "Timeout must be positive."); } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Pause of the prefetcher after an empty store or a failed read.</summary>
+    public TimeSpan RetryDelay { get; init => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(RetryDelay), value, "RetryDelay must be positive."); } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Seed of the sampler's random stream; null for a random seed.</summary>
+    public int? Seed { get; init; }
+
+    private static int Check(int value, int min, int max, string name)
+        => value >= min && value <= max ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [{min}, {max}].");
+}

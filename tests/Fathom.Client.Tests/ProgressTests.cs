@@ -7,8 +7,8 @@ public class ProgressTests
 {
     static RunProgress Frame(double seconds, long envSteps, bool finished = false) => new(
         "r", TimeSpan.FromSeconds(seconds), envSteps, 10_000, 500, 0.25, 2,
-        [new LearnerProgress("deep", "behaviour", 32, 40, 2.5, new EvalPoint("r", "deep", "behaviour", 32, 4000, 40, 12.5, 1.5, 0.75, 0.4)),
-         new LearnerProgress("shallow", "passive", 4, 90, 6, null)], finished);
+        [new LearnerFrame("deep", "behaviour", 32, 40, 2.5, new EvalPoint("r", "deep", "behaviour", 32, 4000, 40, 12.5, 1.5, 0.75, 0.4)),
+         new LearnerFrame("shallow", "passive", 4, 90, 6, null)], finished);
 
     [Fact]
     public void RateMeter_MeasuresOverWindow()

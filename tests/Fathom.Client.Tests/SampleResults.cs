@@ -16,7 +16,7 @@ static class SampleResults
         return points;
     }
 
-    /// <summary>The U maze (5x5 cells, walls around, wall in the middle row), goal at the bottom-left cell.</summary>
+    /// <summary>The U maze (5x5 cells, walls around, wall in the middle row; y grows downward as in the layout), goal at the bottom-left cell.</summary>
     public static List<TopologyCell> UMaze(string run)
     {
         string[] layout = ["#####", "#...#", "###.#", "#...#", "#####"];
@@ -27,7 +27,7 @@ static class SampleResults
             for (var row = 0; row < 5; row++)
                 for (var col = 0; col < 5; col++)
                 {
-                    double x = col + 0.5, y = 4 - row + 0.5, gx = 1.5, gy = 1.5;
+                    double x = col + 0.5, y = row + 0.5, gx = 1.5, gy = 3.5;
                     var wall = layout[row][col] == '#';
                     var euclid = Math.Sqrt((x - gx) * (x - gx) + (y - gy) * (y - gy));
                     var path = wall ? double.NaN : geodesic[(col, row)];

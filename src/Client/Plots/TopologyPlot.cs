@@ -1,4 +1,5 @@
 using Fathom.Client.Results;
+using Fathom.Learner.Evaluation;
 using ScottPlot;
 
 namespace Fathom.Client.Plots;
@@ -19,6 +20,7 @@ public static class TopologyPlot
     public static (double Geodesic, double Euclidean) Correlations(IReadOnlyList<TopologyCell> cells)
     {
         var free = cells.Where(c => !c.Wall && double.IsFinite(c.Q) && double.IsFinite(c.Geodesic) && double.IsFinite(c.Euclidean)).ToList();
+        if (free.Count < 2) return (double.NaN, double.NaN);
         var q = free.Select(c => c.Q).ToList();
         return (RankCorrelation.Spearman(q, free.Select(c => -c.Geodesic).ToList()),
                 RankCorrelation.Spearman(q, free.Select(c => -c.Euclidean).ToList()));
@@ -46,7 +48,7 @@ public static class TopologyPlot
     static void Draw(Plot plot, List<TopologyCell> cells)
     {
         var xs = cells.Select(c => c.X).Distinct().Order().ToArray();
-        var ys = cells.Select(c => c.Y).Distinct().OrderDescending().ToArray();
+        var ys = cells.Select(c => c.Y).Distinct().Order().ToArray();
         var column = xs.Select((x, i) => (x, i)).ToDictionary(p => p.x, p => p.i);
         var row = ys.Select((y, i) => (y, i)).ToDictionary(p => p.y, p => p.i);
         var q = new double[ys.Length, xs.Length];
@@ -56,11 +58,13 @@ public static class TopologyPlot
             q[row[cell.Y], column[cell.X]] = cell.Wall ? double.NaN : cell.Q;
 
         var dx = xs.Length > 1 ? xs[1] - xs[0] : 1;
-        var dy = ys.Length > 1 ? ys[0] - ys[1] : 1;
+        var dy = ys.Length > 1 ? ys[1] - ys[0] : 1;
         var heatmap = plot.Add.Heatmap(q);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.NaNCellColor = Colors.DimGray;
-        heatmap.Extent = new CoordinateRect(xs[0] - dx / 2, xs[^1] + dx / 2, ys[^1] - dy / 2, ys[0] + dy / 2);
+        // World y grows downward as the layout text is read: row 0 (smallest y) is drawn at the top.
+        heatmap.FlipVertically = true;
+        heatmap.Extent = new CoordinateRect(xs[0] - dx / 2, xs[^1] + dx / 2, ys[0] - dy / 2, ys[^1] + dy / 2);
         plot.Add.ColorBar(heatmap).Label = "Q(s, π(s, g), g)";
 
         var goal = plot.Add.Marker(cells[0].GoalX, cells[0].GoalY);
@@ -71,7 +75,8 @@ public static class TopologyPlot
         var (geodesic, euclidean) = Correlations(cells);
         plot.Title($"{cells[0].Learner} (depth {cells[0].Depth}): ρ geodesic {geodesic:0.00}, ρ Euclidean {euclidean:0.00}", 14);
         plot.XLabel("x");
-        plot.YLabel("y");
+        plot.YLabel("y (down, as the layout text)");
         plot.Axes.SquareUnits();
+        plot.Axes.InvertY();
     }
 }

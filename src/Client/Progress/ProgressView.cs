@@ -60,7 +60,7 @@ public static class ProgressView
         return table;
     }
 
-    static string Eval(LearnerProgress l) =>
+    static string Eval(LearnerFrame l) =>
         l.LatestEval is { } e ? $"{e.TimeAtGoal:0.0}±{e.TimeAtGoalSe:0.0}" : "-";
 
     static string Percent(double fraction) => $"{fraction * 100:0}%";

@@ -3,7 +3,7 @@ using Fathom.Client.Results;
 namespace Fathom.Client.Progress;
 
 /// <summary>What the client knows about one learner at one moment: counts from the cluster, rates from the client.</summary>
-public sealed record LearnerProgress(string Name, string Role, int Depth, long Updates, double UpdatesPerSecond, EvalPoint? LatestEval);
+public sealed record LearnerFrame(string Name, string Role, int Depth, long Updates, double UpdatesPerSecond, EvalPoint? LatestEval);
 
 /// <summary>
 /// One frame of the progress display: counts read from the experiment, rates measured by the client
@@ -11,7 +11,7 @@ public sealed record LearnerProgress(string Name, string Role, int Depth, long U
 /// </summary>
 public sealed record RunProgress(
     string Run, TimeSpan Elapsed, long EnvSteps, long EnvStepBudget, double EnvStepsPerSecond,
-    double ReplayFill, long PolicyLag, IReadOnlyList<LearnerProgress> Learners, bool Finished)
+    double ReplayFill, long PolicyLag, IReadOnlyList<LearnerFrame> Learners, bool Finished)
 {
     /// <summary>Remaining budget at the current rate; null until a rate has been measured.</summary>
     public TimeSpan? TimeLeft => EnvStepsPerSecond > 0 && EnvSteps < EnvStepBudget

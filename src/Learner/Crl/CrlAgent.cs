@@ -1,0 +1,202 @@
+using Fathom.Learner.Nets;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fathom.Learner.Crl;
+
+/// <summary>
+/// Contrastive RL (crl-spec sections 2-3): a state-action encoder phi, a goal encoder psi, a goal-conditioned
+/// tanh-Gaussian actor and a learnable log-alpha, each with its own Adam. One agent belongs to one thread.
+/// </summary>
+public sealed class CrlAgent : IDisposable
+{
+    private readonly Device _device;
+    private readonly Generator _generator;
+    private readonly GoalConditionedActor _actor;
+    private readonly ResidualMlp _stateActionEncoder;
+    private readonly ResidualMlp _goalEncoder;
+    private readonly FlatParameters _logAlpha;
+    private readonly FlatAdam _actorOptimizer;
+    private readonly FlatAdam _stateActionOptimizer;
+    private readonly FlatAdam _goalOptimizer;
+    private readonly FlatAdam _alphaOptimizer;
+
+    public CrlConfig Config { get; }
+
+    /// <summary>Updates applied so far.</summary>
+    public long UpdateCount { get; private set; }
+
+    /// <summary>Updates skipped because a loss or gradient was not finite.</summary>
+    public long SkippedUpdates { get; private set; }
+
+    public double Alpha => Math.Exp(_logAlpha.Values.cpu().item<float>());
+
+    /// <summary>The networks, for probes, benchmarks and tests; train them only through <see cref="Update"/>.</summary>
+    public GoalConditionedActor Actor => _actor;
+    public ResidualMlp StateActionEncoder => _stateActionEncoder;
+    public ResidualMlp GoalEncoder => _goalEncoder;
+
+    public CrlAgent(CrlConfig config)
+    {
+        Config = config.Validate();
+        _device = new Device(config.Device);
+        _generator = new Generator((ulong)config.Seed, _device);
+        _actor = new GoalConditionedActor(config.ActorShape, _generator, _device);
+        _stateActionEncoder = new ResidualMlp(config.StateActionEncoderShape, _generator, _device);
+        _goalEncoder = new ResidualMlp(config.GoalEncoderShape, _generator, _device);
+        _logAlpha = new FlatParameters([[1]], _device);
+        using (no_grad()) _logAlpha.Values.fill_(config.InitialLogAlpha);
+        _actorOptimizer = new FlatAdam(_actor.Network.Parameters, config.LearningRate);
+        _stateActionOptimizer = new FlatAdam(_stateActionEncoder.Parameters, config.LearningRate);
+        _goalOptimizer = new FlatAdam(_goalEncoder.Parameters, config.LearningRate);
+        _alphaOptimizer = new FlatAdam(_logAlpha, config.LearningRate);
+    }
+
+    /// <summary>
+    /// One SGD step on a minibatch of B hindsight triples: the actor and alpha step against the critic as it was,
+    /// then the critic steps on the same minibatch. All gradients are taken before any weight moves (the critic's
+    /// loss does not depend on the actor), so a non-finite value anywhere skips the whole update.
+    /// </summary>
+    public CrlMetrics Update(Tensor states, Tensor actions, Tensor goals)
+    {
+        long batch = CheckBatch(states, actions, goals, minRows: 2);
+        using var scope = NewDisposeScope();
+        states = states.to(_device);
+        actions = actions.to(_device);
+        goals = goals.to(_device);
+        foreach (var p in AllParameters) p.ZeroGrad();
+
+        // Critic: phi(s, a) against psi(g) for every pair of the batch; positives on the diagonal.
+        var phi = _stateActionEncoder.Forward(cat([states, actions], 1));
+        var psi = _goalEncoder.Forward(goals);
+        var logits = Energies.Pairwise(Config.Energy, phi, psi, Config.DistanceEpsilon);
+        var criticLoss = ContrastiveLosses.Compute(Config.Loss, logits, Config.LogSumExpPenalty);
+
+        // Actor and alpha: Q(s, pi(s, g), g) through a frozen critic; psi(g) is shared with the critic pass.
+        var alpha = _logAlpha.Tensors[0].exp();
+        _stateActionEncoder.Parameters.SetRequiresGrad(false);
+        var (sampled, logProb) = _actor.Sample(states, goals, _generator);
+        var q = Energies.Matched(Config.Energy, _stateActionEncoder.Forward(cat([states, sampled], 1)), psi.detach(), Config.DistanceEpsilon);
+        var actorLoss = (alpha.detach() * logProb - q).mean();
+        var alphaLoss = (alpha * (-logProb.detach() - Config.TargetEntropy)).mean();
+        _stateActionEncoder.Parameters.SetRequiresGrad(true);
+
+        // The three losses touch disjoint parameters, so one backward pass gives each its own gradient.
+        (criticLoss + actorLoss + alphaLoss).backward();
+
+        bool finite = AllFinite([criticLoss, actorLoss, alphaLoss]);
+        if (finite)
+        {
+            _actorOptimizer.Step();
+            _alphaOptimizer.Step();
+            _stateActionOptimizer.Step();
+            _goalOptimizer.Step();
+            UpdateCount++;
+        }
+        else
+        {
+            SkippedUpdates++;
+        }
+        return Metrics(logits, batch, criticLoss, actorLoss, alphaLoss, alpha, logProb, skipped: !finite);
+    }
+
+    /// <summary>Batched actions [N, A] in [-1, 1]: stochastic for collecting, tanh(mu) for evaluation.</summary>
+    public Tensor Act(Tensor states, Tensor goals, bool deterministic)
+    {
+        CheckRows(states, Config.StateDim, nameof(states));
+        CheckRows(goals, Config.GoalDim, nameof(goals));
+        return _actor.Act(states.to(_device), goals.to(_device), deterministic, _generator);
+    }
+
+    /// <summary>The critic value Q(s, a, g) = energy(phi(s, a), psi(g)) for each row, [N].</summary>
+    public Tensor Q(Tensor states, Tensor actions, Tensor goals)
+    {
+        CheckBatch(states, actions, goals, minRows: 1);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var phi = _stateActionEncoder.Forward(cat([states.to(_device), actions.to(_device)], 1));
+        var psi = _goalEncoder.Forward(goals.to(_device));
+        return scope.MoveToOuter(Energies.Matched(Config.Energy, phi, psi, Config.DistanceEpsilon));
+    }
+
+    /// <summary>The actor alone as a versioned, checksummed blob for <see cref="CrlPolicy.Import"/>.</summary>
+    public byte[] ExportActor() => ActorBlob.Export(_actor, Config.StateDim, Config.GoalDim, UpdateCount);
+
+    /// <summary>The whole training state: all networks, Adam moments, log-alpha, counters and the RNG state.</summary>
+    public void Save(Stream stream) => AgentCheckpoint.Write(stream, this);
+
+    /// <summary>Restores a state written by <see cref="Save"/> for the same network shapes; continuing is bit-identical.</summary>
+    public void Load(Stream stream) => AgentCheckpoint.Read(stream, this);
+
+    internal IEnumerable<(string Name, FlatParameters Parameters, FlatAdam Optimizer)> TrainedParts =>
+    [
+        ("actor", _actor.Network.Parameters, _actorOptimizer),
+        ("state-action encoder", _stateActionEncoder.Parameters, _stateActionOptimizer),
+        ("goal encoder", _goalEncoder.Parameters, _goalOptimizer),
+        ("log alpha", _logAlpha, _alphaOptimizer),
+    ];
+
+    internal Generator Generator => _generator;
+
+    internal void RestoreCounters(long updateCount, long skippedUpdates)
+    {
+        UpdateCount = updateCount;
+        SkippedUpdates = skippedUpdates;
+    }
+
+    private IEnumerable<FlatParameters> AllParameters => TrainedParts.Select(part => part.Parameters);
+
+    private bool AllFinite(Tensor[] losses)
+    {
+        using var _ = no_grad();
+        var checks = losses.Select(l => l.isfinite().all())
+            .Concat(AllParameters.Select(p => p.Gradients.isfinite().all()));
+        return stack(checks.ToArray()).all().cpu().item<bool>();
+    }
+
+    private CrlMetrics Metrics(Tensor logits, long batch, Tensor criticLoss, Tensor actorLoss, Tensor alphaLoss, Tensor alpha, Tensor logProb, bool skipped)
+    {
+        using var _ = no_grad();
+        var diagonal = logits.diagonal();
+        var accuracy = logits.argmax(1).eq(arange(batch, device: _device)).to(ScalarType.Float32).mean();
+        var negatives = (logits.sum() - diagonal.sum()) / (batch * (batch - 1));
+        var values = stack([
+            criticLoss, actorLoss, alphaLoss, alpha.reshape([]), -logProb.mean(),
+            accuracy, diagonal.mean(), negatives, logits.logsumexp(1).mean(),
+        ]).to(ScalarType.Float32).cpu().data<float>().ToArray();
+        return new CrlMetrics(values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7], values[8],
+            skipped, UpdateCount, SkippedUpdates);
+    }
+
+    private long CheckBatch(Tensor states, Tensor actions, Tensor goals, int minRows)
+    {
+        long rows = CheckRows(states, Config.StateDim, nameof(states));
+        CheckRows(actions, Config.ActionDim, nameof(actions));
+        CheckRows(goals, Config.GoalDim, nameof(goals));
+        if (actions.shape[0] != rows || goals.shape[0] != rows)
+        {
+            throw new ArgumentException($"states, actions and goals must have the same row count; got {rows}, {actions.shape[0]}, {goals.shape[0]}.");
+        }
+        if (rows < minRows) throw new ArgumentOutOfRangeException(nameof(states), rows, $"a batch needs at least {minRows} rows; got {rows}.");
+        return rows;
+    }
+
+    private static long CheckRows(Tensor t, int columns, string name)
+    {
+        if (t.dim() != 2 || t.shape[1] != columns || t.dtype != ScalarType.Float32)
+        {
+            throw new ArgumentException($"{name} must be float32 [N, {columns}]; got {t.dtype} [{string.Join(", ", t.shape)}].", name);
+        }
+        return t.shape[0];
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, _, optimizer) in TrainedParts.ToList()) optimizer.Dispose();
+        _actor.Dispose();
+        _stateActionEncoder.Dispose();
+        _goalEncoder.Dispose();
+        _logAlpha.Dispose();
+        _generator.Dispose();
+    }
+}

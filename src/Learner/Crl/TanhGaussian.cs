@@ -1,0 +1,30 @@
+using static TorchSharp.torch;
+
+namespace Fathom.Learner.Crl;
+
+/// <summary>The squashed Gaussian policy distribution of crl-spec section 3.</summary>
+public static class TanhGaussian
+{
+    public const double MinLogStd = -5;
+    public const double MaxLogStd = 2;
+
+    /// <summary>Keeps the tanh-Jacobian term finite when |a| reaches 1 in float32.</summary>
+    public const double JacobianEpsilon = 1e-6;
+
+    /// <summary>Squashes a raw head output into [-5, 2]: -5 + 3.5 (tanh(raw) + 1).</summary>
+    public static Tensor LogStd(Tensor raw) => raw.tanh().add(1).mul((MaxLogStd - MinLogStd) / 2).add(MinLogStd);
+
+    /// <summary>
+    /// a = tanh(mu + sigma eps) and log pi(a) = sum_d [log N(x_d; mu_d, sigma_d) - log(1 - a_d^2 + 1e-6)],
+    /// reparameterised so gradients reach mu and sigma.
+    /// </summary>
+    public static (Tensor Action, Tensor LogProb) Sample(Tensor mean, Tensor logStd, Tensor noise)
+    {
+        var x = mean + logStd.exp() * noise;
+        var action = x.tanh();
+        // log N(x; mu, sigma) with (x - mu) / sigma = noise.
+        var gaussian = noise.square().mul(-0.5).sub(logStd).sub(0.5 * Math.Log(2 * Math.PI));
+        var jacobian = action.square().neg().add(1 + JacobianEpsilon).log();
+        return (action, (gaussian - jacobian).sum(1));
+    }
+}

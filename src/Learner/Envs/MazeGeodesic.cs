@@ -1,0 +1,151 @@
+namespace Fathom.Learner.Envs;
+
+/// <summary>
+/// True shortest-path (geodesic) distances between free points of a maze, for the topology probe and the
+/// scripted oracle policy. A shortest path around square walls bends only at convex wall corners, so the
+/// distance is exact: a visibility graph over those corners (all-pairs by Floyd-Warshall) plus straight
+/// segments to the endpoints. No grid resolution is involved; walls are shrunk by
+/// <see cref="Tolerance"/> cell (1e-3) so that paths grazing a corner count as free, and a point where two
+/// walls touch diagonally is closed, exactly as the env's axis-by-axis movement treats it.
+/// </summary>
+public sealed class MazeGeodesic
+{
+    /// <summary>How far (in cells) a segment may graze a wall and still count as free.</summary>
+    public const double Tolerance = 1e-3;
+
+    private readonly double _cell;
+    private readonly (double X, double Y)[] _corners;
+    private readonly (int Row, int Col)[] _walls;
+    private readonly (double X, double Y)[] _pinches;
+    private readonly double[,] _between;
+
+    public MazeGeodesic(MazeLayout layout, double cellSize = 1)
+    {
+        _cell = cellSize;
+        var corners = new List<(double, double)>();
+        var pinches = new List<(double, double)>();
+        for (var y = 1; y < layout.Rows; y++)
+            for (var x = 1; x < layout.Columns; x++)
+            {
+                bool nw = layout.IsWall(y - 1, x - 1), ne = layout.IsWall(y - 1, x), sw = layout.IsWall(y, x - 1), se = layout.IsWall(y, x);
+                var walls = (nw ? 1 : 0) + (ne ? 1 : 0) + (sw ? 1 : 0) + (se ? 1 : 0);
+                if (walls == 1) corners.Add((x, y));
+                if (walls == 2 && nw == se) pinches.Add((x, y));
+            }
+        _corners = corners.ToArray();
+        _pinches = pinches.ToArray();
+        _walls = Enumerable.Range(0, layout.Rows).SelectMany(r => Enumerable.Range(0, layout.Columns).Select(c => (r, c)))
+            .Where(rc => layout.IsWall(rc.r, rc.c)).ToArray();
+
+        var n = _corners.Length;
+        _between = new double[n, n];
+        for (var i = 0; i < n; i++)
+            for (var j = 0; j < n; j++)
+                _between[i, j] = i == j ? 0 : Visible(_corners[i], _corners[j]) ? Length(_corners[i], _corners[j]) : double.PositiveInfinity;
+        for (var k = 0; k < n; k++)
+            for (var i = 0; i < n; i++)
+                for (var j = 0; j < n; j++)
+                    _between[i, j] = Math.Min(_between[i, j], _between[i, k] + _between[k, j]);
+    }
+
+    /// <summary>Geodesic distance in world units between two free world points (infinity if not connected).</summary>
+    public double Distance(double x1, double y1, double x2, double y2) => ToGoal(x2, y2).Distance(x1, y1);
+
+    /// <summary>Straight-line distance in world units.</summary>
+    public static double Euclidean(double x1, double y1, double x2, double y2) => Math.Sqrt((x1 - x2) * (x1 - x2) + (y1 - y2) * (y1 - y2));
+
+    /// <summary>Precomputes everything about one goal, so distances from many points to it are cheap.</summary>
+    public GoalField ToGoal(double goalX, double goalY)
+    {
+        var goal = (goalX / _cell, goalY / _cell);
+        var viaCorner = new double[_corners.Length];
+        for (var i = 0; i < _corners.Length; i++)
+        {
+            viaCorner[i] = double.PositiveInfinity;
+            for (var j = 0; j < _corners.Length; j++)
+                if (!double.IsPositiveInfinity(_between[i, j]) && Visible(_corners[j], goal))
+                    viaCorner[i] = Math.Min(viaCorner[i], _between[i, j] + Length(_corners[j], goal));
+        }
+        return new GoalField(this, goal, viaCorner);
+    }
+
+    /// <summary>Distances to one goal (world units) and the first waypoint of the shortest path towards it.</summary>
+    public sealed class GoalField
+    {
+        private readonly MazeGeodesic _maze;
+        private readonly (double X, double Y) _goal;
+        private readonly double[] _viaCorner;
+
+        internal GoalField(MazeGeodesic maze, (double, double) goal, double[] viaCorner)
+        {
+            _maze = maze;
+            _goal = goal;
+            _viaCorner = viaCorner;
+        }
+
+        public double Distance(double x, double y) => NextWaypoint(x, y).Distance;
+
+        /// <summary>
+        /// The shortest path's total length and its first point after (x, y) that is at least
+        /// <paramref name="minHop"/> cells away (the goal itself if it is in sight), both in world units.
+        /// </summary>
+        public (double Distance, double X, double Y) NextWaypoint(double x, double y, double minHop = 0)
+        {
+            var c = _maze._cell;
+            var p = (x / c, y / c);
+            if (_maze.Visible(p, _goal)) return (Length(p, _goal) * c, _goal.X * c, _goal.Y * c);
+            var best = (Distance: double.PositiveInfinity, X: double.NaN, Y: double.NaN);
+            for (var i = 0; i < _viaCorner.Length; i++)
+            {
+                var corner = _maze._corners[i];
+                var hop = Length(p, corner);
+                if (hop < minHop || double.IsPositiveInfinity(_viaCorner[i])) continue;
+                var total = hop + _viaCorner[i];
+                if (total < best.Distance && _maze.Visible(p, corner)) best = (total, corner.X, corner.Y);
+            }
+            return (best.Distance * c, best.X * c, best.Y * c);
+        }
+    }
+
+    private static double Length((double X, double Y) a, (double X, double Y) b) => Math.Sqrt((a.X - b.X) * (a.X - b.X) + (a.Y - b.Y) * (a.Y - b.Y));
+
+    /// <summary>Segment a-b (cell units) crosses no wall interior and no diagonal pinch point.</summary>
+    private bool Visible((double X, double Y) a, (double X, double Y) b)
+    {
+        double loX = Math.Min(a.X, b.X), hiX = Math.Max(a.X, b.X), loY = Math.Min(a.Y, b.Y), hiY = Math.Max(a.Y, b.Y);
+        foreach (var (row, col) in _walls)
+        {
+            if (col + 1 <= loX || col >= hiX || row + 1 <= loY || row >= hiY) continue;
+            if (SegmentEntersBox(a, b, col + Tolerance, row + Tolerance, col + 1 - Tolerance, row + 1 - Tolerance)) return false;
+        }
+        foreach (var pinch in _pinches)
+            if (DistanceToSegment(pinch, a, b) < 2 * Tolerance) return false;
+        return true;
+    }
+
+    /// <summary>Liang-Barsky clipping: does the segment a-b meet the open box?</summary>
+    private static bool SegmentEntersBox((double X, double Y) a, (double X, double Y) b, double x0, double y0, double x1, double y1)
+    {
+        double t0 = 0, t1 = 1, dx = b.X - a.X, dy = b.Y - a.Y;
+        foreach (var (p, q) in new[] { (-dx, a.X - x0), (dx, x1 - a.X), (-dy, a.Y - y0), (dy, y1 - a.Y) })
+        {
+            if (p == 0)
+            {
+                if (q <= 0) return false;
+                continue;
+            }
+            var r = q / p;
+            if (p < 0) t0 = Math.Max(t0, r);
+            else t1 = Math.Min(t1, r);
+            if (t0 >= t1) return false;
+        }
+        return true;
+    }
+
+    private static double DistanceToSegment((double X, double Y) p, (double X, double Y) a, (double X, double Y) b)
+    {
+        double dx = b.X - a.X, dy = b.Y - a.Y, len2 = dx * dx + dy * dy;
+        var t = len2 == 0 ? 0 : Math.Clamp(((p.X - a.X) * dx + (p.Y - a.Y) * dy) / len2, 0, 1);
+        return Length(p, (a.X + t * dx, a.Y + t * dy));
+    }
+}

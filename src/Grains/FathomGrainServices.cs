@@ -1,4 +1,5 @@
 using Fathom.Grains.Stores;
+using Fathom.Grains.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -7,6 +8,9 @@ namespace Fathom.Grains;
 /// <summary>What Fathom's grains need from a silo's service container. Local, redis and kubernetes modes and the test cluster all call this one method.</summary>
 public static class FathomGrainServices
 {
+    /// <summary>Name of the Orleans grain storage (Redis) that holds experiment records.</summary>
+    public const string StorageName = "fathom";
+
     public static IServiceCollection AddFathomGrains(this IServiceCollection services, StoreSettings stores, WorkerSettings workers)
     {
         services.AddSingleton(stores);
@@ -15,6 +19,9 @@ public static class FathomGrainServices
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(stores.RedisOptions(stores.StateEndpoint)));
         services.AddSingleton(sp => new WeightStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
+        services.AddSingleton(sp => new LearnerPace(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
+        services.AddSingleton<ReplayStores>();
+        services.AddSingleton<SiloWorkers>();
         return services;
     }
 }

@@ -8,7 +8,11 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Persistence;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace Fathom.Silo;
 
@@ -18,9 +22,6 @@ namespace Fathom.Silo;
 /// </summary>
 public static class FathomSiloHost
 {
-    /// <summary>Name of the Orleans grain storage that holds experiment state.</summary>
-    public const string StorageName = "fathom";
-
     /// <summary>
     /// Configures <paramref name="builder"/>: in local mode starts the embedded Garnet server (disposed with the
     /// host); then the Orleans silo (clustering per mode, Redis grain storage, activity propagation), Fathom's
@@ -47,7 +48,11 @@ public static class FathomSiloHost
     /// </summary>
     public static void ConfigureSilo(ISiloBuilder silo, StoreSettings stores, WorkerSettings workers)
     {
-        silo.AddRedisGrainStorage(StorageName, o => o.ConfigurationOptions = stores.RedisOptions(stores.StateEndpoint));
+        silo.AddRedisGrainStorage(FathomGrainServices.StorageName, (OptionsBuilder<RedisStorageOptions> storage) => storage.Configure<Serializer>((o, serializer) =>
+        {
+            o.ConfigurationOptions = stores.RedisOptions(stores.StateEndpoint);
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
         silo.AddActivityPropagation();
         silo.Services.AddFathomGrains(stores, workers);
     }

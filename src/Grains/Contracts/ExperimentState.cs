@@ -6,6 +6,9 @@ public enum ExperimentState
 {
     NotStarted,
     Running,
+
+    /// <summary>The budget was reached or a stop was asked for; workers are finishing (final evaluation, checkpoint, probe).</summary>
+    Stopping,
     Finished,
     Stopped,
     Failed,

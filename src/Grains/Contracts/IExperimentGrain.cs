@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using Fathom.Grains.Specs;
 
 namespace Fathom.Grains.Contracts;
@@ -13,13 +14,14 @@ public interface IExperimentGrain : IGrainWithStringKey
     [Alias("Start")]
     Task Start(ExperimentSpec spec);
 
-    [Alias("GetStatus")]
+    /// <summary>A snapshot from the latest poll; answered even while a poll is waiting on a worker.</summary>
+    [Alias("GetStatus"), AlwaysInterleave]
     Task<ExperimentStatus> GetStatus();
 
     /// <summary>Stops every worker (they flush what they hold); the run ends as Stopped.</summary>
     [Alias("Stop")]
     Task Stop();
 
-    [Alias("GetResults")]
+    [Alias("GetResults"), AlwaysInterleave]
     Task<ExperimentResults> GetResults();
 }

@@ -59,7 +59,7 @@ public sealed record AblationSpec(
     [property: Id(1)] bool Swish,
     [property: Id(2)] bool Residual);
 
-/// <summary>One learner: its networks, its optimiser settings and how hard it may sample the shared replay.</summary>
+/// <summary>One learner: its networks, its Adam learning rate (actor, critic and alpha, as the paper) and how hard it may sample the shared replay.</summary>
 [GenerateSerializer, Immutable, Alias("fathom.LearnerSpec")]
 public sealed record LearnerSpec(
     [property: Id(0)] string Name,
@@ -67,11 +67,9 @@ public sealed record LearnerSpec(
     [property: Id(2)] NetSpec Actor,
     [property: Id(3)] NetSpec Critic,
     [property: Id(4)] int Batch,
-    [property: Id(5)] double ActorLr,
-    [property: Id(6)] double CriticLr,
-    [property: Id(7)] double AlphaLr,
-    [property: Id(8)] double SamplesPerInsert,
-    [property: Id(9)] AblationSpec Ablations);
+    [property: Id(5)] double LearningRate,
+    [property: Id(6)] double SamplesPerInsert,
+    [property: Id(7)] AblationSpec Ablations);
 
 /// <summary>Replay knobs: number of shards and capacity in transitions (whole store), oldest evicted first.</summary>
 [GenerateSerializer, Immutable, Alias("fathom.ReplaySpec")]

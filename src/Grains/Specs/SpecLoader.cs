@@ -100,9 +100,7 @@ public static class SpecLoader
         Actor: ReadNet(node.Field("actor")),
         Critic: ReadNet(node.Field("critic")),
         Batch: node.Int("batch", DefaultBatch, 2, 1 << 16),
-        ActorLr: node.Double("actor_lr", DefaultLearningRate, 1e-8, 1),
-        CriticLr: node.Double("critic_lr", DefaultLearningRate, 1e-8, 1),
-        AlphaLr: node.Double("alpha_lr", DefaultLearningRate, 1e-8, 1),
+        LearningRate: node.Double("learning_rate", DefaultLearningRate, 1e-8, 1),
         SamplesPerInsert: node.Double("samples_per_insert", DefaultSamplesPerInsert, 1e-3, 1e6),
         Ablations: ReadAblations(node.Field("ablations")));
 

@@ -45,7 +45,7 @@ public static class SweepCommand
                     var folder = RunFolder.Create(sweep.Path, runName);
                     await File.WriteAllTextAsync(folder.Spec, SpecYaml.Write(runSpec), cancel);
                     Console.WriteLine($"sweep {name}: run {runName} (depth {depth}, seed {runSpec.Seed})");
-                    var outcome = await new ExperimentRunner(connection, folder, runSpec, Console.Out).RunAsync(null, Interrupt.Token);
+                    var outcome = await new ExperimentRunner(connection, folder, runSpec, Console.Out, $"{name}.{runName}").RunAsync(null, Interrupt.Token);
                     if (File.Exists(folder.Eval)) scored.Add(SweepCsv.Score(depth, runSpec.Seed, runName, EvalCsv.Read(folder.Eval)));
                     SweepCsv.WriteRuns(sweep.SweepRuns, scored);
                     SweepCsv.WriteSummary(sweep.SweepSummary, SweepCsv.Summarise(scored));

@@ -52,9 +52,21 @@ public sealed class ClusterConnection : IAsyncDisposable
             PrometheusPort = 0,
             ShutdownSeconds = (int)StopTimeout.TotalSeconds,
         };
-        var stores = builder.AddFathomSilo(options);
-        var host = builder.Build();
-        await host.StartAsync(cancel);
+        // The embedded Garnet server prints its banner to stdout when it starts; stdout belongs to progress and results.
+        var stdout = Console.Out;
+        Console.SetOut(TextWriter.Null);
+        IHost host;
+        StoreSettings stores;
+        try
+        {
+            stores = builder.AddFathomSilo(options);
+            host = builder.Build();
+            await host.StartAsync(cancel);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+        }
         return new ClusterConnection(host, host.Services.GetRequiredService<CheckpointStore>(), null, $"local silo, store {stores.StateEndpoint}");
     }
 

@@ -21,9 +21,10 @@ public enum RunOutcome
 /// Runs one experiment (or the next segment of an interrupted one) to its end: starts the experiment grain,
 /// shows progress and appends metrics.csv while it runs, and at the end (budget reached, failure or Ctrl-C)
 /// writes eval.csv, topology.csv and the plots. On Ctrl-C it stops the workers, copies every learner's latest
-/// checkpoint into results/&lt;run&gt;/checkpoint/ and says how to resume.
+/// checkpoint into results/&lt;run&gt;/checkpoint/ and says how to resume. The experiment's grain key is
+/// <paramref name="runKey"/> (default: the folder's name; a sweep prefixes its own name so runs never collide).
 /// </summary>
-public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder, ExperimentSpec spec, TextWriter output)
+public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder, ExperimentSpec spec, TextWriter output, string? runKey = null)
 {
     static readonly TimeSpan PollPeriod = TimeSpan.FromSeconds(1);
     static readonly TimeSpan MetricsPeriod = TimeSpan.FromSeconds(5);
@@ -36,7 +37,7 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
     public async Task<RunOutcome> RunAsync(ResumePoint? resume, CancellationToken interrupt)
     {
         var segment = (resume?.Segment ?? 0) + 1;
-        var key = ResumePoint.SegmentKey(folder.Name, segment);
+        var key = ResumePoint.SegmentKey(runKey ?? folder.Name, segment);
         var offset = resume?.EnvSteps ?? 0;
         if (offset >= spec.BudgetEnvSteps)
         {

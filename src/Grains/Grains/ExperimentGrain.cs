@@ -217,7 +217,7 @@ public sealed class ExperimentGrain(
     }
 
     /// <summary>A call that may hit a silo that just died: wait a bounded time, then carry on with what is known.</summary>
-    private static async Task<T?> Bounded<T>(Task<T> call) where T : class
+    private static async Task<T?> Bounded<T>(Task<T> call) where T : class?
     {
         try
         {

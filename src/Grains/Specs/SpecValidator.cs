@@ -9,9 +9,8 @@ public static class SpecValidator
 {
     public const string PointMaze = "point_maze";
 
-    /// <summary>The built-in PointMaze layouts of envs.md; a path to a layout file is accepted too.</summary>
-    public static readonly string[] BuiltInLayouts =
-        ["u_maze", "u4_maze", "u5_maze", "big_maze", "hardest_maze", "u_maze_eval", "u4_maze_eval", "u5_maze_eval"];
+    /// <summary>The built-in PointMaze layouts (the envs' own list); a path to a layout file is accepted too.</summary>
+    public static IReadOnlyCollection<string> BuiltInLayouts => Fathom.Learner.Envs.MazeLayout.BuiltInNames;
 
     public static void ThrowIfInvalid(ExperimentSpec spec)
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Fathom.Grains.Replay;
 using Fathom.Grains.Specs;
+using Fathom.Grains.Workers;
 
 namespace Fathom.Grains.Stores;
 

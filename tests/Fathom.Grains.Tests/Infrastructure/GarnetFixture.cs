@@ -1,0 +1,30 @@
+using Fathom.Silo.Replay;
+using StackExchange.Redis;
+
+namespace Fathom.Grains.Tests.Infrastructure;
+
+/// <summary>The embedded Garnet replay server of the local mode, in this test process on a free loopback port.</summary>
+public sealed class GarnetFixture : IAsyncLifetime
+{
+    public EmbeddedReplayServer Server { get; private set; } = null!;
+
+    public ConfigurationOptions Options => Server.ConfigurationOptions;
+
+    public Task InitializeAsync()
+    {
+        Server = EmbeddedReplayServer.Start(LocalRedisServer.FreePort(), memory: "256m");
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync()
+    {
+        Server.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GarnetCollection : ICollectionFixture<GarnetFixture>
+{
+    public const string Name = "Garnet";
+}

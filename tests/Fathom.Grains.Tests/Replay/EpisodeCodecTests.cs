@@ -1,0 +1,78 @@
+using System.Text;
+using Fathom.Grains.Replay;
+
+namespace Fathom.Grains.Tests.Replay;
+
+public class EpisodeCodecTests
+{
+    [Fact]
+    public void RoundTripIsByteIdenticalAndKeepsEveryField()
+    {
+        var episode = TestEpisodes.Make(number: 3, length: 17, producer: "collector-ü", sequence: 42);
+        byte[] blob = EpisodeCodec.Encode(episode);
+        var decoded = EpisodeCodec.Decode(blob);
+
+        Assert.Equal(blob, EpisodeCodec.Encode(decoded));
+        Assert.Equal(episode.Layout, decoded.Layout);
+        Assert.Equal(17, decoded.Length);
+        Assert.Equal(episode.States, decoded.States);
+        Assert.Equal(episode.Actions, decoded.Actions);
+        Assert.Equal("collector-ü", decoded.Producer);
+        Assert.Equal(3, decoded.PolicyVersion);
+        Assert.Equal(42, decoded.Sequence);
+        Assert.Equal(EpisodeCodec.EncodedSize(episode), blob.Length);
+    }
+
+    [Fact]
+    public void Crc32CMatchesTheStandardCheckValue()
+    {
+        Assert.Equal(0xE3069283u, EpisodeCodec.Crc32C(Encoding.ASCII.GetBytes("123456789")));
+    }
+
+    [Fact]
+    public void EveryFlippedByteIsRejected()
+    {
+        byte[] blob = EpisodeCodec.Encode(TestEpisodes.Make(1, 5));
+        for (int i = 0; i < blob.Length; i++)
+        {
+            var corrupted = (byte[])blob.Clone();
+            corrupted[i] ^= 0x10;
+            Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(corrupted));
+        }
+    }
+
+    [Fact]
+    public void TruncatedOrForeignBlobsAreRejectedWithTheReason()
+    {
+        byte[] blob = EpisodeCodec.Encode(TestEpisodes.Make(1, 5));
+        Assert.Contains("shorter", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(blob.AsSpan(0, 10))).Message);
+        Assert.Contains("checksum", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(blob.AsSpan(0, blob.Length - 1))).Message);
+        Assert.Contains("magic", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(Encoding.ASCII.GetBytes(new string('x', 100)))).Message);
+
+        var newer = (byte[])blob.Clone();
+        newer[4] = 2;
+        Assert.Contains("format version 2", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(newer)).Message);
+    }
+
+    [Fact]
+    public void AHeaderThatDisagreesWithTheSizeIsRejectedEvenWithAValidChecksum()
+    {
+        byte[] blob = EpisodeCodec.Encode(TestEpisodes.Make(1, 5));
+        blob[24] = 6; // Length 5 -> 6
+        int body = blob.Length - EpisodeCodec.ChecksumBytes;
+        BitConverter.TryWriteBytes(blob.AsSpan(body), EpisodeCodec.Crc32C(blob.AsSpan(0, body)));
+        Assert.Contains("implies", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(blob)).Message);
+    }
+
+    [Fact]
+    public void BadEpisodesAndLayoutsNameTheFieldAndRange()
+    {
+        Assert.Equal("goalDim", Assert.Throws<ArgumentOutOfRangeException>(() => new EpisodeLayout(4, 2, 0, 5)).ParamName);
+        Assert.Equal("goalStart", Assert.Throws<ArgumentOutOfRangeException>(() => new EpisodeLayout(4, 2, 3, 2)).ParamName);
+        var layout = TestEpisodes.Layout;
+        var e = Assert.Throws<ArgumentException>(() => new Episode(layout, 3, new float[12], new float[6], "p", 0, 0));
+        Assert.Equal("states", e.ParamName);
+        Assert.Contains("(Length+1)*StateDim = 16", e.Message);
+        Assert.Equal("producer", Assert.Throws<ArgumentException>(() => new Episode(layout, 3, new float[16], new float[6], "", 0, 0)).ParamName);
+    }
+}

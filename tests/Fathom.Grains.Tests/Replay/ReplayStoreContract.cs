@@ -1,0 +1,177 @@
+using Fathom.Grains.Replay;
+
+namespace Fathom.Grains.Tests.Replay;
+
+/// <summary>
+/// What every replay store must do, run against each backend (in memory, three redis-server shards,
+/// a Redis Cluster, embedded Garnet) by the classes deriving from this one.
+/// </summary>
+public abstract class ReplayStoreContract
+{
+    protected abstract Task<IReplayStore> CreateStoreAsync(ReplayStoreOptions options);
+
+    [Fact]
+    public async Task AppendAndFetchRoundTripByteIdentical()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(10_000));
+        var episodes = Enumerable.Range(0, 6).Select(n => TestEpisodes.Make(n, length: 3 + n * 5)).ToList();
+        foreach (var episode in episodes) Assert.True((await store.AppendAsync(episode)).Stored);
+
+        var index = await store.ListAsync();
+        Assert.Empty(index.UnavailableShards);
+        Assert.Equal(episodes.Sum(e => e.Length), index.Transitions);
+        var fetched = await store.FetchAsync(index.Episodes);
+        Assert.Equal(episodes.Count, fetched.Count);
+        foreach (var original in episodes)
+        {
+            var back = fetched.Single(f => f.Ref.Id == original.Id);
+            Assert.Equal(EpisodeCodec.Encode(original), EpisodeCodec.Encode(back.Episode));
+            Assert.Equal(original.Length, back.Ref.Length);
+        }
+        Assert.Equal(0, store.RejectedCount);
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
+    public async Task EvictionKeepsEachShardWithinCapacityAndDropsTheOldest()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(100 * 3));
+        // 3 shards of 100 transitions (an in-memory store of one shard holds 300): fill shard 0 with 15 x 10.
+        long shardCapacity = store.Options.ShardCapacity(store.ShardCount);
+        int count = (int)(shardCapacity / 10) + 5;
+        int evicted = 0;
+        for (int n = 0; n < count; n++) evicted += (await store.AppendAsync(0, TestEpisodes.Make(n, 10))).EvictedEpisodes;
+
+        var sizes = await store.GetSizesAsync();
+        Assert.Equal(5, evicted);
+        Assert.Equal(shardCapacity, sizes.Transitions);
+        Assert.True(sizes.Transitions <= store.Options.CapacityTransitions);
+        Assert.Equal(count * 10L, sizes.InsertedTransitions);
+        var index = await store.ListAsync();
+        Assert.Equal(Enumerable.Range(5, count - 5).Select(n => TestEpisodes.Make(n, 10).Id), index.Episodes.Select(e => e.Id));
+        Assert.Equal(count - 5, (await store.FetchAsync(index.Episodes)).Count);
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
+    public async Task GoalOffsetsFollowTheTruncatedGeometricLawAndNeverCrossEpisodes()
+    {
+        const double gamma = 0.9;
+        const int length = 40, draws = 100_000, maxBin = 25;
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(100_000));
+        for (int n = 0; n < 12; n++) await store.AppendAsync(TestEpisodes.Make(n, length));
+
+        var observed = new double[maxBin + 1]; // offsets 1..maxBin, then "more"
+        var expected = new double[maxBin + 1];
+        await using (var sampler = new ReplaySampler(store, new SamplerSettings(1000) { Gamma = gamma, Seed = 7, EpisodesPerFetch = 8, BatchesPerFetch = 5 }))
+        {
+            for (int drawn = 0; drawn < draws;)
+            {
+                var batch = await sampler.NextAsync();
+                for (int row = 0; row < batch.Size; row++, drawn++)
+                {
+                    int episode = (int)batch.States[row * 4], t = (int)batch.States[row * 4 + 1];
+                    Assert.Equal(episode, (int)batch.Goals[row * 2]); // the goal comes from the same episode
+                    int k = (int)batch.Goals[row * 2 + 1] - t, horizon = length - t;
+                    Assert.InRange(k, 1, horizon);
+                    observed[Math.Min(k, maxBin + 1) - 1]++;
+                    // Expected: P(k) = gamma^k / sum_{j=1..horizon} gamma^j, computed here independently of the sampler.
+                    double norm = 0;
+                    for (int j = 1; j <= horizon; j++) norm += Math.Pow(gamma, j);
+                    for (int j = 1; j <= horizon; j++) expected[Math.Min(j, maxBin + 1) - 1] += Math.Pow(gamma, j) / norm;
+                }
+            }
+        }
+        double chi2 = observed.Zip(expected, (o, e) => (o - e) * (o - e) / e).Sum();
+        Assert.True(chi2 < TestEpisodes.ChiSquareCritical(maxBin), $"chi-square {chi2:F1} over {maxBin} dof exceeds the 0.001 critical value {TestEpisodes.ChiSquareCritical(maxBin):F1}");
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
+    public async Task EpisodesAreDrawnInProportionToLength()
+    {
+        int[] lengths = [5, 10, 20, 40, 5, 10, 20, 40];
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(100_000));
+        for (int n = 0; n < lengths.Length; n++) await store.AppendAsync(TestEpisodes.Make(n, lengths[n]));
+
+        var counts = new double[lengths.Length];
+        const int draws = 40_000;
+        // Rows of one batch share the episodes of one fetch; with many draws per fetch they are nearly independent,
+        // which the chi-square test assumes.
+        await using (var sampler = new ReplaySampler(store, new SamplerSettings(50) { Seed = 11, EpisodesPerFetch = 2048, BatchesPerFetch = 1 }))
+        {
+            for (int drawn = 0; drawn < draws;)
+            {
+                var batch = await sampler.NextAsync();
+                for (int row = 0; row < batch.Size; row++, drawn++) counts[(int)batch.States[row * 4]]++;
+            }
+        }
+        double total = lengths.Sum();
+        double chi2 = counts.Select((c, n) => { double e = draws * lengths[n] / total; return (c - e) * (c - e) / e; }).Sum();
+        Assert.True(chi2 < TestEpisodes.ChiSquareCritical(lengths.Length - 1), $"chi-square {chi2:F1} for counts [{string.Join(", ", counts)}]");
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
+    public async Task FourWritersAndTwoSamplersLoseAndDuplicateNoEpisode()
+    {
+        const int writers = 4, perWriter = 30, length = 8;
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(1_000_000));
+        using var stop = new CancellationTokenSource();
+        long sampledRows = 0;
+        var samplers = Enumerable.Range(0, 2).Select(s => Task.Run(async () =>
+        {
+            await using var sampler = new ReplaySampler(store, new SamplerSettings(64) { Seed = s, EpisodesPerFetch = 8 });
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var batch = await sampler.NextAsync(stop.Token);
+                    for (int row = 0; row < batch.Size; row++) Assert.Equal(batch.States[row * 4], batch.Goals[row * 2]);
+                    Interlocked.Add(ref sampledRows, batch.Size);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+            }
+        })).ToList();
+        var writing = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; i < perWriter; i++)
+            {
+                var episode = TestEpisodes.Make(w * 1000 + i, length, producer: $"writer-{w}", sequence: i);
+                Assert.True((await store.AppendAsync(episode)).Stored);
+                if (i % 10 == 0) Assert.False((await store.AppendAsync(episode)).Stored); // a retried append stores nothing
+            }
+        })).ToList();
+        await Task.WhenAll(writing);
+        while (Interlocked.Read(ref sampledRows) < 1000) await Task.Delay(10);
+        await stop.CancelAsync();
+        await Task.WhenAll(samplers);
+
+        var expectedIds = Enumerable.Range(0, writers).SelectMany(w => Enumerable.Range(0, perWriter).Select(i => $"writer-{w}#{i}")).Order().ToList();
+        var index = await store.ListAsync();
+        Assert.Equal(expectedIds, index.Episodes.Select(e => e.Id).Order().ToList());
+        var sizes = await store.GetSizesAsync();
+        Assert.Equal(writers * perWriter, sizes.Episodes);
+        Assert.Equal(writers * perWriter * length, sizes.Transitions);
+        Assert.Equal(writers * perWriter * length, sizes.InsertedTransitions);
+        Assert.Equal(writers * perWriter, (await store.FetchAsync(index.Episodes)).Count);
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
+    public async Task DeletingARunRemovesItsEpisodesAndLeavesOtherRuns()
+    {
+        await using var doomed = await CreateStoreAsync(TestEpisodes.Options(10_000));
+        await using var kept = await CreateStoreAsync(TestEpisodes.Options(10_000));
+        for (int n = 0; n < 4; n++)
+        {
+            await doomed.AppendAsync(TestEpisodes.Make(n, 5));
+            await kept.AppendAsync(TestEpisodes.Make(n, 5));
+        }
+        await doomed.DeleteRunAsync();
+        Assert.Equal(new ReplaySizes(0, 0, 0, []).Transitions, (await doomed.GetSizesAsync()).Transitions);
+        Assert.Empty((await doomed.ListAsync()).Episodes);
+        Assert.Equal(20, (await kept.GetSizesAsync()).Transitions);
+        await kept.DeleteRunAsync();
+    }
+}

@@ -81,12 +81,12 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
     /// <summary>One progress frame per poll until the run is over or interrupted; metrics.csv grows every few seconds.</summary>
     async IAsyncEnumerable<RunProgress> Frames(IExperimentGrain grain, long offset, [EnumeratorCancellation] CancellationToken interrupt)
     {
-        var lastMetrics = TimeSpan.MinValue;
+        TimeSpan? lastMetrics = null;
         while (!interrupt.IsCancellationRequested)
         {
             _last = await grain.GetStatus();
             var frame = Frame(_last, offset);
-            if (frame.Elapsed - lastMetrics >= MetricsPeriod || _last.IsOver)
+            if (lastMetrics is not { } at || frame.Elapsed - at >= MetricsPeriod || _last.IsOver)
             {
                 MetricsCsv.Append(folder.Metrics, frame.ToMetrics());
                 lastMetrics = frame.Elapsed;

@@ -38,9 +38,7 @@ public static class SpecYaml
             y.AppendLine($"    actor: {{ depth: {l.Actor.Depth}, width: {l.Actor.Width} }}");
             y.AppendLine($"    critic: {{ depth: {l.Critic.Depth}, width: {l.Critic.Width} }}");
             y.AppendLine($"    batch: {l.Batch}");
-            y.AppendLine($"    actor_lr: {Number(l.ActorLr)}");
-            y.AppendLine($"    critic_lr: {Number(l.CriticLr)}");
-            y.AppendLine($"    alpha_lr: {Number(l.AlphaLr)}");
+            y.AppendLine($"    learning_rate: {Number(l.LearningRate)}");
             y.AppendLine($"    samples_per_insert: {Number(l.SamplesPerInsert)}");
             y.AppendLine($"    ablations: {{ layer_norm: {Bool(l.Ablations.LayerNorm)}, swish: {Bool(l.Ablations.Swish)}, residual: {Bool(l.Ablations.Residual)} }}");
         }

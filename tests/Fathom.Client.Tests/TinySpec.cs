@@ -3,7 +3,7 @@ namespace Fathom.Client.Tests;
 /// <summary>A run small enough for a test on 2 cores: tiny networks, few envs, a few thousand env steps.</summary>
 static class TinySpec
 {
-    public static string Yaml(long envSteps, string criticDepthOfDeep = "8") => $"""
+    public static string Yaml(long envSteps, string criticDepthOfDeep = "8") => $$"""
         seed: 3
         environment:
           kind: point_maze
@@ -11,7 +11,7 @@ static class TinySpec
           eval_layout: u_maze_eval
           episode_length: 20
         budget:
-          env_steps: {envSteps}
+          env_steps: {{envSteps}}
         collectors:
           - count: 1
             envs: 16
@@ -20,13 +20,13 @@ static class TinySpec
         learners:
           - name: deep
             role: behaviour
-            actor: {{ depth: 8, width: 32 }}
-            critic: {{ depth: {criticDepthOfDeep}, width: 32 }}
+            actor: { depth: 8, width: 32 }
+            critic: { depth: {{criticDepthOfDeep}}, width: 32 }
             batch: 32
           - name: shallow
             role: passive
-            actor: {{ depth: 4, width: 32 }}
-            critic: {{ depth: 4, width: 32 }}
+            actor: { depth: 4, width: 32 }
+            critic: { depth: 4, width: 32 }
             batch: 32
         replay:
           shards: 1

@@ -31,7 +31,8 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
     static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
     readonly Stopwatch _clock = Stopwatch.StartNew();
-    readonly RateMeter _rates = new(TimeSpan.FromSeconds(10));
+    // Collectors report env steps in whole-episode bursts: a 30 s window keeps the rate steady between them.
+    readonly RateMeter _rates = new(TimeSpan.FromSeconds(30));
     ExperimentStatus? _last;
 
     public async Task<RunOutcome> RunAsync(ResumePoint? resume, CancellationToken interrupt)

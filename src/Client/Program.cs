@@ -1,9 +1,7 @@
 using System.CommandLine;
 using Fathom.Client.Commands;
-using Fathom.Client.Running;
 
-// fathom: the researcher's one command. Ctrl-C is handled by the run itself (stop, checkpoint, tell how to resume).
-Interrupt.Install();
+// fathom: the researcher's one command. Ctrl-C during a run is handled by the run itself (see Interrupt).
 var root = new RootCommand("fathom: run deep contrastive RL experiments on Orleans, watch them, sweep depths, draw the results")
 {
     RunCommand.Create(),

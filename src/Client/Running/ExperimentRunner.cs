@@ -31,8 +31,9 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
     static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
     readonly Stopwatch _clock = Stopwatch.StartNew();
-    // Collectors report env steps in whole-episode bursts: a 30 s window keeps the rate steady between them.
-    readonly RateMeter _rates = new(TimeSpan.FromSeconds(30));
+    readonly RateMeter _updateRates = new(TimeSpan.FromSeconds(10));
+    // Env steps arrive in whole-episode bursts (all envs of a collector finish together): a long window keeps the rate steady.
+    readonly RateMeter _envRate = new(TimeSpan.FromMinutes(2));
     ExperimentStatus? _last;
 
     public async Task<RunOutcome> RunAsync(ResumePoint? resume, CancellationToken interrupt)
@@ -53,17 +54,18 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         await grain.Start(spec with { BudgetEnvSteps = spec.BudgetEnvSteps - offset });
         await ProgressView.ShowAsync(Frames(grain, offset, interrupt), CancellationToken.None);
 
-        var interrupted = interrupt.IsCancellationRequested && _last is not { IsOver: true };
-        if (interrupted)
+        if (interrupt.IsCancellationRequested && _last is not { IsOver: true })
         {
             await grain.Stop().WaitAsync(StopTimeout);
             _last = await grain.GetStatus();
-            await SaveCheckpoints(key, segment, offset);
         }
+        // Stopped by Ctrl-C here or by `fathom stop` elsewhere: keep what it takes to resume.
+        var stopped = _last?.State is ExperimentState.Stopping or ExperimentState.Stopped;
+        if (stopped) await SaveCheckpoints(key, segment, offset);
         var results = await grain.GetResults();
         WriteResults(results, earlier.Where(p => p.Role != RandomBaseline.Role).Append(random), offset);
 
-        if (interrupted)
+        if (stopped)
         {
             await output.WriteLineAsync($"stopped at {offset + results.EnvSteps:N0} of {spec.BudgetEnvSteps:N0} env steps; checkpoints in {folder.Checkpoint}");
             await output.WriteLineAsync($"resume with: fathom resume {folder.Name} --results {Path.GetDirectoryName(folder.Path)}");
@@ -102,7 +104,7 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
     RunProgress Frame(ExperimentStatus status, long offset)
     {
         var now = _clock.Elapsed;
-        return StatusFrames.From(status, spec, folder.Name, offset, now, (key, count) => _rates.Observe(key, now, count));
+        return StatusFrames.From(status, spec, folder.Name, offset, now, (key, count) => key == StatusFrames.EnvKey ? _envRate.Observe(key, now, count) : _updateRates.Observe(key, now, count));
     }
 
     async Task RestoreCheckpoints(string key, ResumePoint resume, CancellationToken cancel)

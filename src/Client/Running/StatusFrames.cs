@@ -8,6 +8,9 @@ namespace Fathom.Client.Running;
 /// <summary>Turns the experiment grain's status into a progress frame (the one place that maps status to display).</summary>
 public static class StatusFrames
 {
+    /// <summary>The key under which the run's env-step counter is measured; learners are measured under their names, which cannot hold a space.</summary>
+    public const string EnvKey = "env steps";
+
     /// <summary>
     /// <paramref name="measure"/> gives a counter's rate as the client measured it (key, count) -> per second;
     /// null takes the rates the workers report (for a one-off <c>fathom status</c>, which has no earlier reading).
@@ -24,7 +27,7 @@ public static class StatusFrames
                 latest.Updates, latest.TimeAtGoalMean, latest.TimeAtGoalStderr, latest.SuccessAny, latest.MeanFinalDistance);
             return new LearnerFrame(l.Name, role, depth, l.Updates, measure?.Invoke(l.Name, l.Updates) ?? l.UpdatesPerSecond, eval);
         }).ToList();
-        var envRate = measure?.Invoke("env", status.EnvSteps) ?? status.Collectors.Sum(c => c.EnvStepsPerSecond);
+        var envRate = measure?.Invoke(EnvKey, status.EnvSteps) ?? status.Collectors.Sum(c => c.EnvStepsPerSecond);
         return new RunProgress(run, elapsed, envStepOffset + status.EnvSteps, spec.BudgetEnvSteps, envRate,
             status.Replay.Fill, status.MaxPolicyLag, learners, status.IsOver);
     }

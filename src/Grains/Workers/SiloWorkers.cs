@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Fathom.Learner;
 
 namespace Fathom.Grains.Workers;
 
@@ -10,6 +11,12 @@ namespace Fathom.Grains.Workers;
 public sealed class SiloWorkers : IDisposable
 {
     private readonly ConcurrentDictionary<WorkerThread, byte> _workers = new();
+
+    /// <summary>Sets libtorch's intra-op threads for the process: the workers' threads already share the cores.</summary>
+    public SiloWorkers(WorkerSettings settings) => TorchSetup.Configure(settings.TorchThreads);
+
+    /// <summary>Workers whose loop has not ended yet.</summary>
+    public int Running => _workers.Count;
 
     public void Start(WorkerThread worker)
     {

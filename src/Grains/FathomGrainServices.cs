@@ -24,6 +24,7 @@ public static class FathomGrainServices
         services.AddSingleton(sp => new LearnerPace(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton<ReplayStores>();
         services.AddSingleton<SiloWorkers>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiloWorkers>());
         services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
         return services;
     }

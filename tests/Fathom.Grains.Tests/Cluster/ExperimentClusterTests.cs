@@ -77,16 +77,74 @@ public sealed class ExperimentClusterTests(GarnetFixture garnet, ITestOutputHelp
         Assert.Equal(0, turns.Count);
     }
 
-    /// <summary>Polls like a client would, and returns a status seen while the run was still going.</summary>
+    [Fact]
+    public async Task A_run_survives_a_killed_silo_and_its_learner_resumes_from_its_checkpoint()
+    {
+        var clock = Stopwatch.StartNew();
+        await using var cluster = await FathomTestCluster.StartAsync(2, $"127.0.0.1:{garnet.Server.Port}");
+        var run = $"kill-{Guid.NewGuid():N}"[..16];
+        var spec = TestSpecs.CollectorVsLearner(budget: 25_600, checkpointPeriod: 50);
+        var experiment = cluster.Client.GetGrain<IExperimentGrain>(run);
+        await using var store = await RedisReplayStore.ConnectShardsAsync(
+            new ReplayStoreOptions(run, EnvironmentFactory.Layout(spec.Environment), spec.Replay.CapacityTransitions),
+            [garnet.Options, garnet.Options]);
+        await experiment.Start(spec);
+
+        // Wait until some learner has checkpointed at least twice, then kill the silo it lives on.
+        LearnerProgress victim;
+        while (true)
+        {
+            var status = await experiment.GetStatus();
+            Assert.False(status.IsOver, "the run ended before the silo could be killed");
+            if (status.Learners.FirstOrDefault(l => l.Updates >= 2 * spec.CheckpointPeriodUpdates + 10) is { } chosen)
+            {
+                victim = chosen;
+                break;
+            }
+            await Task.Delay(200);
+        }
+        var silo = cluster.Silos.Single(s => s.SiloAddress.ToString() == victim.Silo);
+        var siloWorkers = FathomTestCluster.Workers(silo);
+        var before = (await store.ListAsync()).Episodes.Select(e => e.Id).ToHashSet();
+        await cluster.KillSiloAsync(silo);
+        output.WriteLine($"killed {victim.Silo} at {clock.Elapsed.TotalSeconds:F1} s with learner {victim.Name} at {victim.Updates} updates; {before.Count} episodes stored");
+        for (var waited = 0; siloWorkers.Running > 0 && waited < 50; waited++) await Task.Delay(100);
+        Assert.Equal(0, siloWorkers.Running); // no worker outlives its silo (they were aborted, not flushed)
+
+        await WaitUntilOver(experiment);
+        var final = await experiment.GetStatus();
+        var resumed = final.Learners.Single(l => l.Name == victim.Name);
+        output.WriteLine($"finished in {clock.Elapsed.TotalSeconds:F1} s: {resumed.Name} resumed from {resumed.ResumedFromUpdates} and reached {resumed.Updates} updates on {resumed.Silo}");
+        Assert.Equal(ExperimentState.Finished, final.State);
+        Assert.NotEqual(victim.Silo, resumed.Silo);
+        Assert.InRange(resumed.ResumedFromUpdates, spec.CheckpointPeriodUpdates, victim.Updates);
+        Assert.True(resumed.Updates > resumed.ResumedFromUpdates, "the resumed learner did not train on");
+        var results = await experiment.GetResults();
+        Assert.All(results.Learners, curve => Assert.True(curve.Points.Length >= 2, $"learner {curve.Name} has {curve.Points.Length} evaluation points"));
+
+        // Nothing written before the kill is lost.
+        var after = (await store.ListAsync()).Episodes.Select(e => e.Id).ToHashSet();
+        Assert.Empty(before.Except(after));
+        Assert.True(after.Count > before.Count);
+    }
+
+    /// <summary>Polls like a client would (riding over a silo that just died), and returns a status seen while the run was still going.</summary>
     private static async Task<ExperimentStatus> WaitUntilOver(IExperimentGrain experiment)
     {
         var deadline = Stopwatch.StartNew();
         ExperimentStatus? running = null;
         while (deadline.Elapsed < RunTimeout)
         {
-            var status = await experiment.GetStatus();
-            if (status.IsOver) return running ?? status;
-            if (status.Collectors.Length > 0) running = status;
+            try
+            {
+                var status = await experiment.GetStatus();
+                if (status.IsOver) return running ?? status;
+                if (status.Collectors.Length > 0) running = status;
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+            {
+                // The grain's silo died; the next call activates it elsewhere.
+            }
             await Task.Delay(250);
         }
         throw new TimeoutException($"run did not finish within {RunTimeout}: {await experiment.GetStatus()}");

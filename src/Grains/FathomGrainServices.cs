@@ -1,6 +1,8 @@
+using Fathom.Grains.Grains;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
 using StackExchange.Redis;
 
 namespace Fathom.Grains;
@@ -22,6 +24,8 @@ public static class FathomGrainServices
         services.AddSingleton(sp => new LearnerPace(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton<ReplayStores>();
         services.AddSingleton<SiloWorkers>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiloWorkers>());
+        services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
         return services;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Fathom.Grains;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Telemetry;
+using Fathom.Silo.Replay;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
@@ -86,9 +87,16 @@ public static class FathomSiloHost
             return new StoreSettings(options.ReplayEndpoints, options.ReplayIsCluster,
                 options.StateRedis ?? options.ReplayEndpoints[0], options.RedisPassword, timeout);
 
-        var garnet = EmbeddedGarnet.Start(options.LocalStorePort, options.LocalStoreMemory);
-        builder.Services.AddSingleton(garnet); // disposed by the container when the host is
-        return new StoreSettings([garnet.Endpoint], false, garnet.Endpoint, null, timeout);
+        var port = options.LocalStorePort;
+        if (port == 0 || !LoopbackPorts.IsListening(port))
+        {
+            // Start the embedded store; a configured port that already answers belongs to another local silo and is shared.
+            var server = EmbeddedReplayServer.Start(port == 0 ? LoopbackPorts.Free() : port, options.LocalStoreMemory);
+            builder.Services.AddHostedService(_ => new EmbeddedStoreService(server));
+            port = server.Port;
+        }
+        var endpoint = $"127.0.0.1:{port}";
+        return new StoreSettings([endpoint], false, endpoint, null, timeout);
     }
 
     private static void ConfigureClustering(ISiloBuilder silo, FathomSiloOptions options)

@@ -1,7 +1,6 @@
 using Fathom.Grains.Contracts;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
-using Orleans.Placement;
 
 namespace Fathom.Grains.Grains;
 
@@ -9,7 +8,7 @@ namespace Fathom.Grains.Grains;
 /// Control plane of one collector: starts its <see cref="CollectorWorker"/> thread, reports its progress, stops
 /// it. Collectors are spread over the silos by activation count.
 /// </summary>
-[ActivationCountBasedPlacement]
+[SpreadPlacement]
 public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers)
     : Grain, ICollectorGrain
 {

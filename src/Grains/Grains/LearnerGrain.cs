@@ -1,7 +1,6 @@
 using Fathom.Grains.Contracts;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
-using Orleans.Placement;
 
 namespace Fathom.Grains.Grains;
 
@@ -10,7 +9,7 @@ namespace Fathom.Grains.Grains;
 /// Holds no state of its own: a reactivation (e.g. after its silo died) starts a worker that resumes from the
 /// latest checkpoint in the store.
 /// </summary>
-[ActivationCountBasedPlacement]
+[SpreadPlacement]
 public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers)
     : Grain, ILearnerGrain
 {

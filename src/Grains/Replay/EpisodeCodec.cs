@@ -34,7 +34,16 @@ public static class EpisodeCodec
     public static byte[] Encode(Episode episode)
     {
         var blob = new byte[EncodedSize(episode)];
-        var span = blob.AsSpan();
+        EncodeTo(episode, blob);
+        return blob;
+    }
+
+    /// <summary>Encodes into <paramref name="destination"/> (e.g. a pooled buffer); returns the blob's length.</summary>
+    public static int EncodeTo(Episode episode, Span<byte> destination)
+    {
+        int size = EncodedSize(episode);
+        if (destination.Length < size) throw new ArgumentException($"Destination holds {destination.Length} bytes; the blob needs {size}.", nameof(destination));
+        var span = destination[..size];
         int producerBytes = Encoding.UTF8.GetBytes(episode.Producer, span[HeaderBytes..]);
         BinaryPrimitives.WriteUInt32LittleEndian(span, Magic);
         BinaryPrimitives.WriteUInt16LittleEndian(span[4..], FormatVersion);
@@ -51,9 +60,9 @@ public static class EpisodeCodec
         var actions = MemoryMarshal.AsBytes(episode.Actions.AsSpan());
         states.CopyTo(payload);
         actions.CopyTo(payload[states.Length..]);
-        int body = blob.Length - ChecksumBytes;
+        int body = size - ChecksumBytes;
         BinaryPrimitives.WriteUInt32LittleEndian(span[body..], Crc32C(span[..body]));
-        return blob;
+        return size;
     }
 
     /// <summary>Decodes and verifies a blob; throws <see cref="CorruptEpisodeException"/> saying what is wrong.</summary>

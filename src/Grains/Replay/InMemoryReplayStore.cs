@@ -16,12 +16,13 @@ public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCou
 
     private readonly Shard[] _shards = Enumerable.Range(0, shardCount).Select(_ => new Shard()).ToArray();
 
-    protected override Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, byte[] blob, long shardCapacity, CancellationToken cancellationToken)
+    protected override Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, ReadOnlyMemory<byte> blob, long shardCapacity, CancellationToken cancellationToken)
     {
         var s = _shards[shard];
         lock (s)
         {
-            if (!s.Blobs.TryAdd(id, blob)) return Task.FromResult((false, 0));
+            if (s.Blobs.ContainsKey(id)) return Task.FromResult((false, 0));
+            s.Blobs.Add(id, blob.ToArray());
             s.Index.AddLast((id, length));
             s.Transitions += length;
             s.Inserted += length;
@@ -43,10 +44,10 @@ public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCou
         lock (s) return Task.FromResult<IReadOnlyList<(string, int)>>(s.Index.ToList());
     }
 
-    protected override Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
+    protected override Task<ReadOnlyMemory<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
     {
         var s = _shards[shard];
-        lock (s) return Task.FromResult(ids.Select(id => s.Blobs.GetValueOrDefault(id)).ToArray());
+        lock (s) return Task.FromResult(ids.Select(id => s.Blobs.TryGetValue(id, out var blob) ? (ReadOnlyMemory<byte>?)blob : null).ToArray());
     }
 
     protected override Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken)

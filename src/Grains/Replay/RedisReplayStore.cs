@@ -76,7 +76,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
 
     private static string Describe(ConfigurationOptions configuration) => string.Join(",", configuration.EndPoints.Select(e => e.ToString()));
 
-    protected override async Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, byte[] blob, long shardCapacity, CancellationToken cancellationToken)
+    protected override async Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, ReadOnlyMemory<byte> blob, long shardCapacity, CancellationToken cancellationToken)
     {
         string run = Options.Run;
         RedisKey[] keys = [RedisReplayKeys.Episodes(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard)];
@@ -98,12 +98,12 @@ public sealed class RedisReplayStore : ReplayStoreBase
         return list;
     }
 
-    protected override async Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
+    protected override async Task<ReadOnlyMemory<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
     {
         var db = _database(shard);
         RedisKey key = RedisReplayKeys.Episodes(Options.Run, shard);
         var chunks = await Task.WhenAll(ids.Chunk(FetchChunk).Select(chunk => db.HashGetAsync(key, chunk.Select(id => (RedisValue)id).ToArray())));
-        return chunks.SelectMany(values => values).Select(v => v.IsNull ? null : (byte[]?)v).ToArray();
+        return chunks.SelectMany(values => values).Select(v => v.IsNull ? null : (ReadOnlyMemory<byte>?)(ReadOnlyMemory<byte>)v).ToArray();
     }
 
     protected override async Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken)

@@ -10,15 +10,15 @@ namespace Fathom.Grains.Replay;
 /// One fetch draws <see cref="SamplerSettings.EpisodesPerFetch"/> episodes with replacement in proportion to
 /// their length; each row then picks one of them uniformly and a time step uniformly, which makes every stored
 /// transition equally likely. The goal comes from the same episode, never another.
+/// <see cref="SamplerSettings.ConcurrentFetches"/> loops fetch side by side into the channel.
 /// </summary>
 public sealed class ReplaySampler : IAsyncDisposable
 {
     private readonly IReplayStore _store;
     private readonly SamplerSettings _settings;
-    private readonly Random _random;
     private readonly Channel<Minibatch> _ready;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _prefetcher;
+    private readonly Task[] _prefetchers;
     private readonly KeyValuePair<string, object?> _runTag;
     private long _waitedTicks;
     private volatile Exception? _lastError;
@@ -29,10 +29,13 @@ public sealed class ReplaySampler : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         _store = store;
         _settings = settings;
-        _random = settings.Seed is { } seed ? new Random(seed) : new Random();
-        _ready = Channel.CreateBounded<Minibatch>(new BoundedChannelOptions(settings.PrefetchDepth) { SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+        _ready = Channel.CreateBounded<Minibatch>(new BoundedChannelOptions(settings.PrefetchDepth) { SingleWriter = settings.ConcurrentFetches == 1, FullMode = BoundedChannelFullMode.Wait });
         _runTag = new(FathomTelemetry.Tags.Run, store.Options.Run);
-        _prefetcher = Task.Run(() => PrefetchLoopAsync(_stop.Token));
+        _prefetchers = Enumerable.Range(0, settings.ConcurrentFetches).Select(loop =>
+        {
+            var random = settings.Seed is { } seed ? new Random(seed + loop) : new Random();
+            return Task.Run(() => PrefetchLoopAsync(random, _stop.Token));
+        }).ToArray();
     }
 
     /// <summary>Total time callers of <see cref="NextAsync"/> waited for a batch (zero when prefetching keeps up).</summary>
@@ -64,13 +67,13 @@ public sealed class ReplaySampler : IAsyncDisposable
         return batch;
     }
 
-    private async Task PrefetchLoopAsync(CancellationToken stop)
+    private async Task PrefetchLoopAsync(Random random, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                var episodes = await FetchEpisodesAsync(stop);
+                var episodes = await FetchEpisodesAsync(random, stop);
                 if (episodes.Count == 0)
                 {
                     await Task.Delay(_settings.RetryDelay, stop);
@@ -78,7 +81,7 @@ public sealed class ReplaySampler : IAsyncDisposable
                 }
                 long sourceBytes = episodes.Sum(e => (long)e.BlobBytes) / _settings.BatchesPerFetch;
                 for (int b = 0; b < _settings.BatchesPerFetch; b++)
-                    await _ready.Writer.WriteAsync(BuildBatch(episodes, sourceBytes), stop);
+                    await _ready.Writer.WriteAsync(BuildBatch(random, episodes, sourceBytes), stop);
                 _lastError = null;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -96,7 +99,7 @@ public sealed class ReplaySampler : IAsyncDisposable
     }
 
     /// <summary>Draws episodes with replacement in proportion to length; one slot per draw, so repeats keep their weight.</summary>
-    private async Task<List<FetchedEpisode>> FetchEpisodesAsync(CancellationToken stop)
+    private async Task<List<FetchedEpisode>> FetchEpisodesAsync(Random random, CancellationToken stop)
     {
         var index = await _store.ListAsync(stop);
         var all = index.Episodes;
@@ -108,7 +111,7 @@ public sealed class ReplaySampler : IAsyncDisposable
         var draws = new int[_settings.EpisodesPerFetch];
         for (int d = 0; d < draws.Length; d++)
         {
-            int found = Array.BinarySearch(cumulative, _random.NextInt64(total));
+            int found = Array.BinarySearch(cumulative, random.NextInt64(total));
             draws[d] = found >= 0 ? found + 1 : ~found; // first episode whose cumulative length exceeds the draw
         }
         var distinct = draws.Distinct().Select(i => all[i]).ToList();
@@ -119,7 +122,7 @@ public sealed class ReplaySampler : IAsyncDisposable
         return slots;
     }
 
-    private Minibatch BuildBatch(List<FetchedEpisode> slots, long sourceBytes)
+    private Minibatch BuildBatch(Random random, List<FetchedEpisode> slots, long sourceBytes)
     {
         var layout = _store.Options.Layout;
         int size = _settings.BatchSize, s = layout.StateDim, a = layout.ActionDim, g = layout.GoalDim;
@@ -128,9 +131,9 @@ public sealed class ReplaySampler : IAsyncDisposable
         var goals = new float[size * g];
         for (int row = 0; row < size; row++)
         {
-            var episode = slots[_random.Next(slots.Count)].Episode;
-            int t = _random.Next(episode.Length);
-            int k = HindsightGoal.SampleOffset(_random, _settings.Gamma, episode.Length - t);
+            var episode = slots[random.Next(slots.Count)].Episode;
+            int t = random.Next(episode.Length);
+            int k = HindsightGoal.SampleOffset(random, _settings.Gamma, episode.Length - t);
             episode.States.AsSpan(t * s, s).CopyTo(states.AsSpan(row * s));
             episode.Actions.AsSpan(t * a, a).CopyTo(actions.AsSpan(row * a));
             episode.States.AsSpan((t + k) * s + layout.GoalStart, g).CopyTo(goals.AsSpan(row * g));
@@ -141,7 +144,7 @@ public sealed class ReplaySampler : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _prefetcher;
+        await Task.WhenAll(_prefetchers);
         _stop.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Fathom.Grains.Telemetry;
 
@@ -47,11 +48,17 @@ public abstract class ReplayStoreBase : IReplayStore
             throw new ArgumentException($"Episode length {episode.Length} exceeds the capacity of a shard ({shardCapacity} transitions).", nameof(episode));
 
         using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplayAppend);
-        byte[] blob = EpisodeCodec.Encode(episode);
+        // Blobs of long episodes are large; a pooled buffer spares the large-object heap. It goes back to the pool
+        // only once the write has completed, never after a timeout (the client may still be sending it).
+        int size = EpisodeCodec.EncodedSize(episode);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
+        EpisodeCodec.EncodeTo(episode, buffer);
+        var blob = new ReadOnlyMemory<byte>(buffer, 0, size);
         var (stored, evicted) = await OnShard(shard, ct => AppendBlobAsync(shard, episode.Id, episode.Length, blob, shardCapacity, ct), cancellationToken);
+        ArrayPool<byte>.Shared.Return(buffer);
         if (stored)
             FathomTelemetry.ReplayInserted.Add(episode.Length, RunTag, new(FathomTelemetry.Tags.Shard, shard));
-        return new AppendResult(shard, stored, evicted, blob.Length);
+        return new AppendResult(shard, stored, evicted, size);
     }
 
     public async Task<ReplayIndex> ListAsync(CancellationToken cancellationToken = default)
@@ -85,9 +92,9 @@ public abstract class ReplayStoreBase : IReplayStore
             int i = 0;
             foreach (var reference in byShard[g])
             {
-                byte[]? blob = shardBlobs[i++];
-                if (blob is null) continue; // evicted since the index was read
-                if (Verify(reference, blob) is { } episode) fetched.Add(new FetchedEpisode(reference, episode, blob.Length));
+                var blob = shardBlobs[i++];
+                if (blob is not { } bytes) continue; // evicted since the index was read
+                if (Verify(reference, bytes.Span) is { } episode) fetched.Add(new FetchedEpisode(reference, episode, bytes.Length));
             }
         }
         return fetched;
@@ -119,10 +126,10 @@ public abstract class ReplayStoreBase : IReplayStore
     public abstract ValueTask DisposeAsync();
 
     /// <summary>Stores the blob under the id unless present, indexes it, evicts oldest beyond capacity; one atomic step.</summary>
-    protected abstract Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, byte[] blob, long shardCapacity, CancellationToken cancellationToken);
+    protected abstract Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, ReadOnlyMemory<byte> blob, long shardCapacity, CancellationToken cancellationToken);
     protected abstract Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken);
     /// <summary>Blobs in the order of <paramref name="ids"/>; null where an id is gone.</summary>
-    protected abstract Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);
+    protected abstract Task<ReadOnlyMemory<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);
     protected abstract Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken);
     protected abstract Task DeleteShardAsync(int shard, CancellationToken cancellationToken);
     /// <summary>Where a shard lives, for error messages (never credentials).</summary>
@@ -135,7 +142,7 @@ public abstract class ReplayStoreBase : IReplayStore
 
     private KeyValuePair<string, object?> RunTag => new(FathomTelemetry.Tags.Run, Options.Run);
 
-    private Episode? Verify(EpisodeRef reference, byte[] blob)
+    private Episode? Verify(EpisodeRef reference, ReadOnlySpan<byte> blob)
     {
         try
         {

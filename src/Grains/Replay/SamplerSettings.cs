@@ -18,6 +18,9 @@ public sealed record SamplerSettings
     /// <summary>Minibatches built from one fetch, trading network reads for episode diversity.</summary>
     public int BatchesPerFetch { get; init => field = Check(value, 1, 4096, nameof(BatchesPerFetch)); } = 2;
 
+    /// <summary>Fetches in flight at once (independent prefetch loops), hiding network latency behind each other.</summary>
+    public int ConcurrentFetches { get; init => field = Check(value, 1, 64, nameof(ConcurrentFetches)); } = 2;
+
     /// <summary>Minibatches kept ready ahead of the learner (the bounded prefetch channel).</summary>
     public int PrefetchDepth { get; init => field = Check(value, 1, 1024, nameof(PrefetchDepth)); } = 4;
 
@@ -30,7 +33,7 @@ public sealed record SamplerSettings
     /// <summary>Pause of the prefetcher after an empty store or a failed read.</summary>
     public TimeSpan RetryDelay { get; init => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(RetryDelay), value, "RetryDelay must be positive."); } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Seed of the sampler's random stream; null for a random seed.</summary>
+    /// <summary>Seed of the sampler's random streams (loop i uses Seed+i); null for random seeds. With one concurrent fetch the batch sequence is reproducible.</summary>
     public int? Seed { get; init; }
 
     private static int Check(int value, int min, int max, string name)

@@ -14,8 +14,9 @@ public sealed class ReplayStores(StoreSettings settings) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<IReplayStore>>> _stores = new();
 
+    /// <summary>The run's store; the first call connects off the caller's thread (grain turns stay short).</summary>
     public Task<IReplayStore> Get(string run, ExperimentSpec spec) =>
-        _stores.GetOrAdd(run, _ => new Lazy<Task<IReplayStore>>(() => Connect(run, spec))).Value;
+        _stores.GetOrAdd(run, _ => new Lazy<Task<IReplayStore>>(() => Task.Run(() => Connect(run, spec)))).Value;
 
     private async Task<IReplayStore> Connect(string run, ExperimentSpec spec)
     {

@@ -19,7 +19,7 @@ namespace Fathom.Grains.Workers;
 public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore store, WeightStore weights, LearnerPace pace, string silo)
     : WorkerThread($"fathom-collector-{assignment.Index}")
 {
-    private static readonly TimeSpan PacePoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan PacePoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Names this incarnation's episodes, so that a collector restarted elsewhere never reuses an episode id.</summary>
@@ -99,7 +99,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
                 var episodes = Enumerable.Range(0, n)
                     .Select(i => Slice(layout, length, n, i, states, actions, versionAtStart, sequence + i))
                     .ToArray();
-                Append(episodes, stop);
+                Append(episodes); // a stop lets the batch finish, so the counts below match the store
                 sequence += n;
                 var latest = Wait(weights.LatestVersion(assignment.Run, group.Behaviour, stop));
                 lock (_lock)
@@ -145,18 +145,18 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
     }
 
     /// <summary>Appends the batch's episodes to this collector's shard, retrying a shard that is down (ids make a retry safe).</summary>
-    private void Append(Episode[] episodes, CancellationToken stop)
+    private void Append(Episode[] episodes)
     {
         while (true)
         {
             try
             {
-                Wait(Task.WhenAll(episodes.Select(e => store.AppendAsync(assignment.Shard, e, stop))));
+                Wait(Task.WhenAll(episodes.Select(e => store.AppendAsync(assignment.Shard, e, AbortToken))));
                 return;
             }
             catch (ReplayShardUnavailableException)
             {
-                Wait(Task.Delay(RetryDelay, stop));
+                Wait(Task.Delay(RetryDelay, AbortToken));
             }
         }
     }

@@ -6,7 +6,6 @@ using Fathom.Grains.Stores;
 using Fathom.Grains.Telemetry;
 using Fathom.Learner.Crl;
 using Fathom.Learner.Evaluation;
-using TorchSharp;
 
 namespace Fathom.Grains.Workers;
 
@@ -21,7 +20,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     : WorkerThread($"fathom-learner-{assignment.Name}")
 {
     private static readonly TimeSpan PublishPeriod = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan PaceReportPeriod = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan PaceReportPeriod = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(2);
     private const long EvaluationSeed = 20_251_125;
 
@@ -79,40 +78,47 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         {
             if (learner.Role == LearnerRole.Behaviour) version = Publish(agent, version + 1, tags, stop);
             if (checkpoint is null) Evaluate(agent, sizes.InsertedTransitions, tags);
-            while (!stop.IsCancellationRequested)
+            try
             {
-                if (lastPace.Elapsed >= PaceReportPeriod)
+                while (!stop.IsCancellationRequested)
                 {
-                    var inserted = Wait(store.GetSizesAsync(stop)).InsertedTransitions - insertedBaseline;
-                    Wait(pace.Report(assignment.Run, learner.Name, inserted - limiter.Sampled / learner.SamplesPerInsert, stop));
-                    lastPace.Restart();
-                }
-                Minibatch batch;
-                try
-                {
-                    Wait(limiter.WaitToSampleAsync(WaitSlice, stop));
-                    batch = Wait(sampler.NextAsync(stop));
-                }
-                catch (TimeoutException)
-                {
-                    continue; // collectors paused or done: keep reporting, keep listening for stop
-                }
-                Update(agent, batch, layout, tags);
+                    if (lastPace.Elapsed >= PaceReportPeriod)
+                    {
+                        var inserted = Wait(store.GetSizesAsync(stop)).InsertedTransitions - insertedBaseline;
+                        Wait(pace.Report(assignment.Run, learner.Name, inserted - limiter.Sampled / learner.SamplesPerInsert, stop));
+                        lastPace.Restart();
+                    }
+                    Minibatch batch;
+                    try
+                    {
+                        Wait(limiter.WaitToSampleAsync(WaitSlice, stop));
+                        batch = Wait(sampler.NextAsync(stop));
+                    }
+                    catch (TimeoutException)
+                    {
+                        continue; // collectors paused or done: keep reporting, keep listening for stop
+                    }
+                    Update(agent, batch, tags);
 
-                if (learner.Role == LearnerRole.Behaviour && lastPublish.Elapsed >= PublishPeriod)
-                {
-                    version = Publish(agent, version + 1, tags, stop);
-                    lastPublish.Restart();
+                    if (learner.Role == LearnerRole.Behaviour && lastPublish.Elapsed >= PublishPeriod)
+                    {
+                        version = Publish(agent, version + 1, tags, stop);
+                        lastPublish.Restart();
+                    }
+                    if (agent.UpdateCount % spec.Evaluation.PeriodUpdates == 0)
+                        Evaluate(agent, Wait(store.GetSizesAsync(stop)).InsertedTransitions, tags);
+                    if (agent.UpdateCount % spec.CheckpointPeriodUpdates == 0)
+                        Checkpoint(agent, stop);
                 }
-                if (agent.UpdateCount % spec.Evaluation.PeriodUpdates == 0)
-                    Evaluate(agent, Wait(store.GetSizesAsync(stop)).InsertedTransitions, tags);
-                if (agent.UpdateCount % spec.CheckpointPeriodUpdates == 0)
-                    Checkpoint(agent, stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Asked to stop while waiting on the store: go on to the flush.
             }
 
             if (Aborted) return;
             // Flush: the curve ends at the last update, the checkpoint holds it, the probe describes it.
-            var flush = CancellationToken.None;
+            var flush = AbortToken;
             if (_evaluations.Count == 0 || _evaluations[^1].Updates != agent.UpdateCount)
                 Evaluate(agent, Wait(store.GetSizesAsync(flush)).InsertedTransitions, tags);
             Checkpoint(agent, flush);
@@ -133,14 +139,10 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         }
     }
 
-    private void Update(CrlAgent agent, Minibatch batch, Replay.EpisodeLayout layout, TagList tags)
+    private void Update(CrlAgent agent, Minibatch batch, TagList tags)
     {
         using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.LearnerUpdate);
-        using var scope = torch.NewDisposeScope();
-        var states = torch.tensor(batch.States, [batch.Size, layout.StateDim]);
-        var actions = torch.tensor(batch.Actions, [batch.Size, layout.ActionDim]);
-        var goals = torch.tensor(batch.Goals, [batch.Size, layout.GoalDim]);
-        var metrics = agent.Update(states, actions, goals);
+        var metrics = agent.Update(batch.States, batch.Actions, batch.Goals);
         lock (_lock) _updates = agent.UpdateCount;
         if (metrics.Skipped)
         {

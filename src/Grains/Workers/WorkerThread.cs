@@ -8,6 +8,7 @@ namespace Fathom.Grains.Workers;
 public abstract class WorkerThread
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _thread;
 
@@ -31,12 +32,15 @@ public abstract class WorkerThread
     /// <summary>Ends the loop without flushing, as if the process had died (the silo was killed under it).</summary>
     public void Abort()
     {
-        Aborted = true;
+        _abort.Cancel();
         _stop.Cancel();
     }
 
+    /// <summary>Cancelled only by <see cref="Abort"/>: for writes that a stop must let finish (an episode batch, a final checkpoint).</summary>
+    protected CancellationToken AbortToken => _abort.Token;
+
     /// <summary>True after <see cref="Abort"/>: the loop must not write anything more.</summary>
-    protected bool Aborted { get; private set; }
+    protected bool Aborted => _abort.IsCancellationRequested;
 
     /// <summary>The loop: return when <paramref name="stop"/> is cancelled (or the work is done), after flushing.</summary>
     protected abstract void Execute(CancellationToken stop);

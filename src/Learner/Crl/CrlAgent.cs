@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Fathom.Learner.Nets;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,6 +21,7 @@ public sealed class CrlAgent : IDisposable
     private readonly FlatAdam _stateActionOptimizer;
     private readonly FlatAdam _goalOptimizer;
     private readonly FlatAdam _alphaOptimizer;
+    private (Tensor States, Tensor Actions, Tensor Goals)? _staging;
 
     public CrlConfig Config { get; }
 
@@ -29,7 +31,7 @@ public sealed class CrlAgent : IDisposable
     /// <summary>Updates skipped because a loss or gradient was not finite.</summary>
     public long SkippedUpdates { get; private set; }
 
-    public double Alpha => Math.Exp(_logAlpha.Values.cpu().item<float>());
+    public double Alpha => Math.Exp(_logAlpha.Values.item<float>());
 
     /// <summary>The networks, for probes, benchmarks and tests; train them only through <see cref="Update"/>.</summary>
     public GoalConditionedActor Actor => _actor;
@@ -74,12 +76,19 @@ public sealed class CrlAgent : IDisposable
 
         // Actor and alpha: Q(s, pi(s, g), g) through a frozen critic; psi(g) is shared with the critic pass.
         var alpha = _logAlpha.Tensors[0].exp();
-        _stateActionEncoder.Parameters.SetRequiresGrad(false);
         var (sampled, logProb) = _actor.Sample(states, goals, _generator);
-        var q = Energies.Matched(Config.Energy, _stateActionEncoder.Forward(cat([states, sampled], 1)), psi.detach(), Config.DistanceEpsilon);
+        Tensor q;
+        _stateActionEncoder.Parameters.SetRequiresGrad(false);
+        try
+        {
+            q = Energies.Matched(Config.Energy, _stateActionEncoder.Forward(cat([states, sampled], 1)), psi.detach(), Config.DistanceEpsilon);
+        }
+        finally
+        {
+            _stateActionEncoder.Parameters.SetRequiresGrad(true);
+        }
         var actorLoss = (alpha.detach() * logProb - q).mean();
         var alphaLoss = (alpha * (-logProb.detach() - Config.TargetEntropy)).mean();
-        _stateActionEncoder.Parameters.SetRequiresGrad(true);
 
         // The three losses touch disjoint parameters, so one backward pass gives each its own gradient.
         (criticLoss + actorLoss + alphaLoss).backward();
@@ -98,6 +107,34 @@ public sealed class CrlAgent : IDisposable
             SkippedUpdates++;
         }
         return Metrics(logits, batch, criticLoss, actorLoss, alphaLoss, alpha, logProb, skipped: !finite);
+    }
+
+    /// <summary>
+    /// The same update from row-major float arrays (B x StateDim, B x ActionDim, B x GoalDim), as the replay sampler
+    /// delivers them; copied into reused staging tensors rather than built with a new tensor per call.
+    /// </summary>
+    public CrlMetrics Update(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, ReadOnlySpan<float> goals)
+    {
+        if (states.Length == 0 || states.Length % Config.StateDim != 0)
+        {
+            throw new ArgumentException($"states must hold B x {Config.StateDim} floats; got {states.Length}.", nameof(states));
+        }
+        int batch = states.Length / Config.StateDim;
+        if (actions.Length != batch * Config.ActionDim) throw new ArgumentException($"actions must hold {batch} x {Config.ActionDim} floats; got {actions.Length}.", nameof(actions));
+        if (goals.Length != batch * Config.GoalDim) throw new ArgumentException($"goals must hold {batch} x {Config.GoalDim} floats; got {goals.Length}.", nameof(goals));
+        if (_staging is null || _staging.Value.States.shape[0] != batch)
+        {
+            _staging?.States.Dispose();
+            _staging?.Actions.Dispose();
+            _staging?.Goals.Dispose();
+            _staging = (empty(batch, Config.StateDim).DetachFromDisposeScope(), empty(batch, Config.ActionDim).DetachFromDisposeScope(),
+                empty(batch, Config.GoalDim).DetachFromDisposeScope());
+        }
+        var (s, a, g) = _staging.Value;
+        states.CopyTo(MemoryMarshal.Cast<byte, float>(s.bytes));
+        actions.CopyTo(MemoryMarshal.Cast<byte, float>(a.bytes));
+        goals.CopyTo(MemoryMarshal.Cast<byte, float>(g.bytes));
+        return Update(s, a, g);
     }
 
     /// <summary>Batched actions [N, A] in [-1, 1]: stochastic for collecting, tanh(mu) for evaluation.</summary>
@@ -146,12 +183,15 @@ public sealed class CrlAgent : IDisposable
 
     private IEnumerable<FlatParameters> AllParameters => TrainedParts.Select(part => part.Parameters);
 
+    /// <summary>
+    /// One pass per gradient buffer: a sum is finite only if every term is (a finite sum that overflows float32 is
+    /// skipped too, which is what we want for gradients that large). One device sync for the whole check.
+    /// </summary>
     private bool AllFinite(Tensor[] losses)
     {
         using var _ = no_grad();
-        var checks = losses.Select(l => l.isfinite().all())
-            .Concat(AllParameters.Select(p => p.Gradients.isfinite().all()));
-        return stack(checks.ToArray()).all().cpu().item<bool>();
+        var sums = losses.Select(l => l.reshape(1)).Concat(AllParameters.Select(p => p.Gradients.sum().reshape(1)));
+        return cat(sums.ToArray()).isfinite().all().item<bool>();
     }
 
     private CrlMetrics Metrics(Tensor logits, long batch, Tensor criticLoss, Tensor actorLoss, Tensor alphaLoss, Tensor alpha, Tensor logProb, bool skipped)
@@ -197,6 +237,9 @@ public sealed class CrlAgent : IDisposable
         _stateActionEncoder.Dispose();
         _goalEncoder.Dispose();
         _logAlpha.Dispose();
+        _staging?.States.Dispose();
+        _staging?.Actions.Dispose();
+        _staging?.Goals.Dispose();
         _generator.Dispose();
     }
 }

@@ -5,14 +5,14 @@ namespace Fathom.Learner.Envs;
 
 /// <summary>
 /// A scripted oracle for the kinematic PointMaze: each env heads in a straight line for the next corner of its exact shortest
-/// path to the goal (or the goal once in sight), as fast as the action range allows. The ceiling next to the
+/// path to the goal (kept a little off the wall) (or the goal once in sight), as fast as the action range allows. The ceiling next to the
 /// random policy's floor, and the proof that every goal is reachable within an episode. Runs on the CPU with a
 /// per-env loop; it is a reference, not a hot path.
 /// </summary>
 public static class GeodesicPolicy
 {
-    /// <summary>Corners closer than this (cells) are treated as reached, so the point never stalls on one.</summary>
-    private const double ReachedCorner = 0.02;
+    /// <summary>How far (cells) the oracle keeps off each corner it turns around.</summary>
+    private const double CornerClearance = 0.05;
 
     public static BatchPolicy Create(PointMaze env)
     {
@@ -37,7 +37,7 @@ public static class GeodesicPolicy
                     field = fields[key] = env.Geodesic.ToGoal(key.Item1, key.Item2);
                 }
                 double x = s[i * sd], y = s[i * sd + 1];
-                var (_, wx, wy) = field.NextWaypoint(x, y, ReachedCorner * cell);
+                var (_, wx, wy) = field.NextWaypoint(x, y, CornerClearance * cell);
                 if (double.IsNaN(wx)) continue;
                 double dx = (wx - x) / stepSize, dy = (wy - y) / stepSize;
                 var scale = Math.Max(1, Math.Max(Math.Abs(dx), Math.Abs(dy)));

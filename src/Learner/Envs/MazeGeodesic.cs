@@ -15,7 +15,8 @@ public sealed class MazeGeodesic
 
     private readonly double _cell;
     private readonly (double X, double Y)[] _corners;
-    private readonly (int Row, int Col)[] _walls;
+    private readonly (int X, int Y)[] _awayFromWall;
+    private readonly (double X0, double Y0, double X1, double Y1)[] _walls;
     private readonly (double X, double Y)[] _pinches;
     private readonly double[,] _between;
 
@@ -23,19 +24,24 @@ public sealed class MazeGeodesic
     {
         _cell = cellSize;
         var corners = new List<(double, double)>();
+        var away = new List<(int, int)>();
         var pinches = new List<(double, double)>();
         for (var y = 1; y < layout.Rows; y++)
             for (var x = 1; x < layout.Columns; x++)
             {
                 bool nw = layout.IsWall(y - 1, x - 1), ne = layout.IsWall(y - 1, x), sw = layout.IsWall(y, x - 1), se = layout.IsWall(y, x);
                 var walls = (nw ? 1 : 0) + (ne ? 1 : 0) + (sw ? 1 : 0) + (se ? 1 : 0);
-                if (walls == 1) corners.Add((x, y));
+                if (walls == 1)
+                {
+                    corners.Add((x, y));
+                    away.Add((nw || sw ? 1 : -1, nw || ne ? 1 : -1));
+                }
                 if (walls == 2 && nw == se) pinches.Add((x, y));
             }
         _corners = corners.ToArray();
+        _awayFromWall = away.ToArray();
         _pinches = pinches.ToArray();
-        _walls = Enumerable.Range(0, layout.Rows).SelectMany(r => Enumerable.Range(0, layout.Columns).Select(c => (r, c)))
-            .Where(rc => layout.IsWall(rc.r, rc.c)).ToArray();
+        _walls = WallBoxes(layout);
 
         var n = _corners.Length;
         _between = new double[n, n];
@@ -86,24 +92,42 @@ public sealed class MazeGeodesic
         public double Distance(double x, double y) => NextWaypoint(x, y).Distance;
 
         /// <summary>
-        /// The shortest path's total length and its first point after (x, y) that is at least
-        /// <paramref name="minHop"/> cells away (the goal itself if it is in sight), both in world units.
+        /// The shortest path's total length and where to head next: the goal if it is in sight, otherwise the next
+        /// corner of the path moved <paramref name="clearance"/> (world units) diagonally away from its wall, so a
+        /// follower passes the corner without catching on it. A corner within twice the clearance counts as
+        /// reached and the waypoint after it is returned, so a follower never stalls.
         /// </summary>
-        public (double Distance, double X, double Y) NextWaypoint(double x, double y, double minHop = 0)
+        public (double Distance, double X, double Y) NextWaypoint(double x, double y, double clearance = 0)
         {
             var c = _maze._cell;
-            var p = (x / c, y / c);
-            if (_maze.Visible(p, _goal)) return (Length(p, _goal) * c, _goal.X * c, _goal.Y * c);
+            var best = Waypoint((x / c, y / c), clearance / c, allowReached: true);
+            return (best.Distance * c, best.X * c, best.Y * c);
+        }
+
+        private (double Distance, double X, double Y) Waypoint((double X, double Y) p, double clearance, bool allowReached)
+        {
+            if (_maze.Visible(p, _goal)) return (Length(p, _goal), _goal.X, _goal.Y);
             var best = (Distance: double.PositiveInfinity, X: double.NaN, Y: double.NaN);
             for (var i = 0; i < _viaCorner.Length; i++)
             {
+                if (double.IsPositiveInfinity(_viaCorner[i])) continue;
                 var corner = _maze._corners[i];
                 var hop = Length(p, corner);
-                if (hop < minHop || double.IsPositiveInfinity(_viaCorner[i])) continue;
                 var total = hop + _viaCorner[i];
-                if (total < best.Distance && _maze.Visible(p, corner)) best = (total, corner.X, corner.Y);
+                if (total >= best.Distance) continue;
+                var reached = hop < 2 * clearance;
+                if (!reached && _maze.Visible(p, corner))
+                {
+                    var (ax, ay) = _maze._awayFromWall[i];
+                    best = (total, corner.X + clearance * ax, corner.Y + clearance * ay);
+                }
+                else if (reached && allowReached)
+                {
+                    var after = Waypoint(corner, clearance, allowReached: false);
+                    if (!double.IsNaN(after.X)) best = (total, after.X, after.Y);
+                }
             }
-            return (best.Distance * c, best.X * c, best.Y * c);
+            return best;
         }
     }
 
@@ -113,14 +137,30 @@ public sealed class MazeGeodesic
     private bool Visible((double X, double Y) a, (double X, double Y) b)
     {
         double loX = Math.Min(a.X, b.X), hiX = Math.Max(a.X, b.X), loY = Math.Min(a.Y, b.Y), hiY = Math.Max(a.Y, b.Y);
-        foreach (var (row, col) in _walls)
+        foreach (var (x0, y0, x1, y1) in _walls)
         {
-            if (col + 1 <= loX || col >= hiX || row + 1 <= loY || row >= hiY) continue;
-            if (SegmentEntersBox(a, b, col + Tolerance, row + Tolerance, col + 1 - Tolerance, row + 1 - Tolerance)) return false;
+            if (x1 <= loX || x0 >= hiX || y1 <= loY || y0 >= hiY) continue;
+            if (SegmentEntersBox(a, b, x0, y0, x1, y1)) return false;
         }
         foreach (var pinch in _pinches)
             if (DistanceToSegment(pinch, a, b) < 2 * Tolerance) return false;
         return true;
+    }
+
+    /// <summary>
+    /// One box per wall cell: shrunk by the tolerance on sides that face free space (grazing allowed), grown by it
+    /// on sides shared with another wall, so a path cannot slip along the seam between two walls.
+    /// </summary>
+    private static (double, double, double, double)[] WallBoxes(MazeLayout layout)
+    {
+        double Side(bool wallBeyond) => wallBeyond ? -Tolerance : Tolerance;
+        var boxes = new List<(double, double, double, double)>();
+        for (var r = 0; r < layout.Rows; r++)
+            for (var c = 0; c < layout.Columns; c++)
+                if (layout.IsWall(r, c))
+                    boxes.Add((c + Side(layout.IsWall(r, c - 1)), r + Side(layout.IsWall(r - 1, c)),
+                        c + 1 - Side(layout.IsWall(r, c + 1)), r + 1 - Side(layout.IsWall(r + 1, c))));
+        return boxes.ToArray();
     }
 
     /// <summary>Liang-Barsky clipping: does the segment a-b meet the open box?</summary>

@@ -17,7 +17,7 @@ public sealed class PointMaze : IGoalEnv
     public const float MaxSubStepCells = 0.5f;
 
     /// <summary>How far from a wall the clamp stops the point (fraction of a cell), so it always stays in a free cell.</summary>
-    private const float WallMargin = 1e-4f;
+    public const float WallMargin = 1e-4f;
 
     private const int StartCellDraw = 0, StartNoiseXDraw = 1, StartNoiseYDraw = 2, GoalCellDraw = 3, GoalNoiseXDraw = 4, GoalNoiseYDraw = 5, Draws = 6;
 

@@ -33,8 +33,8 @@ public sealed class FlatAdam : IDisposable
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
-        FirstMoment = zeros_like(parameters.Values);
-        SecondMoment = zeros_like(parameters.Values);
+        FirstMoment = zeros_like(parameters.Values).DetachFromDisposeScope();
+        SecondMoment = zeros_like(parameters.Values).DetachFromDisposeScope();
     }
 
     /// <summary>One Adam step from the accumulated gradients.</summary>

@@ -26,13 +26,14 @@ public sealed class FlatParameters : IDisposable
     public FlatParameters(IReadOnlyList<long[]> shapes, Device device)
     {
         Count = shapes.Sum(s => s.Aggregate(1L, (a, b) => a * b));
-        Values = zeros(Count, dtype: ScalarType.Float32, device: device);
-        Gradients = zeros(Count, dtype: ScalarType.Float32, device: device);
+        // Owned for the network's lifetime, never by a caller's dispose scope.
+        Values = zeros(Count, dtype: ScalarType.Float32, device: device).DetachFromDisposeScope();
+        Gradients = zeros(Count, dtype: ScalarType.Float32, device: device).DetachFromDisposeScope();
         long offset = 0;
         foreach (var shape in shapes)
         {
             long n = shape.Aggregate(1L, (a, b) => a * b);
-            var view = Values.narrow(0, offset, n).view(shape);
+            var view = Values.narrow(0, offset, n).view(shape).DetachFromDisposeScope();
             view.requires_grad_(true);
             view.grad = Gradients.narrow(0, offset, n).view(shape);
             _views.Add(view);

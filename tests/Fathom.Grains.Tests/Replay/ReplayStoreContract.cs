@@ -63,7 +63,7 @@ public abstract class ReplayStoreContract
 
         var observed = new double[maxBin + 1]; // offsets 1..maxBin, then "more"
         var expected = new double[maxBin + 1];
-        await using (var sampler = new ReplaySampler(store, new SamplerSettings(1000) { Gamma = gamma, Seed = 7, EpisodesPerFetch = 8, BatchesPerFetch = 5 }))
+        await using (var sampler = new ReplaySampler(store, new SamplerSettings(1000) { Gamma = gamma, Seed = 7, EpisodesPerFetch = 8, BatchesPerFetch = 5, ConcurrentFetches = 1 }))
         {
             for (int drawn = 0; drawn < draws;)
             {
@@ -98,7 +98,7 @@ public abstract class ReplayStoreContract
         const int draws = 40_000;
         // Rows of one batch share the episodes of one fetch; with many draws per fetch they are nearly independent,
         // which the chi-square test assumes.
-        await using (var sampler = new ReplaySampler(store, new SamplerSettings(50) { Seed = 11, EpisodesPerFetch = 2048, BatchesPerFetch = 1 }))
+        await using (var sampler = new ReplaySampler(store, new SamplerSettings(50) { Seed = 11, EpisodesPerFetch = 2048, BatchesPerFetch = 1, ConcurrentFetches = 1 }))
         {
             for (int drawn = 0; drawn < draws;)
             {

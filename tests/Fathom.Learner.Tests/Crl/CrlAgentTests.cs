@@ -211,4 +211,36 @@ public class CrlAgentTests
         var error = Assert.Throws<ArgumentException>(() => agent.Update(zeros(4, 3), zeros(4, 2), zeros(4, 2)));
         Assert.Equal("states", error.ParamName);
     }
+
+    [Fact]
+    public void UpdateFromFloatArraysEqualsUpdateFromTensors()
+    {
+        var data = new SyntheticTrajectories(episodes: 20, length: 20, gamma: 0.9, seed: 10);
+        using var fromTensors = new CrlAgent(Small());
+        using var fromArrays = new CrlAgent(Small());
+        for (int i = 0; i < 3; i++)
+        {
+            using var scope = NewDisposeScope();
+            var (s, a, g) = data.Batch(16);
+            var expected = fromTensors.Update(s, a, g);
+            var actual = fromArrays.Update(s.data<float>().ToArray(), a.data<float>().ToArray(), g.data<float>().ToArray());
+            Assert.Equal(expected, actual);
+        }
+        Assert.Throws<ArgumentException>(() => fromArrays.Update(new float[5], new float[4], new float[4]));
+    }
+
+    [Fact]
+    public void AgentBuiltInsideACallersDisposeScopeOutlivesIt()
+    {
+        CrlAgent agent;
+        using (NewDisposeScope()) agent = new CrlAgent(Small());
+        using (agent)
+        {
+            var data = new SyntheticTrajectories(episodes: 5, length: 10, gamma: 0.9, seed: 11);
+            using var scope = NewDisposeScope();
+            var (s, a, g) = data.Batch(8);
+            Assert.False(agent.Update(s, a, g).Skipped);
+            Assert.Equal(new long[] { 8, 2 }, agent.Act(s, g, deterministic: false).shape);
+        }
+    }
 }

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using Fathom.Learner;
+using Fathom.Learner.Crl;
+using Fathom.Learner.Nets;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Fathom.Bench;
+
+/// <summary>
+/// CRL update throughput at width 256, batch 256, depths 4/16/64 on 2 torch threads, and how close it gets to this
+/// machine's GEMM peak measured in the same run on the same 256 x 256 x 256 shapes.
+///
+/// FLOPs of one update count matrix multiplies only (2 m n k each; LayerNorm, Swish, Adam and the loss are
+/// overhead that efficiency is meant to expose): per Dense layer 2 B in out forward, the same again for the weight
+/// gradient and for the input gradient wherever autograd needs one. The critic encoders and the actor run
+/// forward + both gradients (no input gradient at their first layer, whose input is data); the actor loss runs
+/// phi(s, pi(s, g)) forward + input gradients only (frozen critic) and reuses psi(g) from the critic pass; the
+/// B x B x repr logit GEMM counts three times (forward and two gradients).
+/// </summary>
+public sealed class LearnerBench : IBenchmark
+{
+    private const int Width = 256;
+    private const int Batch = 256;
+    private const int DefaultThreads = 2;
+    // Ant-like sizes: 29-dimensional state, 8 actions, (x, y) goal.
+    private const int StateDim = 29, ActionDim = 8, GoalDim = 2;
+
+    public string Name => "learner";
+
+    public string Description => "CRL updates/s, GFLOP/s and GEMM efficiency at width 256, batch 256, depths 4/16/64 (--quick: 4 and 16, short; --threads N, default 2)";
+
+    public Task<int> RunAsync(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        int threadsAt = Array.IndexOf(args, "--threads");
+        int threads = threadsAt >= 0 && threadsAt + 1 < args.Length ? int.Parse(args[threadsAt + 1]) : DefaultThreads;
+        if (threads < 1) throw new ArgumentOutOfRangeException("--threads", threads, "--threads must be at least 1.");
+        int[] depths = quick ? [4, 16] : [4, 16, 64];
+        double seconds = quick ? 0.5 : 10;
+        int minRounds = quick ? 1 : 5;
+        TorchSetup.Configure(threads);
+        Console.WriteLine($"learner bench: width {Width}, batch {Batch}, {get_num_threads()} torch threads, {(quick ? "quick" : "full")}");
+
+        var rows = new List<LearnerFigures>();
+        foreach (int depth in depths)
+        {
+            var config = new CrlConfig
+            {
+                StateDim = StateDim, ActionDim = ActionDim, GoalDim = GoalDim,
+                ActorDepth = depth, ActorWidth = Width, CriticDepth = depth, CriticWidth = Width,
+            };
+            double flops = UpdateFlops(config, Batch);
+            var timing = Measure(config, flops, seconds, minRounds);
+            double gflops = flops * timing.UpdatesPerSecond / 1e9;
+            rows.Add(new LearnerFigures(depth, Math.Round(timing.UpdatesPerSecond, 3), Math.Round(flops / 1e9, 3), Math.Round(gflops, 2),
+                Math.Round(timing.GemmGflops, 2), Math.Round(gflops / timing.GemmGflops, 3), Math.Round(timing.CpuTimeEfficiency, 3)));
+        }
+
+        Console.WriteLine($"{"depth",6} {"updates/s",10} {"GFLOP/upd",10} {"GFLOP/s",9} {"GEMM peak",10} {"efficiency",11} {"eff (CPU time)",15}");
+        foreach (var r in rows)
+        {
+            Console.WriteLine($"{r.Depth,6} {r.UpdatesPerS,10:F2} {r.GflopPerUpdate,10:F2} {r.Gflops,9:F1} {r.GemmPeakGflops,10:F1} {r.Efficiency,11:F3} {r.EfficiencyCpuTime,15:F3}");
+        }
+        // Figures are only comparable on an otherwise idle machine; say how idle it was.
+        if (File.Exists("/proc/loadavg")) Console.WriteLine($"load average (1, 5, 15 min) at the end: {string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3))} on {Environment.ProcessorCount} cores");
+        BenchResults.Write(Name, rows);
+        return Task.FromResult(0);
+    }
+
+    /// <summary>
+    /// Updates per second and GEMM GFLOP/s, measured in alternating rounds (one update, then GEMMs of the same FLOP
+    /// count) so that both see the same load when the machine is shared. One fixed random minibatch. Process CPU
+    /// time is recorded beside wall time: on a loaded machine the CPU-time ratio is the steadier efficiency figure.
+    /// </summary>
+    private static Timing Measure(CrlConfig config, double updateFlops, double seconds, int minRounds)
+    {
+        using var agent = new CrlAgent(config);
+        using var states = randn(Batch, config.StateDim);
+        using var actions = rand(Batch, config.ActionDim).mul_(2).sub_(1);
+        using var goals = randn(Batch, config.GoalDim);
+        using var x = randn(Batch, Width);
+        using var w = randn(Width, Width);
+        using var g = randn(Batch, Width);
+        int gemmRounds = Math.Max(1, (int)Math.Round(updateFlops / GemmRoundFlops));
+        agent.Update(states, actions, goals);
+        GemmRounds(x, w, g, Math.Min(gemmRounds, 5));
+
+        var process = Process.GetCurrentProcess();
+        var total = Stopwatch.StartNew();
+        TimeSpan updateWall = default, updateCpu = default, gemmWall = default, gemmCpu = default;
+        int rounds = 0;
+        while (rounds < minRounds || total.Elapsed.TotalSeconds < seconds)
+        {
+            (TimeSpan wall, TimeSpan cpu) Time(Action work)
+            {
+                process.Refresh();
+                var cpuStart = process.TotalProcessorTime;
+                long start = Stopwatch.GetTimestamp();
+                work();
+                var wall = Stopwatch.GetElapsedTime(start);
+                process.Refresh();
+                return (wall, process.TotalProcessorTime - cpuStart);
+            }
+            var u = Time(() => agent.Update(states, actions, goals));
+            var m = Time(() => GemmRounds(x, w, g, gemmRounds));
+            updateWall += u.wall;
+            updateCpu += u.cpu;
+            gemmWall += m.wall;
+            gemmCpu += m.cpu;
+            rounds++;
+        }
+        double gemmFlops = rounds * gemmRounds * GemmRoundFlops;
+        double cpuEfficiency = (rounds * updateFlops / updateCpu.TotalSeconds) / (gemmFlops / gemmCpu.TotalSeconds);
+        return new Timing(rounds / updateWall.TotalSeconds, gemmFlops / gemmWall.TotalSeconds / 1e9, cpuEfficiency);
+    }
+
+    private readonly record struct Timing(double UpdatesPerSecond, double GemmGflops, double CpuTimeEfficiency);
+
+    /// <summary>The three GEMMs of a width-256 Dense layer at batch 256: forward, input gradient, weight gradient.</summary>
+    private const double GemmRoundFlops = 3 * 2.0 * Batch * Width * Width;
+
+    private static void GemmRounds(Tensor x, Tensor w, Tensor g, int rounds)
+    {
+        for (int i = 0; i < rounds; i++)
+        {
+            using var forward = x.matmul(w.t());
+            using var inputGradient = g.matmul(w);
+            using var weightGradient = g.t().matmul(x);
+        }
+    }
+
+    /// <summary>Matrix-multiply FLOPs of one CRL update as the class comment describes.</summary>
+    public static double UpdateFlops(CrlConfig config, int batch)
+    {
+        double Forward(MlpShape s) => 2.0 * batch * ((double)s.InputDim * s.Width + (double)s.Depth * s.Width * s.Width + (double)s.Width * s.OutputDim);
+        double FirstLayer(MlpShape s) => 2.0 * batch * s.InputDim * s.Width;
+        double Trained(MlpShape s) => 3 * Forward(s) - FirstLayer(s);
+        double logits = 3 * 2.0 * batch * batch * config.ReprDim;
+        return Trained(config.ActorShape) + Trained(config.StateActionEncoderShape) + Trained(config.GoalEncoderShape)
+            + 2 * Forward(config.StateActionEncoderShape) + logits;
+    }
+
+    /// <summary>One row of bench-results/learner.json; efficiency is wall-clock GFLOP/s over the GEMM peak.</summary>
+    public sealed record LearnerFigures(int Depth, double UpdatesPerS, double GflopPerUpdate, double Gflops, double GemmPeakGflops, double Efficiency, double EfficiencyCpuTime);
+}

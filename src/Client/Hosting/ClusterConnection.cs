@@ -40,19 +40,19 @@ public sealed class ClusterConnection : IAsyncDisposable
     public static async Task<ClusterConnection> StartLocalAsync(CancellationToken cancel)
     {
         var builder = QuietBuilder();
-        var siloPort = EmbeddedGarnet.FreeLoopbackPort();
+        var siloPort = LoopbackPorts.Free();
         var options = new FathomSiloOptions
         {
             Mode = SiloMode.Local,
             SiloPort = siloPort,
             PrimarySiloPort = siloPort,
-            GatewayPort = EmbeddedGarnet.FreeLoopbackPort(),
+            GatewayPort = LoopbackPorts.Free(),
             ClusterId = $"fathom-local-{siloPort}",
             HealthPort = 0,
             PrometheusPort = 0,
             ShutdownSeconds = (int)StopTimeout.TotalSeconds,
         };
-        // The embedded Garnet server prints its banner to stdout when it starts; stdout belongs to progress and results.
+        // The embedded replay server (Garnet) prints its banner to stdout when it starts; stdout belongs to progress and results.
         var stdout = Console.Out;
         Console.SetOut(TextWriter.Null);
         IHost host;

@@ -29,6 +29,7 @@ public static class DepthSweepPlot
         plot.XLabel("depth (residual Dense layers)");
         plot.YLabel("final time at goal (mean ± SE over seeds)");
         plot.Axes.Margins(0.1, 0.15);
+        TimeAxis.StartAtZero(plot);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         plot.SavePng(path, Width, Height);
     }

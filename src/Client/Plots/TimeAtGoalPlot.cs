@@ -46,6 +46,7 @@ public static class TimeAtGoalPlot
         plot.YLabel("time at goal (steps per eval episode)");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = EngineeringLabel };
         plot.ShowLegend(Alignment.UpperLeft);
+        TimeAxis.StartAtZero(plot);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         plot.SavePng(path, Width, Height);
     }

@@ -2,7 +2,7 @@ namespace Fathom.Client.Results;
 
 /// <summary>
 /// One progress sample of one learner, taken by the client while the run goes: a row of metrics.csv.
-/// Columns: run; elapsed_s (seconds since this process started the run); learner; role; depth;
+/// Columns: run; elapsed_s (seconds since this process started or resumed the run); learner; role; depth;
 /// env_steps (collected by the whole run); env_steps_per_s (whole run, over the last sample
 /// interval); updates (this learner's SGD steps, continuing across resumes); updates_per_s
 /// (this learner, last interval); replay_fill (stored transitions / replay capacity, 0..1);

@@ -30,10 +30,10 @@ public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, Check
             ?? new LearnerProgress(name, Specs.LearnerRole.Passive, ExperimentState.NotStarted, 0, 0, 0, 0, [], silo.SiloAddress.ToString(), null));
     }
 
-    public Task Stop(bool probeTopology)
+    public Task Stop(bool drain)
     {
-        if (probeTopology) _worker?.ProbeTopologyAtStop();
-        _worker?.RequestStop();
+        if (drain) _worker?.RequestDrain();
+        else _worker?.RequestStop();
         return Task.CompletedTask;
     }
 

@@ -27,6 +27,7 @@ public sealed class SiloOptionsTests
         Assert.Equal(("fathom-silo-2", "10.1.2.3", "svc", "blue"), (options.SiloName, options.AdvertisedIp, options.ServiceId, options.ClusterId));
         Assert.Equal(["replay-0:6379", "replay-1:6379"], options.ReplayEndpoints);
         Assert.Equal(0, options.PrometheusPort);
+        Assert.Equal("10.1.2.3", options.PrometheusHost);
     }
 
     [Theory]

@@ -39,7 +39,7 @@ public static class FathomSiloHost
             ConfigureClustering(silo, options);
             ConfigureSilo(silo, stores, new WorkerSettings(options.TorchThreads, WorkerSettings.Default.PollPeriod, WorkerSettings.Default.StopTimeout));
         });
-        builder.AddFathomTelemetry(options.PrometheusPort);
+        builder.AddFathomTelemetry(options.PrometheusHost, options.PrometheusPort);
         return stores;
     }
 
@@ -59,7 +59,7 @@ public static class FathomSiloHost
     }
 
     /// <summary>Traces and metrics for Fathom, Orleans, Redis and the runtime; exporters as configured.</summary>
-    public static void AddFathomTelemetry(this IHostApplicationBuilder builder, int prometheusPort)
+    public static void AddFathomTelemetry(this IHostApplicationBuilder builder, string prometheusHost, int prometheusPort)
     {
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(FathomTelemetry.Name))
@@ -72,7 +72,7 @@ public static class FathomSiloHost
                 if (prometheusPort != 0)
                     metrics.AddPrometheusHttpListener(o =>
                     {
-                        o.Host = "*";
+                        o.Host = prometheusHost;
                         o.Port = prometheusPort;
                     });
             });

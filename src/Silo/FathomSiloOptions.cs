@@ -56,6 +56,12 @@ public sealed record FathomSiloOptions
     /// <summary>FATHOM_PROMETHEUS_PORT: Prometheus scrape endpoint (0 disables it).</summary>
     public int PrometheusPort { get; init; } = 9464;
 
+    /// <summary>
+    /// FATHOM_PROMETHEUS_HOST: the address the scrape endpoint listens on (an IP or host name; the listener takes no
+    /// wildcard). Default: POD_IP in kubernetes mode (what Prometheus scrapes), loopback otherwise.
+    /// </summary>
+    public string PrometheusHost { get; init; } = "127.0.0.1";
+
     /// <summary>FATHOM_TORCH_THREADS: intra-op threads per network thread (1 keeps collectors and learners from fighting over cores).</summary>
     public int TorchThreads { get; init; } = 1;
 
@@ -113,6 +119,7 @@ public sealed record FathomSiloOptions
             LocalStoreMemory = Text("FATHOM_LOCAL_STORE_MEMORY") ?? defaults.LocalStoreMemory,
             HealthPort = Port("FATHOM_HEALTH_PORT", defaults.HealthPort),
             PrometheusPort = Port("FATHOM_PROMETHEUS_PORT", defaults.PrometheusPort),
+            PrometheusHost = Text("FATHOM_PROMETHEUS_HOST") ?? (mode == SiloMode.Kubernetes ? Text("POD_IP") : null) ?? defaults.PrometheusHost,
             TorchThreads = Positive("FATHOM_TORCH_THREADS", defaults.TorchThreads),
             StoreTimeoutSeconds = Positive("FATHOM_STORE_TIMEOUT_SECONDS", defaults.StoreTimeoutSeconds),
             ShutdownSeconds = Positive("FATHOM_SHUTDOWN_SECONDS", defaults.ShutdownSeconds),

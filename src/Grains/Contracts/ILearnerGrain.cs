@@ -14,11 +14,15 @@ public interface ILearnerGrain : IGrainWithStringKey
     [Alias("GetStatus")]
     Task<LearnerProgress> GetStatus();
 
-    /// <summary>Stops training after the current update, writes a final checkpoint and, if asked, probes the critic's topology.</summary>
+    /// <summary>
+    /// Stops training, then evaluates, checkpoints and probes the critic's topology. With <paramref name="drain"/>
+    /// (the run reached its budget) it first trains on until its rate limiter allows no more samples, so that every
+    /// learner ends with its configured samples per insert; without (a stop on request) it stops after this update.
+    /// </summary>
     [Alias("Stop")]
-    Task Stop(bool probeTopology);
+    Task Stop(bool drain);
 
-    /// <summary>The topology probe computed at stop (or null if none was asked for or it failed).</summary>
+    /// <summary>The topology probe computed at stop (null until the learner has stopped).</summary>
     [Alias("GetTopology")]
     Task<TopologyGrid?> GetTopology();
 }

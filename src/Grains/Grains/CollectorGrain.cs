@@ -35,10 +35,10 @@ public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, Lea
     /// <summary>Graceful shutdown: the worker writes the episodes it finished before the activation goes.</summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_worker is { } worker)
-        {
-            worker.RequestStop();
-            await worker.Completion.WaitAsync(settings.StopTimeout, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
-        }
+        if (_worker is not { } worker) return;
+        // A silo going down without time to spare (killed, or out of shutdown time) gets no flush, as a dead process.
+        await using var abort = cancellationToken.Register(worker.Abort);
+        worker.RequestStop();
+        await Task.WhenAny(worker.Completion, Task.Delay(settings.StopTimeout, CancellationToken.None));
     }
 }

@@ -24,6 +24,7 @@ public sealed class ExperimentGrain(
     private ReplayProgress _replay = new(0, 0, 0);
     private IGrainTimer? _timer;
     private DateTime _lastWrite;
+    private long _stoppingUpdates;
 
     private string Run => this.GetPrimaryKeyString();
     private ExperimentRecord State => record.State;
@@ -130,6 +131,13 @@ public sealed class ExperimentGrain(
         {
             var learnersDone = _learners.Count == spec.Learners.Length && _learners.Values.All(l => l.State != ExperimentState.Running);
             var collectorsDone = _collectors.Values.All(c => c.State != ExperimentState.Running);
+            // Learners may drain for a while; only a stop in which nothing moves for StopTimeout is cut short.
+            var updates = _learners.Values.Sum(l => l.Updates);
+            if (updates != _stoppingUpdates)
+            {
+                _stoppingUpdates = updates;
+                State.StoppingSince = DateTime.UtcNow;
+            }
             if ((learnersDone && collectorsDone) || DateTime.UtcNow - State.StoppingSince > settings.StopTimeout)
             {
                 await CollectTopology(spec);
@@ -188,7 +196,9 @@ public sealed class ExperimentGrain(
         State.StoppingSince = DateTime.UtcNow;
         var spec = State.Spec!;
         await Task.WhenAll(Enumerable.Range(0, spec.CollectorCount).Select(i => Bounded(Collector(i).Stop())));
-        await Task.WhenAll(spec.Learners.Select(l => Bounded(Learner(l.Name).Stop(probeTopology: true))));
+        // At the budget learners drain what their rate limiter still allows; on request or failure they stop now.
+        var drain = endState == ExperimentState.Finished;
+        await Task.WhenAll(spec.Learners.Select(l => Bounded(Learner(l.Name).Stop(drain))));
         await Persist(force: true);
     }
 

@@ -30,10 +30,10 @@ public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, Check
             ?? new LearnerProgress(name, Specs.LearnerRole.Passive, ExperimentState.NotStarted, 0, 0, 0, 0, [], silo.SiloAddress.ToString(), null));
     }
 
-    public Task Stop(bool probeTopology)
+    public Task Stop(bool drain)
     {
-        if (probeTopology) _worker?.ProbeTopologyAtStop();
-        _worker?.RequestStop();
+        if (drain) _worker?.RequestDrain();
+        else _worker?.RequestStop();
         return Task.CompletedTask;
     }
 
@@ -42,10 +42,10 @@ public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, Check
     /// <summary>Graceful shutdown: the worker finishes its update, evaluates and checkpoints before the activation goes.</summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_worker is { } worker)
-        {
-            worker.RequestStop();
-            await worker.Completion.WaitAsync(settings.StopTimeout, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Current);
-        }
+        if (_worker is not { } worker) return;
+        // A silo going down without time to spare (killed, or out of shutdown time) gets no flush, as a dead process.
+        await using var abort = cancellationToken.Register(worker.Abort);
+        worker.RequestStop();
+        await Task.WhenAny(worker.Completion, Task.Delay(settings.StopTimeout, CancellationToken.None));
     }
 }

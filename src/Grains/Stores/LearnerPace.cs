@@ -20,16 +20,16 @@ public sealed class LearnerPace(IDatabase database, TimeSpan timeout)
     public Task Remove(string run, string learner, CancellationToken cancellation) =>
         database.HashDeleteAsync(Key(run), learner).WaitAsync(timeout, cancellation);
 
-    /// <summary>The largest backlog over the learners that reported recently (0 if none did).</summary>
-    public async Task<double> MaxBacklog(string run, CancellationToken cancellation)
+    /// <summary>The largest backlog over <paramref name="learners"/>; infinity if one of them has no recent report.</summary>
+    public async Task<double> MaxBacklog(string run, IReadOnlyCollection<string> learners, CancellationToken cancellation)
     {
-        var entries = await database.HashGetAllAsync(Key(run)).WaitAsync(timeout, cancellation);
+        var entries = (await database.HashGetAllAsync(Key(run)).WaitAsync(timeout, cancellation))
+            .ToDictionary(e => (string)e.Name!, e => ((string)e.Value!).Split('@'));
         var now = DateTime.UtcNow.Ticks;
         var max = 0.0;
-        foreach (var entry in entries)
+        foreach (var learner in learners)
         {
-            var parts = ((string)entry.Value!).Split('@');
-            if (now - long.Parse(parts[1]) > StaleAfter.Ticks) continue;
+            if (!entries.TryGetValue(learner, out var parts) || now - long.Parse(parts[1]) > StaleAfter.Ticks) return double.PositiveInfinity;
             max = Math.Max(max, double.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture));
         }
         return max;

@@ -14,7 +14,8 @@ namespace Fathom.Grains.Workers;
 /// behaviour learner's actor (stochastic), one whole episode at a time, and appends the N finished episodes to its
 /// replay shard. Before the first published weights it acts uniformly at random. Every K batched steps it asks the
 /// weight store for a newer version. Env steps and episodes count only once they are in the store. It pauses while
-/// a learner's backlog is too large (<see cref="LearnerPace"/>) and stops by itself at the run's budget.
+/// a learner's backlog exceeds one batch of episodes beyond the minimum replay size (<see cref="LearnerPace"/>), so
+/// collection overlaps learning by one batch and never runs away from it; it stops by itself at the run's budget.
 /// </summary>
 public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore store, WeightStore weights, LearnerPace pace, string silo)
     : WorkerThread($"fathom-collector-{assignment.Index}")
@@ -53,7 +54,8 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
         using var env = EnvironmentFactory.Train(spec.Environment, group.Envs, seed);
         int n = env.NumEnvs, length = env.EpisodeLength, s = layout.StateDim, a = layout.ActionDim;
         var chunkTransitions = (long)n * length;
-        var allowedBacklog = spec.Replay.MinTransitions + 2 * chunkTransitions;
+        var allowedBacklog = spec.Replay.MinTransitions + chunkTransitions;
+        var learners = spec.Learners.Select(l => l.Name).ToArray();
         var random = RandomPolicy.Create(a, seed);
         CrlPolicy? policy = null;
         var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Role, "collector" } };
@@ -69,7 +71,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
                     _finished = true;
                     return;
                 }
-                while (Wait(pace.MaxBacklog(assignment.Run, stop)) > allowedBacklog)
+                while (Wait(pace.MaxBacklog(assignment.Run, learners, stop)) > allowedBacklog)
                     Wait(Task.Delay(PacePoll, stop));
 
                 using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.CollectChunk);

@@ -13,8 +13,8 @@ namespace Fathom.Grains.Workers;
 /// The training loop of one learner, in the order things happen: resume from the latest checkpoint (the update
 /// count continues), then repeat: wait on the samples-per-insert limiter, take a prefetched minibatch, update;
 /// as the behaviour learner publish actor weights (at most once per <see cref="PublishPeriod"/>); every E updates
-/// evaluate its own deterministic policy on the eval layout; every N updates checkpoint. On stop: a last
-/// evaluation and checkpoint, and the topology probe if asked.
+/// evaluate its own deterministic policy on the eval layout; every N updates checkpoint. On stop (after draining
+/// what the limiter still allows, when asked to): a last evaluation, a checkpoint and the topology probe.
 /// </summary>
 public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore store, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, string silo)
     : WorkerThread($"fathom-learner-{assignment.Name}")
@@ -28,11 +28,11 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     private readonly List<EvaluationPoint> _evaluations = [];
     private readonly Stopwatch _clock = new();
     private long _updates, _updatesAtStart, _resumedFrom, _published;
-    private volatile bool _probeTopology;
+    private volatile bool _draining;
     private TopologyGrid? _topology;
 
-    /// <summary>Asks for the topology probe when the loop ends (call before <see cref="WorkerThread.RequestStop"/>).</summary>
-    public void ProbeTopologyAtStop() => _probeTopology = true;
+    /// <summary>Asks the loop to train on until the rate limiter allows no more samples (collection has ended), then stop.</summary>
+    public void RequestDrain() => _draining = true;
 
     public TopologyGrid? Topology
     {
@@ -96,7 +96,8 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
                     }
                     catch (TimeoutException)
                     {
-                        continue; // collectors paused or done: keep reporting, keep listening for stop
+                        if (_draining) break; // collection has ended and nothing more is allowed: done
+                        continue; // collectors paused: keep reporting, keep listening for stop
                     }
                     Update(agent, batch, tags);
 
@@ -123,7 +124,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
                 Evaluate(agent, Wait(store.GetSizesAsync(flush)).InsertedTransitions, tags);
             Checkpoint(agent, flush);
             if (learner.Role == LearnerRole.Behaviour) Publish(agent, version + 1, tags, flush);
-            if (_probeTopology) Probe(agent);
+            Probe(agent);
         }
         finally
         {

@@ -1,1 +1,13 @@
-Console.WriteLine("fathom");
+using System.CommandLine;
+using Fathom.Client.Commands;
+
+// fathom: the researcher's one command. Ctrl-C during a run is handled by the run itself (see Interrupt).
+var root = new RootCommand("fathom: run deep contrastive RL experiments on Orleans, watch them, sweep depths, draw the results")
+{
+    RunCommand.Create(),
+    RunCommand.CreateResume(),
+    SweepCommand.Create(),
+    ReportCommand.Create(),
+};
+foreach (var command in ClusterCommands.Create()) root.Subcommands.Add(command);
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

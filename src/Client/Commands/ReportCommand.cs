@@ -1,0 +1,22 @@
+using System.CommandLine;
+using Fathom.Client.Plots;
+using Fathom.Client.Results;
+
+namespace Fathom.Client.Commands;
+
+/// <summary><c>fathom report &lt;run dir&gt;</c>: redraws every plot of a run or sweep folder from its CSVs alone.</summary>
+public static class ReportCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<DirectoryInfo>("run-dir") { Description = "a results folder of a run or a sweep, e.g. results/quickstart-20261125-164800" };
+        var command = new Command("report", "Redraw the plots of a run or sweep folder from its CSV files") { folder };
+        command.SetAction(parse =>
+        {
+            var written = Report.Draw(new RunFolder(parse.GetRequiredValue(folder).FullName));
+            foreach (var png in written) Console.WriteLine($"wrote {png}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Fathom.Client.Results;
+using Fathom.Client.Running;
+
+namespace Fathom.Client.Commands;
+
+/// <summary><c>fathom run &lt;preset | spec&gt;</c> and <c>fathom resume &lt;run&gt;</c>.</summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var spec = new Argument<string>("spec") { Description = "a preset name (quickstart, collector-vs-learner, collector-vs-learner-shallow, depth-sweep) or a .yaml/.json spec file" };
+        var cluster = CommonOptions.Cluster();
+        var state = CommonOptions.State();
+        var results = CommonOptions.Results();
+        var run = CommonOptions.RunName();
+        var command = new Command("run", "Run an experiment to its env-step budget, showing progress; Ctrl-C stops it with a checkpoint") { spec, cluster, state, results, run };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var specArg = parse.GetRequiredValue(spec);
+            if (CommonOptions.LoadSpec(specArg) is not { } loaded) return CommonOptions.BadInput;
+            var name = parse.GetValue(run) ?? RunFolder.DefaultRunName(Path.GetFileNameWithoutExtension(specArg), DateTime.UtcNow);
+            var folder = new RunFolder(Path.GetFullPath(Path.Combine(parse.GetRequiredValue(results), name)));
+            if (File.Exists(folder.Spec))
+            {
+                await Console.Error.WriteLineAsync($"fathom: run '{name}' already exists in {folder.Path}; choose another --run or `fathom resume {name}`");
+                return CommonOptions.BadInput;
+            }
+            folder = RunFolder.Create(parse.GetRequiredValue(results), name);
+            await File.WriteAllTextAsync(folder.Spec, SpecYaml.Write(loaded), cancel);
+            await using var connection = await CommonOptions.Connect(parse.GetValue(cluster), parse.GetValue(state), cancel);
+            Console.WriteLine($"run {name}: {connection.Description}, results in {folder.Path}");
+            return (int)await new ExperimentRunner(connection, folder, loaded, Console.Out).RunAsync(null, Interrupt.Token);
+        });
+        return command;
+    }
+
+    public static Command CreateResume()
+    {
+        var runArg = new Argument<string>("run") { Description = "name of an interrupted run (its folder under --results)" };
+        var cluster = CommonOptions.Cluster();
+        var state = CommonOptions.State();
+        var results = CommonOptions.Results();
+        var command = new Command("resume", "Continue an interrupted run from its checkpoint (update counts and env steps carry on)") { runArg, cluster, state, results };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var folder = new RunFolder(Path.GetFullPath(Path.Combine(parse.GetRequiredValue(results), parse.GetRequiredValue(runArg))));
+            if (!File.Exists(folder.Spec))
+            {
+                await Console.Error.WriteLineAsync($"fathom: run: no run folder with a spec.yaml at {folder.Path}");
+                return CommonOptions.BadInput;
+            }
+            if (ResumePoint.Read(folder) is not { } resume)
+            {
+                await Console.Error.WriteLineAsync($"fathom: run: {folder.Name} has no checkpoint to resume from ({folder.Checkpoint}); it finished or was never interrupted");
+                return CommonOptions.BadInput;
+            }
+            if (CommonOptions.LoadSpec(folder.Spec) is not { } spec) return CommonOptions.BadInput;
+            await using var connection = await CommonOptions.Connect(parse.GetValue(cluster), parse.GetValue(state), cancel);
+            Console.WriteLine($"resuming {folder.Name} at {resume.EnvSteps:N0} env steps ({string.Join(", ", resume.Updates.Select(u => $"{u.Key} at {u.Value:N0} updates"))}): {connection.Description}");
+            return (int)await new ExperimentRunner(connection, folder, spec, Console.Out).RunAsync(resume, Interrupt.Token);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,115 @@
+using Fathom.Grains.Stores;
+using Fathom.Silo;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace Fathom.Client.Hosting;
+
+/// <summary>
+/// The client's way into a cluster. Local mode co-hosts a whole silo (and its embedded Garnet store) in this
+/// process on free loopback ports, so several <c>fathom</c> processes can run side by side; cluster mode joins a
+/// running cluster as an Orleans client through its Redis membership table. Either way the caller gets a grain
+/// factory and the checkpoint store that learners save to.
+/// </summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    readonly IHost _host;
+    readonly IConnectionMultiplexer? _stateRedis;
+
+    public IClusterClient Client { get; }
+    public CheckpointStore Checkpoints { get; }
+
+    /// <summary>Human-readable description of where this connection points, for the progress header.</summary>
+    public string Description { get; }
+
+    ClusterConnection(IHost host, CheckpointStore checkpoints, IConnectionMultiplexer? stateRedis, string description)
+    {
+        _host = host;
+        _stateRedis = stateRedis;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+        Checkpoints = checkpoints;
+        Description = description;
+    }
+
+    /// <summary>Starts a silo in this process (local mode: localhost clustering, embedded Garnet), nothing to install.</summary>
+    public static async Task<ClusterConnection> StartLocalAsync(CancellationToken cancel)
+    {
+        var builder = QuietBuilder();
+        var siloPort = LoopbackPorts.Free();
+        var options = new FathomSiloOptions
+        {
+            Mode = SiloMode.Local,
+            SiloPort = siloPort,
+            PrimarySiloPort = siloPort,
+            GatewayPort = LoopbackPorts.Free(),
+            ClusterId = $"fathom-local-{siloPort}",
+            HealthPort = 0,
+            PrometheusPort = 0,
+            ShutdownSeconds = (int)StopTimeout.TotalSeconds,
+        };
+        // The embedded replay server (Garnet) prints its banner to stdout when it starts; stdout belongs to progress and results.
+        var stdout = Console.Out;
+        Console.SetOut(TextWriter.Null);
+        IHost host;
+        StoreSettings stores;
+        try
+        {
+            stores = builder.AddFathomSilo(options);
+            host = builder.Build();
+            await host.StartAsync(cancel);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+        }
+        return new ClusterConnection(host, host.Services.GetRequiredService<CheckpointStore>(), null, $"local silo, store {stores.StateEndpoint}");
+    }
+
+    /// <summary>
+    /// Joins a running cluster through its Redis membership table (<paramref name="membership"/>, a StackExchange.Redis
+    /// connection string). Checkpoints are read and written on <paramref name="stateStore"/> (default: the same Redis).
+    /// </summary>
+    public static async Task<ClusterConnection> ConnectAsync(string membership, string? stateStore, CancellationToken cancel)
+    {
+        var builder = QuietBuilder();
+        var defaults = new FathomSiloOptions();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (defaults.ServiceId, defaults.ClusterId));
+            client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(membership));
+        });
+        var host = builder.Build();
+        await host.StartAsync(cancel);
+        var state = await ConnectionMultiplexer.ConnectAsync(stateStore ?? membership);
+        var checkpoints = new CheckpointStore(state.GetDatabase(), StoreSettings.DefaultOperationTimeout);
+        return new ClusterConnection(host, checkpoints, state, $"cluster {membership}");
+    }
+
+    /// <summary>A host without configuration sources or chatty logs: warnings and errors go to stderr, progress owns stdout.</summary>
+    static HostApplicationBuilder QuietBuilder()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans", LogLevel.Error);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Error);
+        return builder;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using (var timeout = new CancellationTokenSource(StopTimeout))
+        {
+            try { await _host.StopAsync(timeout.Token); }
+            catch (OperationCanceledException) { }
+        }
+        _host.Dispose();
+        _stateRedis?.Dispose();
+    }
+}

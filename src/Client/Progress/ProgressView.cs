@@ -1,0 +1,73 @@
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Fathom.Client.Progress;
+
+/// <summary>
+/// Shows run progress: a live Spectre.Console table on a terminal, or one plain line every few
+/// seconds when the output is redirected (logs, CI, tests), so that files stay readable.
+/// </summary>
+public static class ProgressView
+{
+    static readonly TimeSpan PlainLineInterval = TimeSpan.FromSeconds(5);
+
+    public static Task ShowAsync(IAsyncEnumerable<RunProgress> frames, CancellationToken cancel) =>
+        Console.IsOutputRedirected ? PlainAsync(frames, Console.Out, cancel) : LiveAsync(frames, cancel);
+
+    public static async Task PlainAsync(IAsyncEnumerable<RunProgress> frames, TextWriter output, CancellationToken cancel)
+    {
+        TimeSpan? last = null;
+        await foreach (var frame in frames.WithCancellation(cancel))
+        {
+            if (last is { } at && frame.Elapsed - at < PlainLineInterval && !frame.Finished) continue;
+            last = frame.Elapsed;
+            await output.WriteLineAsync(PlainLine(frame));
+            await output.FlushAsync(cancel);
+        }
+    }
+
+    static async Task LiveAsync(IAsyncEnumerable<RunProgress> frames, CancellationToken cancel)
+    {
+        await AnsiConsole.Live(new Text("starting...")).AutoClear(false).StartAsync(async context =>
+        {
+            await foreach (var frame in frames.WithCancellation(cancel))
+            {
+                context.UpdateTarget(Table(frame));
+                context.Refresh();
+            }
+        });
+    }
+
+    /// <summary>One line: elapsed, env steps and rate, replay fill, time left, then each learner's updates, rate and latest evaluation.</summary>
+    public static string PlainLine(RunProgress p)
+    {
+        var learners = p.Learners.Select(l =>
+            $"{l.Name}[{l.Role},d{l.Depth}] {Count(l.Updates)} upd ({l.UpdatesPerSecond:0.0}/s) tag {Eval(l)}");
+        return $"[{Clock(p.Elapsed)}] env {Count(p.EnvSteps)}/{Count(p.EnvStepBudget)} ({p.EnvStepsPerSecond:0}/s) " +
+               $"replay {Percent(p.ReplayFill)} lag {p.PolicyLag} left {Left(p)} | {string.Join(" | ", learners)}";
+    }
+
+    public static IRenderable Table(RunProgress p)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title($"[bold]{Markup.Escape(p.Run)}[/]  {Clock(p.Elapsed)} elapsed, {Left(p)} left")
+            .Caption($"env steps {Count(p.EnvSteps)} / {Count(p.EnvStepBudget)} ({p.EnvStepsPerSecond:0}/s)   replay {Percent(p.ReplayFill)}   policy lag {p.PolicyLag}")
+            .AddColumns("learner", "role", "depth", "updates", "updates/s", "time at goal", "success any", "at env steps");
+        foreach (var l in p.Learners)
+            table.AddRow(Markup.Escape(l.Name), l.Role, $"{l.Depth}", Count(l.Updates), $"{l.UpdatesPerSecond:0.0}",
+                Eval(l), l.LatestEval is { } e ? Percent(e.SuccessAny) : "-", l.LatestEval is { } at ? Count(at.EnvSteps) : "-");
+        return table;
+    }
+
+    static string Eval(LearnerFrame l) =>
+        l.LatestEval is { } e ? $"{e.TimeAtGoal:0.0}±{e.TimeAtGoalSe:0.0}" : "-";
+
+    static string Percent(double fraction) => $"{fraction * 100:0}%";
+
+    static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    static string Clock(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss") : t.ToString(@"m\:ss");
+
+    static string Left(RunProgress p) => p.TimeLeft is { } left ? Clock(left) : "?";
+}

@@ -1,0 +1,23 @@
+using Fathom.Client.Results;
+
+namespace Fathom.Client.Progress;
+
+/// <summary>What the client knows about one learner at one moment: counts from the cluster, rates from the client.</summary>
+public sealed record LearnerFrame(string Name, string Role, int Depth, long Updates, double UpdatesPerSecond, EvalPoint? LatestEval);
+
+/// <summary>
+/// One frame of the progress display: counts read from the experiment, rates measured by the client
+/// between two readings, and the time left at the current env-step rate.
+/// </summary>
+public sealed record RunProgress(
+    string Run, TimeSpan Elapsed, long EnvSteps, long EnvStepBudget, double EnvStepsPerSecond,
+    double ReplayFill, long PolicyLag, IReadOnlyList<LearnerFrame> Learners, bool Finished)
+{
+    /// <summary>Remaining budget at the current rate; null until a rate has been measured.</summary>
+    public TimeSpan? TimeLeft => EnvStepsPerSecond > 0 && EnvSteps < EnvStepBudget
+        ? TimeSpan.FromSeconds((EnvStepBudget - EnvSteps) / EnvStepsPerSecond)
+        : EnvSteps >= EnvStepBudget ? TimeSpan.Zero : null;
+
+    public IEnumerable<MetricsSample> ToMetrics() => Learners.Select(l => new MetricsSample(
+        Run, Elapsed.TotalSeconds, l.Name, l.Role, l.Depth, EnvSteps, EnvStepsPerSecond, l.Updates, l.UpdatesPerSecond, ReplayFill, PolicyLag));
+}

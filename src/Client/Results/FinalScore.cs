@@ -1,0 +1,25 @@
+namespace Fathom.Client.Results;
+
+/// <summary>A learner's final score the way the paper reports it: the mean of its last five evaluations.</summary>
+public static class FinalScore
+{
+    public const int LastEvaluations = 5;
+
+    /// <summary>Mean time at goal, success-any and final distance over the learner's last five evaluations.</summary>
+    public static (double TimeAtGoal, double SuccessAny, double FinalDistance) Of(IEnumerable<EvalPoint> curve)
+    {
+        var last = curve.OrderBy(p => p.EnvSteps).ThenBy(p => p.Updates).TakeLast(LastEvaluations).ToList();
+        if (last.Count == 0) return (double.NaN, double.NaN, double.NaN);
+        return (last.Average(p => p.TimeAtGoal), last.Average(p => p.SuccessAny), last.Average(p => p.FinalDistance));
+    }
+
+    /// <summary>Mean and standard error of the mean (sample standard deviation / sqrt n; 0 for one value).</summary>
+    public static (double Mean, double StandardError) MeanAndSe(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0) return (double.NaN, double.NaN);
+        var mean = values.Average();
+        if (values.Count == 1) return (mean, 0);
+        var variance = values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1);
+        return (mean, Math.Sqrt(variance / values.Count));
+    }
+}

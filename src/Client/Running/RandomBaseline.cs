@@ -1,0 +1,23 @@
+using Fathom.Client.Results;
+using Fathom.Grains.Specs;
+using Fathom.Learner.Envs;
+using Fathom.Learner.Evaluation;
+
+namespace Fathom.Client.Running;
+
+/// <summary>
+/// The floor every curve is read against: the uniform random policy evaluated like a learner (one episode on the
+/// eval layout, as many envs as the spec's evaluation episodes), written to eval.csv with role "random".
+/// </summary>
+public static class RandomBaseline
+{
+    public const string Role = "random";
+
+    public static EvalPoint Evaluate(string run, ExperimentSpec spec)
+    {
+        var settings = new PointMazeSettings { EpisodeLength = spec.Environment.EpisodeLength };
+        using var env = new PointMaze(MazeLayout.FromNameOrFile(spec.Environment.EvalLayout), spec.Evaluation.Episodes, spec.Seed, settings);
+        var result = PolicyEvaluation.Run(env, RandomPolicy.Create(env.ActionDim, spec.Seed));
+        return new EvalPoint(run, Role, Role, 0, 0, 0, result.TimeAtGoalMean, result.TimeAtGoalStdErr, result.SuccessAny, result.MeanFinalDistance);
+    }
+}

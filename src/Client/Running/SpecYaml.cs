@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+using Fathom.Grains.Specs;
+
+namespace Fathom.Client.Running;
+
+/// <summary>
+/// Writes a spec back as YAML in the loader's own format (every field explicit), so results/&lt;run&gt;/spec.yaml
+/// is exactly what ran, including a sweep's depth and seed, and <c>fathom resume</c> or
+/// <c>fathom run results/&lt;run&gt;/spec.yaml</c> reads it back unchanged.
+/// </summary>
+public static class SpecYaml
+{
+    public static string Write(ExperimentSpec spec)
+    {
+        var y = new StringBuilder();
+        y.AppendLine($"seed: {spec.Seed}");
+        y.AppendLine("environment:");
+        y.AppendLine($"  kind: {spec.Environment.Kind}");
+        y.AppendLine($"  train_layout: {Text(spec.Environment.TrainLayout)}");
+        y.AppendLine($"  eval_layout: {Text(spec.Environment.EvalLayout)}");
+        y.AppendLine($"  episode_length: {spec.Environment.EpisodeLength}");
+        y.AppendLine("budget:");
+        y.AppendLine($"  env_steps: {spec.BudgetEnvSteps}");
+        y.AppendLine("collectors:");
+        foreach (var c in spec.Collectors)
+        {
+            y.AppendLine($"  - count: {c.Count}");
+            y.AppendLine($"    envs: {c.Envs}");
+            y.AppendLine($"    behaviour: {Text(c.Behaviour)}");
+            y.AppendLine($"    weight_refresh_steps: {c.WeightRefreshSteps}");
+        }
+        y.AppendLine("learners:");
+        foreach (var l in spec.Learners)
+        {
+            y.AppendLine($"  - name: {Text(l.Name)}");
+            y.AppendLine($"    role: {l.Role.ToString().ToLowerInvariant()}");
+            y.AppendLine($"    actor: {{ depth: {l.Actor.Depth}, width: {l.Actor.Width} }}");
+            y.AppendLine($"    critic: {{ depth: {l.Critic.Depth}, width: {l.Critic.Width} }}");
+            y.AppendLine($"    batch: {l.Batch}");
+            y.AppendLine($"    learning_rate: {Number(l.LearningRate)}");
+            y.AppendLine($"    samples_per_insert: {Number(l.SamplesPerInsert)}");
+            y.AppendLine($"    ablations: {{ layer_norm: {Bool(l.Ablations.LayerNorm)}, swish: {Bool(l.Ablations.Swish)}, residual: {Bool(l.Ablations.Residual)} }}");
+        }
+        y.AppendLine("replay:");
+        y.AppendLine($"  shards: {spec.Replay.Shards}");
+        y.AppendLine($"  capacity: {spec.Replay.CapacityTransitions}");
+        y.AppendLine($"  min_transitions: {spec.Replay.MinTransitions}");
+        y.AppendLine("evaluation:");
+        y.AppendLine($"  period_updates: {spec.Evaluation.PeriodUpdates}");
+        y.AppendLine($"  episodes: {spec.Evaluation.Episodes}");
+        y.AppendLine("checkpoint:");
+        y.AppendLine($"  period_updates: {spec.CheckpointPeriodUpdates}");
+        return y.ToString();
+    }
+
+    /// <summary>Layout paths and names may hold YAML-significant characters: always quote them.</summary>
+    static string Text(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    static string Bool(bool value) => value ? "true" : "false";
+}

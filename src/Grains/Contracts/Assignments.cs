@@ -1,0 +1,47 @@
+using Fathom.Grains.Specs;
+
+namespace Fathom.Grains.Contracts;
+
+/// <summary>
+/// What a learner grain is asked to do: learner <see cref="Name"/> of <see cref="Spec"/> in run <see cref="Run"/>,
+/// which started at <see cref="StartedAt"/> (UTC; evaluation times are counted from it).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("fathom.LearnerAssignment")]
+public sealed record LearnerAssignment(
+    [property: Id(0)] string Run,
+    [property: Id(1)] string Name,
+    [property: Id(2)] ExperimentSpec Spec,
+    [property: Id(3)] DateTime StartedAt)
+{
+    public LearnerSpec Learner => Spec.Learner(Name);
+}
+
+/// <summary>
+/// What a collector grain is asked to do: collector number <see cref="Index"/> (0-based over all groups) of
+/// <see cref="Spec"/>, writing to replay shard <see cref="Shard"/>; the run started at <see cref="StartedAt"/> (UTC).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("fathom.CollectorAssignment")]
+public sealed record CollectorAssignment(
+    [property: Id(0)] string Run,
+    [property: Id(1)] int Index,
+    [property: Id(2)] ExperimentSpec Spec,
+    [property: Id(3)] DateTime StartedAt)
+{
+    /// <summary>The group this collector belongs to.</summary>
+    public CollectorSpec Group
+    {
+        get
+        {
+            var first = 0;
+            foreach (var group in Spec.Collectors)
+            {
+                if (Index < first + group.Count) return group;
+                first += group.Count;
+            }
+            throw new ArgumentOutOfRangeException(nameof(Index), Index, $"collector index must be in [0, {Spec.CollectorCount})");
+        }
+    }
+
+    /// <summary>Collectors are spread round-robin over the replay shards.</summary>
+    public int Shard => Index % Spec.Replay.Shards;
+}

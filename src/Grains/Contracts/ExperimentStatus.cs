@@ -1,0 +1,19 @@
+namespace Fathom.Grains.Contracts;
+
+/// <summary>A progress snapshot of one run, cheap to ask for every second.</summary>
+[GenerateSerializer, Immutable, Alias("fathom.ExperimentStatus")]
+public sealed record ExperimentStatus(
+    [property: Id(0)] string Run,
+    [property: Id(1)] ExperimentState State,
+    [property: Id(2)] string? Error,
+    [property: Id(3)] long EnvSteps,
+    [property: Id(4)] long BudgetEnvSteps,
+    [property: Id(5)] double Seconds,
+    [property: Id(6)] LearnerProgress[] Learners,
+    [property: Id(7)] CollectorProgress[] Collectors,
+    [property: Id(8)] ReplayProgress Replay,
+    [property: Id(9)] long PolicyVersion,
+    [property: Id(10)] long MaxPolicyLag)
+{
+    public bool IsOver => State is ExperimentState.Finished or ExperimentState.Stopped or ExperimentState.Failed;
+}

@@ -1,0 +1,20 @@
+namespace Fathom.Grains.Contracts;
+
+/// <summary>
+/// One collector of a run (key from <see cref="GrainKeys.Collector"/>). Its environment loop runs on a dedicated
+/// thread; these calls only start, observe and stop it.
+/// </summary>
+[Alias("fathom.ICollectorGrain")]
+public interface ICollectorGrain : IGrainWithStringKey
+{
+    /// <summary>Starts collecting. Idempotent.</summary>
+    [Alias("Start")]
+    Task Start(CollectorAssignment assignment);
+
+    [Alias("GetStatus")]
+    Task<CollectorProgress> GetStatus();
+
+    /// <summary>Stops collecting; episodes already finished are written before it returns.</summary>
+    [Alias("Stop")]
+    Task Stop();
+}

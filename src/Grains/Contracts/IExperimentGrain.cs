@@ -1,0 +1,27 @@
+using Orleans.Concurrency;
+using Fathom.Grains.Specs;
+
+namespace Fathom.Grains.Contracts;
+
+/// <summary>
+/// One experiment run, keyed by run name. Start creates the learners and collectors; the grain then polls them,
+/// aggregates their curves, persists them and stops everyone at the env-step budget.
+/// </summary>
+[Alias("fathom.IExperimentGrain")]
+public interface IExperimentGrain : IGrainWithStringKey
+{
+    /// <summary>Validates and starts <paramref name="spec"/>. Idempotent: the same spec again is a no-op; a different spec for a started run is refused.</summary>
+    [Alias("Start")]
+    Task Start(ExperimentSpec spec);
+
+    /// <summary>A snapshot from the latest poll; answered even while a poll is waiting on a worker.</summary>
+    [Alias("GetStatus"), AlwaysInterleave]
+    Task<ExperimentStatus> GetStatus();
+
+    /// <summary>Stops every worker (they flush what they hold); the run ends as Stopped.</summary>
+    [Alias("Stop")]
+    Task Stop();
+
+    [Alias("GetResults"), AlwaysInterleave]
+    Task<ExperimentResults> GetResults();
+}

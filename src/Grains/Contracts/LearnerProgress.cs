@@ -1,0 +1,20 @@
+using Fathom.Grains.Specs;
+
+namespace Fathom.Grains.Contracts;
+
+/// <summary>A learner's progress as its grain reports it; <see cref="Evaluations"/> is its whole curve so far.</summary>
+[GenerateSerializer, Immutable, Alias("fathom.LearnerProgress")]
+public sealed record LearnerProgress(
+    [property: Id(0)] string Name,
+    [property: Id(1)] LearnerRole Role,
+    [property: Id(2)] ExperimentState State,
+    [property: Id(3)] long Updates,
+    [property: Id(4)] double UpdatesPerSecond,
+    [property: Id(5)] long PublishedVersion,
+    [property: Id(6)] long ResumedFromUpdates,
+    [property: Id(7)] EvaluationPoint[] Evaluations,
+    [property: Id(8)] string Silo,
+    [property: Id(9)] string? Error)
+{
+    public EvaluationPoint? LatestEvaluation => Evaluations.Length == 0 ? null : Evaluations[^1];
+}

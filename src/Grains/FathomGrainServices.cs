@@ -1,0 +1,31 @@
+using Fathom.Grains.Grains;
+using Fathom.Grains.Stores;
+using Fathom.Grains.Workers;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
+using StackExchange.Redis;
+
+namespace Fathom.Grains;
+
+/// <summary>What Fathom's grains need from a silo's service container. Local, redis and kubernetes modes and the test cluster all call this one method.</summary>
+public static class FathomGrainServices
+{
+    /// <summary>Name of the Orleans grain storage (Redis) that holds experiment records.</summary>
+    public const string StorageName = "fathom";
+
+    public static IServiceCollection AddFathomGrains(this IServiceCollection services, StoreSettings stores, WorkerSettings workers)
+    {
+        services.AddSingleton(stores);
+        services.AddSingleton(workers);
+        // One multiplexer per process for the state store (weights, checkpoints); it is also what the Redis tracing instruments.
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(stores.RedisOptions(stores.StateEndpoint)));
+        services.AddSingleton(sp => new WeightStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
+        services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
+        services.AddSingleton(sp => new LearnerPace(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
+        services.AddSingleton<ReplayStores>();
+        services.AddSingleton<SiloWorkers>();
+        services.AddHostedService(sp => sp.GetRequiredService<SiloWorkers>());
+        services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
+        return services;
+    }
+}

@@ -1,0 +1,44 @@
+using Fathom.Grains.Contracts;
+using Fathom.Grains.Stores;
+using Fathom.Grains.Workers;
+
+namespace Fathom.Grains.Grains;
+
+/// <summary>
+/// Control plane of one collector: starts its <see cref="CollectorWorker"/> thread, reports its progress, stops
+/// it. Collectors are spread over the silos by activation count.
+/// </summary>
+[SpreadPlacement]
+public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers)
+    : Grain, ICollectorGrain
+{
+    private CollectorWorker? _worker;
+
+    public async Task Start(CollectorAssignment assignment)
+    {
+        if (_worker is not null) return;
+        var store = await replay.Get(assignment.Run, assignment.Spec);
+        _worker = new CollectorWorker(assignment, store, weights, pace, silo.SiloAddress.ToString());
+        workers.Start(_worker);
+    }
+
+    public Task<CollectorProgress> GetStatus() =>
+        Task.FromResult(_worker?.Progress()
+            ?? new CollectorProgress(-1, ExperimentState.NotStarted, 0, 0, 0, 0, 0, 0, [], silo.SiloAddress.ToString(), null));
+
+    public Task Stop()
+    {
+        _worker?.RequestStop();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Graceful shutdown: the worker writes the episodes it finished before the activation goes.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_worker is not { } worker) return;
+        // A silo going down without time to spare (killed, or out of shutdown time) gets no flush, as a dead process.
+        await using var abort = cancellationToken.Register(worker.Abort);
+        worker.RequestStop();
+        await Task.WhenAny(worker.Completion, Task.Delay(settings.StopTimeout, CancellationToken.None));
+    }
+}

@@ -1,0 +1,254 @@
+using System.Text.Json;
+using Fathom.Grains.Contracts;
+using Fathom.Grains.Replay;
+using Fathom.Grains.Specs;
+using Fathom.Grains.Stores;
+
+namespace Fathom.Grains.Grains;
+
+/// <summary>
+/// Coordinates one run (key = run name): starts its learners and collectors, polls them on a grain timer (short
+/// turns, no hot loop here), restarts any worker whose activation was lost with its silo, merges and persists their
+/// curves, and ends the run at the env-step budget, on request, or when a worker fails.
+/// </summary>
+public sealed class ExperimentGrain(
+    [PersistentState("experiment", FathomGrainServices.StorageName)] IPersistentState<ExperimentRecord> record,
+    ReplayStores replay,
+    WorkerSettings settings) : Grain, IExperimentGrain
+{
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan WriteInterval = TimeSpan.FromSeconds(5);
+
+    private readonly Dictionary<string, LearnerProgress> _learners = [];
+    private readonly Dictionary<int, CollectorProgress> _collectors = [];
+    private ReplayProgress _replay = new(0, 0, 0);
+    private IGrainTimer? _timer;
+    private DateTime _lastWrite;
+    private long _stoppingUpdates;
+
+    private string Run => this.GetPrimaryKeyString();
+    private ExperimentRecord State => record.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.State is ExperimentState.Running or ExperimentState.Stopping) StartPolling();
+        return Task.CompletedTask;
+    }
+
+    public async Task Start(ExperimentSpec spec)
+    {
+        SpecValidator.ThrowIfInvalid(spec);
+        if (!SpecValidator.IsRunName(Run))
+            throw new ArgumentException($"run name '{Run}' must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'", "run");
+        var fingerprint = JsonSerializer.Serialize(spec);
+        if (State.Spec is not null)
+        {
+            if (State.Fingerprint == fingerprint) return;
+            throw new InvalidOperationException($"run '{Run}' was already started with a different spec; choose another run name");
+        }
+
+        State.Spec = spec;
+        State.Fingerprint = fingerprint;
+        State.State = ExperimentState.Running;
+        State.EndState = ExperimentState.Finished;
+        State.StartedAt = DateTime.UtcNow;
+        State.Curves = spec.Learners.ToDictionary(l => l.Name, _ => new List<EvaluationPoint>());
+        await record.WriteStateAsync();
+        await Task.WhenAll(spec.Learners.Select(l => StartLearner(l.Name)).Concat(Enumerable.Range(0, spec.CollectorCount).Select(StartCollector)));
+        StartPolling();
+    }
+
+    public Task<ExperimentStatus> GetStatus()
+    {
+        var learners = State.Spec?.Learners.Select(l => _learners.TryGetValue(l.Name, out var p)
+            ? p with { Evaluations = [.. State.Curves[l.Name]] }
+            : new LearnerProgress(l.Name, l.Role, ExperimentState.NotStarted, 0, 0, 0, 0, [.. State.Curves[l.Name]], "", null)).ToArray() ?? [];
+        var collectors = _collectors.Values.OrderBy(c => c.Index).ToArray();
+        return Task.FromResult(new ExperimentStatus(Run, State.State, State.Error, State.EnvSteps, State.Spec?.BudgetEnvSteps ?? 0,
+            Seconds(), learners, collectors, _replay, State.PolicyVersion, State.MaxPolicyLag));
+    }
+
+    public async Task Stop()
+    {
+        if (State.State == ExperimentState.Running) await BeginStopping(ExperimentState.Stopped, null);
+    }
+
+    public Task<ExperimentResults> GetResults()
+    {
+        var spec = State.Spec;
+        var curves = spec?.Learners.Select(l => new LearnerCurve(l.Name, l.Role, l.Actor.Depth, l.Critic.Depth, [.. State.Curves[l.Name]])).ToArray() ?? [];
+        return Task.FromResult(new ExperimentResults(Run, State.State, spec, curves,
+            [.. State.CollectorCurve.OrderBy(p => p.EnvSteps)], [.. State.Topology], State.EnvSteps, Seconds()));
+    }
+
+    private double Seconds() => State.Spec is null ? 0
+        : State.State is ExperimentState.Finished or ExperimentState.Stopped or ExperimentState.Failed ? State.Seconds
+        : (DateTime.UtcNow - State.StartedAt).TotalSeconds;
+
+    private void StartPolling() =>
+        _timer ??= this.RegisterGrainTimer(Poll, new GrainTimerCreationOptions(settings.PollPeriod, settings.PollPeriod) { Interleave = false, KeepAlive = true });
+
+    private ILearnerGrain Learner(string name) => GrainFactory.GetGrain<ILearnerGrain>(GrainKeys.Learner(Run, name));
+
+    private ICollectorGrain Collector(int index) => GrainFactory.GetGrain<ICollectorGrain>(GrainKeys.Collector(Run, index));
+
+    private Task StartLearner(string name) => Learner(name).Start(new LearnerAssignment(Run, name, State.Spec!, State.StartedAt));
+
+    private Task StartCollector(int index) => Collector(index).Start(new CollectorAssignment(Run, index, State.Spec!, State.StartedAt));
+
+    /// <summary>One poll: a few awaited calls, each bounded; the work itself runs on the workers' threads.</summary>
+    private async Task Poll(CancellationToken cancellation)
+    {
+        var spec = State.Spec!;
+        var changed = false;
+        await Task.WhenAll(
+            Task.WhenAll(spec.Learners.Select(l => PollLearner(l.Name))),
+            Task.WhenAll(Enumerable.Range(0, spec.CollectorCount).Select(PollCollector)),
+            PollReplay(spec));
+
+        foreach (var (name, progress) in _learners)
+            changed |= Merge(State.Curves[name], progress.Evaluations);
+        var known = State.CollectorCurve.ToHashSet();
+        foreach (var point in _collectors.Values.SelectMany(c => c.Curve).Where(p => !known.Contains(p)))
+        {
+            State.CollectorCurve.Add(point);
+            changed = true;
+        }
+        State.MaxPolicyLag = Math.Max(State.MaxPolicyLag, _collectors.Values.Select(c => c.MaxPolicyLag).DefaultIfEmpty().Max());
+        State.PolicyVersion = Math.Max(State.PolicyVersion, _learners.Values.Select(l => l.PublishedVersion).DefaultIfEmpty().Max());
+
+        if (State.State == ExperimentState.Running)
+        {
+            var failed = _learners.Values.Select(l => (l.State, What: $"learner {l.Name}", l.Error))
+                .Concat(_collectors.Values.Select(c => (c.State, What: $"collector {c.Index}", c.Error)))
+                .FirstOrDefault(w => w.State == ExperimentState.Failed);
+            if (failed.What is not null)
+                await BeginStopping(ExperimentState.Failed, $"{failed.What} failed: {failed.Error}");
+            else if (State.EnvSteps >= spec.BudgetEnvSteps)
+                await BeginStopping(ExperimentState.Finished, null);
+        }
+        else if (State.State == ExperimentState.Stopping)
+        {
+            var learnersDone = _learners.Count == spec.Learners.Length && _learners.Values.All(l => l.State != ExperimentState.Running);
+            var collectorsDone = _collectors.Values.All(c => c.State != ExperimentState.Running);
+            // Learners may drain for a while; only a stop in which nothing moves for StopTimeout is cut short.
+            var updates = _learners.Values.Sum(l => l.Updates);
+            if (updates != _stoppingUpdates)
+            {
+                _stoppingUpdates = updates;
+                State.StoppingSince = DateTime.UtcNow;
+            }
+            if ((learnersDone && collectorsDone) || DateTime.UtcNow - State.StoppingSince > settings.StopTimeout)
+            {
+                await CollectTopology(spec);
+                State.State = State.EndState;
+                State.Seconds = (DateTime.UtcNow - State.StartedAt).TotalSeconds;
+                await Persist(force: true);
+                _timer?.Dispose();
+                _timer = null;
+                return;
+            }
+        }
+        await Persist(force: changed && DateTime.UtcNow - _lastWrite >= WriteInterval);
+    }
+
+    private async Task PollLearner(string name)
+    {
+        var progress = await Bounded(Learner(name).GetStatus());
+        if (progress is null) return;
+        if (progress.State == ExperimentState.NotStarted)
+        {
+            // A fresh activation: the previous one was lost with its silo. It resumes from its checkpoint.
+            if (State.State == ExperimentState.Running) await Bounded(StartLearner(name));
+            if (State.State == ExperimentState.Stopping) _learners[name] = progress with { State = ExperimentState.Stopped };
+            return;
+        }
+        _learners[name] = progress;
+    }
+
+    private async Task PollCollector(int index)
+    {
+        var progress = await Bounded(Collector(index).GetStatus());
+        if (progress is null) return;
+        if (progress.State == ExperimentState.NotStarted)
+        {
+            if (State.State == ExperimentState.Running) await Bounded(StartCollector(index));
+            _collectors.Remove(index);
+            return;
+        }
+        _collectors[index] = progress;
+    }
+
+    private async Task PollReplay(ExperimentSpec spec)
+    {
+        var store = await replay.Get(Run, spec);
+        var sizes = await Bounded(store.GetSizesAsync());
+        if (sizes is null) return;
+        _replay = new ReplayProgress(sizes.Transitions, sizes.Episodes, spec.Replay.CapacityTransitions);
+        State.EnvSteps = Math.Max(State.EnvSteps, sizes.InsertedTransitions);
+    }
+
+    private async Task BeginStopping(ExperimentState endState, string? error)
+    {
+        State.State = ExperimentState.Stopping;
+        State.EndState = endState;
+        State.Error = error;
+        State.StoppingSince = DateTime.UtcNow;
+        var spec = State.Spec!;
+        await Task.WhenAll(Enumerable.Range(0, spec.CollectorCount).Select(i => Bounded(Collector(i).Stop())));
+        // At the budget learners drain what their rate limiter still allows; on request or failure they stop now.
+        var drain = endState == ExperimentState.Finished;
+        await Task.WhenAll(spec.Learners.Select(l => Bounded(Learner(l.Name).Stop(drain))));
+        await Persist(force: true);
+    }
+
+    private async Task CollectTopology(ExperimentSpec spec)
+    {
+        var grids = await Task.WhenAll(spec.Learners.Select(l => Bounded(Learner(l.Name).GetTopology())));
+        State.Topology = grids.OfType<TopologyGrid>().ToList();
+    }
+
+    /// <summary>Adds the points not seen yet (one per update count), keeping the curve ordered by updates.</summary>
+    private static bool Merge(List<EvaluationPoint> curve, EvaluationPoint[] points)
+    {
+        var seen = curve.Select(p => p.Updates).ToHashSet();
+        var added = points.Where(p => seen.Add(p.Updates)).ToArray();
+        if (added.Length == 0) return false;
+        curve.AddRange(added);
+        curve.Sort((a, b) => a.Updates.CompareTo(b.Updates));
+        return true;
+    }
+
+    private async Task Persist(bool force)
+    {
+        if (!force) return;
+        await record.WriteStateAsync();
+        _lastWrite = DateTime.UtcNow;
+    }
+
+    /// <summary>A call that may hit a silo that just died: wait a bounded time, then carry on with what is known.</summary>
+    private static async Task<T?> Bounded<T>(Task<T> call) where T : class?
+    {
+        try
+        {
+            return await call.WaitAsync(CallTimeout);
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<bool> Bounded(Task call)
+    {
+        try
+        {
+            await call.WaitAsync(CallTimeout);
+            return true;
+        }
+        catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+        {
+            return false;
+        }
+    }
+}

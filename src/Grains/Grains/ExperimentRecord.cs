@@ -1,0 +1,44 @@
+using Fathom.Grains.Contracts;
+using Fathom.Grains.Specs;
+
+namespace Fathom.Grains.Grains;
+
+/// <summary>
+/// What an experiment keeps in Orleans grain storage (Redis), so that its curves survive its own silo and a
+/// reactivated experiment grain picks up where it was: the spec, the life-cycle state and everything measured.
+/// </summary>
+[GenerateSerializer, Alias("fathom.ExperimentRecord")]
+public sealed class ExperimentRecord
+{
+    [Id(0)] public ExperimentSpec? Spec { get; set; }
+
+    /// <summary>Canonical JSON of the spec, to recognise a repeated Start.</summary>
+    [Id(1)] public string Fingerprint { get; set; } = "";
+
+    [Id(2)] public ExperimentState State { get; set; }
+
+    /// <summary>The state the run ends in once every worker has flushed (Finished at the budget, Stopped on request, Failed).</summary>
+    [Id(3)] public ExperimentState EndState { get; set; }
+
+    [Id(4)] public string? Error { get; set; }
+
+    [Id(5)] public DateTime StartedAt { get; set; }
+
+    /// <summary>Wall time of the whole run, set when it ends.</summary>
+    [Id(6)] public double Seconds { get; set; }
+
+    [Id(7)] public long EnvSteps { get; set; }
+
+    [Id(8)] public long MaxPolicyLag { get; set; }
+
+    [Id(9)] public long PolicyVersion { get; set; }
+
+    /// <summary>Evaluation curve per learner name, ordered by updates (points of every incarnation of the learner).</summary>
+    [Id(10)] public Dictionary<string, List<EvaluationPoint>> Curves { get; set; } = [];
+
+    [Id(11)] public List<CollectionPoint> CollectorCurve { get; set; } = [];
+
+    [Id(12)] public List<TopologyGrid> Topology { get; set; } = [];
+
+    [Id(13)] public DateTime StoppingSince { get; set; }
+}

@@ -1,0 +1,51 @@
+using Fathom.Grains.Contracts;
+using Fathom.Grains.Stores;
+using Fathom.Grains.Workers;
+
+namespace Fathom.Grains.Grains;
+
+/// <summary>
+/// Control plane of one learner: starts its <see cref="LearnerWorker"/> thread, reports its progress, stops it.
+/// Holds no state of its own: a reactivation (e.g. after its silo died) starts a worker that resumes from the
+/// latest checkpoint in the store.
+/// </summary>
+[SpreadPlacement]
+public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers)
+    : Grain, ILearnerGrain
+{
+    private LearnerWorker? _worker;
+
+    public async Task Start(LearnerAssignment assignment)
+    {
+        if (_worker is not null) return;
+        var store = await replay.Get(assignment.Run, assignment.Spec);
+        _worker = new LearnerWorker(assignment, store, weights, checkpoints, pace, silo.SiloAddress.ToString());
+        workers.Start(_worker);
+    }
+
+    public Task<LearnerProgress> GetStatus()
+    {
+        var name = this.GetPrimaryKeyString();
+        return Task.FromResult(_worker?.Progress()
+            ?? new LearnerProgress(name, Specs.LearnerRole.Passive, ExperimentState.NotStarted, 0, 0, 0, 0, [], silo.SiloAddress.ToString(), null));
+    }
+
+    public Task Stop(bool drain)
+    {
+        if (drain) _worker?.RequestDrain();
+        else _worker?.RequestStop();
+        return Task.CompletedTask;
+    }
+
+    public Task<TopologyGrid?> GetTopology() => Task.FromResult(_worker?.Topology);
+
+    /// <summary>Graceful shutdown: the worker finishes its update, evaluates and checkpoints before the activation goes.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_worker is not { } worker) return;
+        // A silo going down without time to spare (killed, or out of shutdown time) gets no flush, as a dead process.
+        await using var abort = cancellationToken.Register(worker.Abort);
+        worker.RequestStop();
+        await Task.WhenAny(worker.Completion, Task.Delay(settings.StopTimeout, CancellationToken.None));
+    }
+}

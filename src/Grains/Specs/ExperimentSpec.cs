@@ -1,0 +1,85 @@
+namespace Fathom.Grains.Specs;
+
+/// <summary>
+/// Everything one experiment needs, as read from a YAML or JSON file (see <see cref="SpecLoader"/>).
+/// Small enough to travel in grain messages; validated before anything starts.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("fathom.ExperimentSpec")]
+public sealed record ExperimentSpec(
+    [property: Id(0)] int Seed,
+    [property: Id(1)] EnvironmentSpec Environment,
+    [property: Id(2)] CollectorSpec[] Collectors,
+    [property: Id(3)] LearnerSpec[] Learners,
+    [property: Id(4)] ReplaySpec Replay,
+    [property: Id(5)] long BudgetEnvSteps,
+    [property: Id(6)] EvaluationSpec Evaluation,
+    [property: Id(7)] long CheckpointPeriodUpdates)
+{
+    /// <summary>The learner a collector group acts for, by name.</summary>
+    public LearnerSpec Learner(string name) => Learners.Single(l => l.Name == name);
+
+    /// <summary>Total number of collector grains over all groups.</summary>
+    public int CollectorCount => Collectors.Sum(c => c.Count);
+}
+
+/// <summary>Which environment, which layout to train on and which to evaluate on.</summary>
+[GenerateSerializer, Immutable, Alias("fathom.EnvironmentSpec")]
+public sealed record EnvironmentSpec(
+    [property: Id(0)] string Kind,
+    [property: Id(1)] string TrainLayout,
+    [property: Id(2)] string EvalLayout,
+    [property: Id(3)] int EpisodeLength);
+
+/// <summary>A group of identical collectors acting for one behaviour learner.</summary>
+[GenerateSerializer, Immutable, Alias("fathom.CollectorSpec")]
+public sealed record CollectorSpec(
+    [property: Id(0)] int Count,
+    [property: Id(1)] int Envs,
+    [property: Id(2)] string Behaviour,
+    [property: Id(3)] int WeightRefreshSteps);
+
+/// <summary>Role of a learner: the behaviour learner's actor drives collection; passive learners only train.</summary>
+[GenerateSerializer, Alias("fathom.LearnerRole")]
+public enum LearnerRole
+{
+    Behaviour,
+    Passive,
+}
+
+/// <summary>Depth (residual Dense layers, a positive multiple of 4) and width of one network.</summary>
+[GenerateSerializer, Immutable, Alias("fathom.NetSpec")]
+public sealed record NetSpec(
+    [property: Id(0)] int Depth,
+    [property: Id(1)] int Width);
+
+/// <summary>The paper's ablation switches; all on is the paper's architecture.</summary>
+[GenerateSerializer, Immutable, Alias("fathom.AblationSpec")]
+public sealed record AblationSpec(
+    [property: Id(0)] bool LayerNorm,
+    [property: Id(1)] bool Swish,
+    [property: Id(2)] bool Residual);
+
+/// <summary>One learner: its networks, its Adam learning rate (actor, critic and alpha, as the paper) and how hard it may sample the shared replay.</summary>
+[GenerateSerializer, Immutable, Alias("fathom.LearnerSpec")]
+public sealed record LearnerSpec(
+    [property: Id(0)] string Name,
+    [property: Id(1)] LearnerRole Role,
+    [property: Id(2)] NetSpec Actor,
+    [property: Id(3)] NetSpec Critic,
+    [property: Id(4)] int Batch,
+    [property: Id(5)] double LearningRate,
+    [property: Id(6)] double SamplesPerInsert,
+    [property: Id(7)] AblationSpec Ablations);
+
+/// <summary>Replay knobs: number of shards and capacity in transitions (whole store), oldest evicted first.</summary>
+[GenerateSerializer, Immutable, Alias("fathom.ReplaySpec")]
+public sealed record ReplaySpec(
+    [property: Id(0)] int Shards,
+    [property: Id(1)] long CapacityTransitions,
+    [property: Id(2)] long MinTransitions);
+
+/// <summary>Evaluate every learner's deterministic policy every PeriodUpdates updates on Episodes eval envs.</summary>
+[GenerateSerializer, Immutable, Alias("fathom.EvaluationSpec")]
+public sealed record EvaluationSpec(
+    [property: Id(0)] long PeriodUpdates,
+    [property: Id(1)] int Episodes);

@@ -1,0 +1,114 @@
+namespace Fathom.Grains.Specs;
+
+/// <summary>
+/// Reads an experiment spec from YAML or JSON (snake_case fields, see src/Grains/Presets/*.yaml for complete examples),
+/// fills the defaults below and validates it. Every problem is reported at once in a <see cref="SpecException"/>.
+/// </summary>
+public static class SpecLoader
+{
+    // Defaults: the paper's values where it has one, envs.md's calibration for the point maze otherwise.
+    private const int DefaultEpisodeLength = 100;
+    private const int DefaultDepth = 4;
+    private const int DefaultWidth = 256;
+    private const int DefaultBatch = 256;
+    private const double DefaultLearningRate = 3e-4;
+    private const double DefaultSamplesPerInsert = 256.0 / 50; // one update of batch 256 per 50 env steps
+    private const int DefaultEnvs = 256;
+    private const int DefaultWeightRefreshSteps = 10;
+    private const long DefaultCapacity = 1_000_000;
+    private const long DefaultEvaluationPeriod = 500;
+    private const int DefaultEvaluationEpisodes = 64;
+    private const long DefaultCheckpointPeriod = 1000;
+
+    /// <summary>A preset name (see <see cref="Presets"/>) or the path of a .yaml/.yml/.json file.</summary>
+    public static ExperimentSpec Resolve(string presetOrPath) =>
+        Presets.Names.Contains(presetOrPath) ? Presets.Load(presetOrPath) : LoadFile(presetOrPath);
+
+    public static ExperimentSpec LoadFile(string path)
+    {
+        if (!File.Exists(path))
+            throw new SpecException([$"spec: no preset or file named '{path}' (presets: {string.Join(", ", Presets.Names)})"]);
+        var text = File.ReadAllText(path);
+        return path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? ParseJson(text) : ParseYaml(text);
+    }
+
+    public static ExperimentSpec ParseYaml(string text) => Parse(errors => SpecNode.FromYaml(text, errors));
+
+    public static ExperimentSpec ParseJson(string text) => Parse(errors => SpecNode.FromJson(text, errors));
+
+    private static ExperimentSpec Parse(Func<List<string>, SpecNode> read)
+    {
+        var errors = new List<string>();
+        SpecNode root;
+        try
+        {
+            root = read(errors);
+        }
+        catch (Exception e) when (e is YamlDotNet.Core.YamlException or System.Text.Json.JsonException or InvalidCastException)
+        {
+            throw new SpecException([$"(document): not a valid spec document: {e.Message}"]);
+        }
+        var spec = Read(root);
+        root.ReportUnknownFields();
+        if (errors.Count > 0) throw new SpecException(errors);
+        SpecValidator.ThrowIfInvalid(spec);
+        return spec;
+    }
+
+    private static ExperimentSpec Read(SpecNode root)
+    {
+        var environment = root.Field("environment", required: true);
+        var budget = root.Field("budget", required: true);
+        var replay = root.Field("replay");
+        var evaluation = root.Field("evaluation");
+        var checkpoint = root.Field("checkpoint");
+        return new ExperimentSpec(
+            Seed: root.Int("seed", 0, 0, int.MaxValue),
+            Environment: environment is null ? new EnvironmentSpec("", "", "", 0) : ReadEnvironment(environment),
+            Collectors: (root.Field("collectors", required: true)?.Items() ?? []).Select(ReadCollector).ToArray(),
+            Learners: (root.Field("learners", required: true)?.Items() ?? []).Select(ReadLearner).ToArray(),
+            Replay: replay is null
+                ? new ReplaySpec(1, DefaultCapacity, DefaultBatch)
+                : new ReplaySpec(
+                    replay.Int("shards", 1, 1, 1024),
+                    replay.Long("capacity", DefaultCapacity, 1, long.MaxValue),
+                    replay.Long("min_transitions", DefaultBatch, 1, long.MaxValue)),
+            BudgetEnvSteps: budget?.Long("env_steps", 0, 1, long.MaxValue, required: true) ?? 0,
+            Evaluation: evaluation is null
+                ? new EvaluationSpec(DefaultEvaluationPeriod, DefaultEvaluationEpisodes)
+                : new EvaluationSpec(
+                    evaluation.Long("period_updates", DefaultEvaluationPeriod, 1, long.MaxValue),
+                    evaluation.Int("episodes", DefaultEvaluationEpisodes, 1, 65536)),
+            CheckpointPeriodUpdates: checkpoint?.Long("period_updates", DefaultCheckpointPeriod, 1, long.MaxValue) ?? DefaultCheckpointPeriod);
+    }
+
+    private static EnvironmentSpec ReadEnvironment(SpecNode node) => new(
+        Kind: node.String("kind", SpecValidator.PointMaze),
+        TrainLayout: node.String("train_layout", "", required: true),
+        EvalLayout: node.String("eval_layout", "", required: true),
+        EpisodeLength: node.Int("episode_length", DefaultEpisodeLength, 1, 100_000));
+
+    private static CollectorSpec ReadCollector(SpecNode node) => new(
+        Count: node.Int("count", 1, 1, 4096),
+        Envs: node.Int("envs", DefaultEnvs, 1, 1 << 20),
+        Behaviour: node.String("behaviour", "", required: true),
+        WeightRefreshSteps: node.Int("weight_refresh_steps", DefaultWeightRefreshSteps, 1, 1_000_000));
+
+    private static LearnerSpec ReadLearner(SpecNode node) => new(
+        Name: node.String("name", "", required: true),
+        Role: node.Enum("role", LearnerRole.Passive),
+        Actor: ReadNet(node.Field("actor")),
+        Critic: ReadNet(node.Field("critic")),
+        Batch: node.Int("batch", DefaultBatch, 2, 1 << 16),
+        LearningRate: node.Double("learning_rate", DefaultLearningRate, 1e-8, 1),
+        SamplesPerInsert: node.Double("samples_per_insert", DefaultSamplesPerInsert, 1e-3, 1e6),
+        Ablations: ReadAblations(node.Field("ablations")));
+
+    private static NetSpec ReadNet(SpecNode? node) => node is null
+        ? new NetSpec(DefaultDepth, DefaultWidth)
+        : new NetSpec(node.Int("depth", DefaultDepth, 1, 4096), node.Int("width", DefaultWidth, 1, 16384));
+
+    private static AblationSpec ReadAblations(SpecNode? node) => node is null
+        ? new AblationSpec(true, true, true)
+        : new AblationSpec(node.Bool("layer_norm", true), node.Bool("swish", true), node.Bool("residual", true));
+}

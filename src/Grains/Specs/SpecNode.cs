@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.Json;
+using YamlDotNet.RepresentationModel;
+
+namespace Fathom.Grains.Specs;
+
+/// <summary>
+/// A format-neutral view of a parsed spec document (YAML or JSON): a mapping, a sequence or a scalar, each knowing its
+/// path so that every error can name the field. Reads record errors instead of throwing, so that all of them are
+/// reported at once; fields that were never read are reported as unknown.
+/// </summary>
+internal sealed class SpecNode
+{
+    private readonly Dictionary<string, SpecNode>? _fields;
+    private readonly List<SpecNode>? _items;
+    private readonly string? _scalar;
+    private readonly HashSet<string> _read = [];
+    private readonly List<string> _errors;
+
+    public string Path { get; }
+
+    private SpecNode(string path, List<string> errors, Dictionary<string, SpecNode>? fields, List<SpecNode>? items, string? scalar)
+    {
+        Path = path;
+        _errors = errors;
+        _fields = fields;
+        _items = items;
+        _scalar = scalar;
+    }
+
+    public static SpecNode FromYaml(string text, List<string> errors)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        if (stream.Documents.Count == 0) return FromYaml(new YamlMappingNode(), "", errors);
+        return FromYaml(stream.Documents[0].RootNode, "", errors);
+    }
+
+    public static SpecNode FromJson(string text, List<string> errors)
+    {
+        using var document = JsonDocument.Parse(text);
+        return FromJson(document.RootElement, "", errors);
+    }
+
+    private static SpecNode FromYaml(YamlNode node, string path, List<string> errors) => node switch
+    {
+        YamlMappingNode map => new SpecNode(path, errors,
+            map.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => FromYaml(kv.Value, Child(path, ((YamlScalarNode)kv.Key).Value ?? ""), errors)), null, null),
+        YamlSequenceNode seq => new SpecNode(path, errors, null, seq.Children.Select((c, i) => FromYaml(c, $"{path}[{i}]", errors)).ToList(), null),
+        YamlScalarNode scalar => new SpecNode(path, errors, null, null, scalar.Value ?? ""),
+        _ => throw new FormatException($"{Display(path)}: unsupported YAML node {node.NodeType}"),
+    };
+
+    private static SpecNode FromJson(JsonElement element, string path, List<string> errors) => element.ValueKind switch
+    {
+        JsonValueKind.Object => new SpecNode(path, errors,
+            element.EnumerateObject().ToDictionary(p => p.Name, p => FromJson(p.Value, Child(path, p.Name), errors)), null, null),
+        JsonValueKind.Array => new SpecNode(path, errors, null, element.EnumerateArray().Select((e, i) => FromJson(e, $"{path}[{i}]", errors)).ToList(), null),
+        JsonValueKind.String => new SpecNode(path, errors, null, null, element.GetString() ?? ""),
+        _ => new SpecNode(path, errors, null, null, element.GetRawText()),
+    };
+
+    private static string Child(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+
+    private static string Display(string path) => path.Length == 0 ? "(document)" : path;
+
+    private void Error(string path, string message) => _errors.Add($"{Display(path)}: {message}");
+
+    /// <summary>The mapping field <paramref name="name"/>, or null if absent (an error if <paramref name="required"/>).</summary>
+    public SpecNode? Field(string name, bool required = false)
+    {
+        if (_fields is null)
+        {
+            Error(Path, "must be a mapping of fields");
+            return null;
+        }
+        _read.Add(name);
+        if (_fields.TryGetValue(name, out var node)) return node;
+        if (required) Error(Child(Path, name), "is required");
+        return null;
+    }
+
+    /// <summary>The items of a sequence (an error, and no items, if this node is not one).</summary>
+    public IReadOnlyList<SpecNode> Items()
+    {
+        if (_items is not null) return _items;
+        Error(Path, "must be a list");
+        return [];
+    }
+
+    /// <summary>Reports every field of this mapping (and of the mappings below it) that nothing read.</summary>
+    public void ReportUnknownFields()
+    {
+        if (_fields is not null)
+        {
+            foreach (var (name, node) in _fields)
+            {
+                if (!_read.Contains(name))
+                    Error(Child(Path, name), $"unknown field (allowed: {string.Join(", ", _read.Order())})");
+                else
+                    node.ReportUnknownFields();
+            }
+        }
+        foreach (var item in _items ?? []) item.ReportUnknownFields();
+    }
+
+    public string String(string name, string fallback, bool required = false)
+    {
+        var node = Field(name, required);
+        if (node is null) return fallback;
+        if (node._scalar is null)
+        {
+            Error(node.Path, "must be a text value");
+            return fallback;
+        }
+        return node._scalar;
+    }
+
+    public long Long(string name, long fallback, long min, long max, bool required = false)
+    {
+        var node = Field(name, required);
+        if (node is null) return fallback;
+        var text = node._scalar?.Replace("_", "");
+        if (text is null || !long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            || value < min || value > max)
+        {
+            Error(node.Path, $"must be an integer in [{min}, {max}] (got {node._scalar ?? "a non-scalar"})");
+            return fallback;
+        }
+        return value;
+    }
+
+    public int Int(string name, int fallback, int min, int max, bool required = false)
+        => (int)Long(name, fallback, min, max, required);
+
+    public double Double(string name, double fallback, double min, double max, bool required = false)
+    {
+        var node = Field(name, required);
+        if (node is null) return fallback;
+        if (node._scalar is null || !double.TryParse(node._scalar, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            || !double.IsFinite(value) || value < min || value > max)
+        {
+            Error(node.Path, $"must be a number in [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}] (got {node._scalar ?? "a non-scalar"})");
+            return fallback;
+        }
+        return value;
+    }
+
+    public bool Bool(string name, bool fallback)
+    {
+        var node = Field(name);
+        if (node is null) return fallback;
+        if (node._scalar is null || !bool.TryParse(node._scalar, out var value))
+        {
+            Error(node.Path, $"must be true or false (got {node._scalar ?? "a non-scalar"})");
+            return fallback;
+        }
+        return value;
+    }
+
+    public T Enum<T>(string name, T fallback) where T : struct, System.Enum
+    {
+        var node = Field(name);
+        if (node is null) return fallback;
+        var allowed = System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
+        if (node._scalar is null || !System.Enum.TryParse<T>(node._scalar, ignoreCase: true, out var value) || !allowed.Contains(node._scalar.ToLowerInvariant()))
+        {
+            Error(node.Path, $"must be one of {string.Join(", ", allowed)} (got {node._scalar ?? "a non-scalar"})");
+            return fallback;
+        }
+        return value;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using Fathom.Grains.Replay;
+using Fathom.Grains.Specs;
+using Fathom.Grains.Workers;
+
+namespace Fathom.Grains.Stores;
+
+/// <summary>
+/// One replay store object per run in this silo, shared by its workers and grains (connections are per process,
+/// not per caller). Standalone endpoints give the run's <see cref="ReplaySpec.Shards"/> shards round-robin
+/// (several shards may share one server); a Redis Cluster spreads them by hash tag.
+/// </summary>
+public sealed class ReplayStores(StoreSettings settings) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<IReplayStore>>> _stores = new();
+
+    /// <summary>The run's store; the first call connects off the caller's thread (grain turns stay short).</summary>
+    public Task<IReplayStore> Get(string run, ExperimentSpec spec) =>
+        _stores.GetOrAdd(run, _ => new Lazy<Task<IReplayStore>>(() => Task.Run(() => Connect(run, spec)))).Value;
+
+    private async Task<IReplayStore> Connect(string run, ExperimentSpec spec)
+    {
+        var options = new ReplayStoreOptions(run, EnvironmentFactory.Layout(spec.Environment), spec.Replay.CapacityTransitions)
+        {
+            OperationTimeout = settings.OperationTimeout,
+        };
+        if (settings.ReplayIsCluster)
+            return await RedisReplayStore.ConnectClusterAsync(options, settings.RedisOptions(string.Join(",", settings.ReplayEndpoints)), spec.Replay.Shards);
+        var shards = Enumerable.Range(0, spec.Replay.Shards)
+            .Select(shard => settings.RedisOptions(settings.ReplayEndpoints[shard % settings.ReplayEndpoints.Length]))
+            .ToArray();
+        return await RedisReplayStore.ConnectShardsAsync(options, shards);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var store in _stores.Values.Where(s => s.IsValueCreated))
+        {
+            try
+            {
+                await (await store.Value).DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // A store that never connected has nothing to release.
+            }
+        }
+    }
+}

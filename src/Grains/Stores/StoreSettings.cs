@@ -1,0 +1,29 @@
+namespace Fathom.Grains.Stores;
+
+/// <summary>
+/// Where a silo's stores live. Replay shards are Redis endpoints ("host:port"), or one Redis Cluster; weights and
+/// checkpoints go to <see cref="StateEndpoint"/> (by default the first replay endpoint). The password is passed
+/// through to every connection and never logged.
+/// </summary>
+public sealed record StoreSettings(
+    string[] ReplayEndpoints,
+    bool ReplayIsCluster,
+    string StateEndpoint,
+    string? Password,
+    TimeSpan OperationTimeout)
+{
+    public static readonly TimeSpan DefaultOperationTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>StackExchange.Redis configuration for one endpoint (or a comma-separated list of cluster nodes).</summary>
+    public StackExchange.Redis.ConfigurationOptions RedisOptions(string endpoints)
+    {
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(endpoints);
+        options.Password = Password;
+        options.AbortOnConnectFail = false;
+        options.SyncTimeout = options.AsyncTimeout = (int)OperationTimeout.TotalMilliseconds;
+        return options;
+    }
+
+    public override string ToString() =>
+        $"replay [{string.Join(", ", ReplayEndpoints)}]{(ReplayIsCluster ? " (cluster)" : "")}, state {StateEndpoint}, password {(Password is null ? "none" : "set")}";
+}

@@ -1,0 +1,11 @@
+namespace Fathom.Grains;
+
+/// <summary>
+/// How worker threads behave in this silo. <see cref="TorchThreads"/> is the intra-op thread count of each network
+/// thread: collectors and learners share the cores, so 1 is the right value on a small machine.
+/// <see cref="PollPeriod"/> is how often the experiment grain polls its workers.
+/// </summary>
+public sealed record WorkerSettings(int TorchThreads, TimeSpan PollPeriod, TimeSpan StopTimeout)
+{
+    public static readonly WorkerSettings Default = new(1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+}

@@ -1,0 +1,26 @@
+using Fathom.Grains.Replay;
+using Fathom.Grains.Specs;
+using Fathom.Learner.Crl;
+using Fathom.Learner.Nets;
+
+namespace Fathom.Grains.Workers;
+
+/// <summary>The one place a learner spec becomes a CRL agent configuration.</summary>
+public static class AgentFactory
+{
+    public static CrlConfig Config(LearnerSpec learner, EpisodeLayout layout, long seed) => new()
+    {
+        StateDim = layout.StateDim,
+        ActionDim = layout.ActionDim,
+        GoalDim = layout.GoalDim,
+        ActorDepth = learner.Actor.Depth,
+        ActorWidth = learner.Actor.Width,
+        CriticDepth = learner.Critic.Depth,
+        CriticWidth = learner.Critic.Width,
+        LayerNorm = learner.Ablations.LayerNorm,
+        Activation = learner.Ablations.Swish ? Activation.Swish : Activation.ReLU,
+        Residual = learner.Ablations.Residual,
+        LearningRate = learner.LearningRate,
+        Seed = seed,
+    };
+}

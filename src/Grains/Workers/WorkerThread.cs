@@ -1,0 +1,72 @@
+namespace Fathom.Grains.Workers;
+
+/// <summary>
+/// A hot loop on its own thread, owned by a grain activation: never on the Orleans scheduler, and the one thread
+/// that touches its networks (TorchSharp dispose scopes are per thread). The grain starts it, asks it to stop and
+/// awaits <see cref="Completion"/>; an exception ends the loop and is kept in <see cref="Error"/>.
+/// </summary>
+public abstract class WorkerThread
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Thread _thread;
+
+    protected WorkerThread(string name)
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+    }
+
+    /// <summary>Completes when the loop has ended and flushed (never faults; see <see cref="Error"/>).</summary>
+    public Task Completion => _completion.Task;
+
+    public Exception? Error { get; private set; }
+
+    public bool IsRunning => !_completion.Task.IsCompleted;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Asks the loop to end after its current step; it then flushes what it holds.</summary>
+    public void RequestStop() => _stop.Cancel();
+
+    /// <summary>Ends the loop without flushing, as if the process had died (the silo was killed under it).</summary>
+    public void Abort()
+    {
+        _abort.Cancel();
+        _stop.Cancel();
+    }
+
+    /// <summary>Cancelled only by <see cref="Abort"/>: for writes that a stop must let finish (an episode batch, a final checkpoint).</summary>
+    protected CancellationToken AbortToken => _abort.Token;
+
+    /// <summary>True after <see cref="Abort"/>: the loop must not write anything more.</summary>
+    protected bool Aborted => _abort.IsCancellationRequested;
+
+    /// <summary>The loop: return when <paramref name="stop"/> is cancelled (or the work is done), after flushing.</summary>
+    protected abstract void Execute(CancellationToken stop);
+
+    private void Run()
+    {
+        try
+        {
+            Execute(_stop.Token);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Stopped while waiting on a store: nothing half-done is kept.
+        }
+        catch (Exception e)
+        {
+            Error = e;
+        }
+        finally
+        {
+            _completion.SetResult();
+        }
+    }
+
+    /// <summary>Waits for a store call on this dedicated thread (there is no scheduler here to return to).</summary>
+    protected static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
+
+    protected static void Wait(Task task) => task.GetAwaiter().GetResult();
+}

@@ -1,0 +1,131 @@
+using System.Net;
+using Fathom.Grains;
+using Fathom.Grains.Stores;
+using Fathom.Grains.Telemetry;
+using Fathom.Silo.Replay;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Persistence;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace Fathom.Silo;
+
+/// <summary>
+/// Turns a .NET host into a Fathom silo for one of the three modes. The silo executable (Program.cs) and the
+/// <c>fathom</c> command (which co-hosts a local silo) both call <see cref="AddFathomSilo"/>; only the options differ.
+/// </summary>
+public static class FathomSiloHost
+{
+    /// <summary>
+    /// Configures <paramref name="builder"/>: in local mode starts the embedded Garnet server (disposed with the
+    /// host); then the Orleans silo (clustering per mode, Redis grain storage, activity propagation), Fathom's
+    /// grain services and telemetry (traces, metrics, OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, Prometheus).
+    /// Returns the store settings the silo uses (in local mode they point at the embedded server).
+    /// </summary>
+    public static StoreSettings AddFathomSilo(this IHostApplicationBuilder builder, FathomSiloOptions options)
+    {
+        options.Validate();
+        var stores = StoresFor(builder, options);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownSeconds));
+        builder.UseOrleans(silo =>
+        {
+            ConfigureClustering(silo, options);
+            ConfigureSilo(silo, stores, new WorkerSettings(options.TorchThreads, WorkerSettings.Default.PollPeriod, WorkerSettings.Default.StopTimeout));
+        });
+        builder.AddFathomTelemetry(options.PrometheusHost, options.PrometheusPort);
+        return stores;
+    }
+
+    /// <summary>
+    /// What every Fathom silo has whatever its clustering: Redis grain storage for experiments, activity
+    /// propagation, and Fathom's grain services. The test cluster's silo configurator calls this too.
+    /// </summary>
+    public static void ConfigureSilo(ISiloBuilder silo, StoreSettings stores, WorkerSettings workers)
+    {
+        silo.AddRedisGrainStorage(FathomGrainServices.StorageName, (OptionsBuilder<RedisStorageOptions> storage) => storage.Configure<Serializer>((o, serializer) =>
+        {
+            o.ConfigurationOptions = stores.RedisOptions(stores.StateEndpoint);
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
+        silo.AddActivityPropagation();
+        silo.Services.AddFathomGrains(stores, workers);
+    }
+
+    /// <summary>Traces and metrics for Fathom, Orleans, Redis and the runtime; exporters as configured.</summary>
+    public static void AddFathomTelemetry(this IHostApplicationBuilder builder, string prometheusHost, int prometheusPort)
+    {
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(FathomTelemetry.Name))
+            .WithTracing(tracing => tracing
+                .AddSource(FathomTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddRedisInstrumentation())
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(FathomTelemetry.Name, "Microsoft.Orleans").AddRuntimeInstrumentation();
+                if (prometheusPort != 0)
+                    metrics.AddPrometheusHttpListener(o =>
+                    {
+                        o.Host = prometheusHost;
+                        o.Port = prometheusPort;
+                    });
+            });
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+            telemetry.UseOtlpExporter();
+    }
+
+    private static StoreSettings StoresFor(IHostApplicationBuilder builder, FathomSiloOptions options)
+    {
+        var timeout = TimeSpan.FromSeconds(options.StoreTimeoutSeconds);
+        if (options.Mode != SiloMode.Local)
+            return new StoreSettings(options.ReplayEndpoints, options.ReplayIsCluster,
+                options.StateRedis ?? options.ReplayEndpoints[0], options.RedisPassword, timeout);
+
+        var port = options.LocalStorePort;
+        if (port == 0 || !LoopbackPorts.IsListening(port))
+        {
+            // Start the embedded store; a configured port that already answers belongs to another local silo and is shared.
+            var server = EmbeddedReplayServer.Start(port == 0 ? LoopbackPorts.Free() : port, options.LocalStoreMemory);
+            builder.Services.AddHostedService(_ => new EmbeddedStoreService(server));
+            port = server.Port;
+        }
+        var endpoint = $"127.0.0.1:{port}";
+        return new StoreSettings([endpoint], false, endpoint, null, timeout);
+    }
+
+    private static void ConfigureClustering(ISiloBuilder silo, FathomSiloOptions options)
+    {
+        switch (options.Mode)
+        {
+            case SiloMode.Local:
+                var primary = options.SiloPort == options.PrimarySiloPort ? null : new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort);
+                silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
+                break;
+            case SiloMode.Redis:
+                silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (options.ServiceId, options.ClusterId));
+                silo.UseRedisClustering(o => o.ConfigurationOptions = MembershipOptions(options));
+                silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                break;
+            case SiloMode.Kubernetes:
+                silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (options.ServiceId, options.ClusterId));
+                silo.Configure<SiloOptions>(o => o.SiloName = options.SiloName!);
+                silo.UseRedisClustering(o => o.ConfigurationOptions = MembershipOptions(options));
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedIp!), siloPort: 11111, gatewayPort: 30000, listenOnAnyHostAddress: true);
+                break;
+        }
+    }
+
+    private static StackExchange.Redis.ConfigurationOptions MembershipOptions(FathomSiloOptions options)
+    {
+        var redis = StackExchange.Redis.ConfigurationOptions.Parse(options.MembershipRedis!);
+        redis.Password ??= options.RedisPassword;
+        redis.AbortOnConnectFail = false;
+        return redis;
+    }
+}

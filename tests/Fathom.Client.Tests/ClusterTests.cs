@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Fathom.Client.Results;
+
+namespace Fathom.Client.Tests;
+
+/// <summary>
+/// `fathom run | status | stop | results --cluster`: a real redis-server (membership, replay and state) and a real
+/// Fathom silo process in redis mode, with `fathom` joining as an Orleans client.
+/// </summary>
+public sealed class ClusterTests : IAsyncLifetime
+{
+    static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    readonly List<Process> _servers = [];
+    string _redis = "";
+
+    public async Task InitializeAsync()
+    {
+        var redisPort = FreePort();
+        _redis = $"127.0.0.1:{redisPort}";
+        Start("redis-server", [], "--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
+        var silo = new Dictionary<string, string>
+        {
+            ["FATHOM_MODE"] = "redis",
+            ["FATHOM_MEMBERSHIP_REDIS"] = _redis,
+            ["FATHOM_REPLAY_ENDPOINTS"] = _redis,
+            ["FATHOM_SILO_PORT"] = $"{FreePort()}",
+            ["FATHOM_GATEWAY_PORT"] = $"{FreePort()}",
+            ["FATHOM_HEALTH_PORT"] = "0",
+            ["FATHOM_PROMETHEUS_PORT"] = "0",
+            ["FATHOM_SHUTDOWN_SECONDS"] = "10",
+        };
+        Start("dotnet", silo, Path.Combine(AppContext.BaseDirectory, "Fathom.Silo.dll"));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.All(_servers, p => Assert.False(p.HasExited, $"{p.StartInfo.FileName} exited with {(p.HasExited ? p.ExitCode : 0)}"));
+    }
+
+    [Fact]
+    public async Task RunStatusStopResults_AgainstARunningCluster()
+    {
+        var (folder, path) = TinySpec.Write("cluster", 3000);
+        var run = await FathomProcess.RunAsync(folder, Timeout, "run", path, "--run", "c1", "--cluster", _redis);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\nstdout:\n{run.Stdout}\nstderr:\n{run.Stderr}");
+        Assert.Contains($"cluster {_redis}", run.Stdout);
+
+        var status = await FathomProcess.RunAsync(folder, Timeout, "status", "c1", "--cluster", _redis);
+        Assert.True(status.ExitCode == 0, status.Stderr);
+        Assert.Contains("c1: Finished", status.Stdout);
+        Assert.Contains("deep[behaviour,d8]", status.Stdout);
+
+        var fetched = await FathomProcess.RunAsync(folder, Timeout, "results", "c1", "--cluster", _redis, "--results", "fetched");
+        Assert.True(fetched.ExitCode == 0, fetched.Stderr);
+        var local = EvalCsv.Read(Path.Combine(folder, "results", "c1", EvalCsv.FileName)).Where(p => p.Role != "random");
+        var remote = EvalCsv.Read(Path.Combine(folder, "fetched", "c1", EvalCsv.FileName)).Where(p => p.Role != "random");
+        Assert.Equal(local, remote);
+        Assert.True(File.Exists(Path.Combine(folder, "fetched", "c1", "time-at-goal.png")));
+
+        var stop = await FathomProcess.RunAsync(folder, Timeout, "stop", "c1", "--cluster", _redis);
+        Assert.True(stop.ExitCode == 0, stop.Stderr);
+        Assert.Contains("c1: Finished", stop.Stdout);
+
+        var unknown = await FathomProcess.RunAsync(folder, Timeout, "status", "no-such-run", "--cluster", _redis);
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("no-such-run", unknown.Stderr);
+    }
+
+    void Start(string file, Dictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _servers.Add(process);
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public Task DisposeAsync()
+    {
+        foreach (var process in Enumerable.Reverse(_servers))
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+            process.Dispose();
+        }
+        return Task.CompletedTask;
+    }
+}

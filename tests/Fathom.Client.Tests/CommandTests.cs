@@ -1,0 +1,62 @@
+using Fathom.Client.Plots;
+using Fathom.Client.Results;
+
+namespace Fathom.Client.Tests;
+
+/// <summary>The `fathom` command as a user starts it, for what needs no running experiment.</summary>
+public class CommandTests
+{
+    static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Run_BadSpec_ExitsNonZeroNamingTheField()
+    {
+        var (folder, path) = TinySpec.Write("bad", 1000, criticDepthOfDeep: "6");
+        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "run", path);
+        Assert.NotEqual(0, code);
+        Assert.Contains("learners[0].critic.depth", stderr);
+        Assert.False(Directory.Exists(Path.Combine(folder, "results")), "a bad spec must not leave a run folder behind");
+    }
+
+    [Fact]
+    public async Task Run_UnknownPreset_ListsThePresets()
+    {
+        var folder = Directory.CreateTempSubdirectory("fathom-run").FullName;
+        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "run", "no-such-preset");
+        Assert.NotEqual(0, code);
+        Assert.Contains("quickstart", stderr);
+    }
+
+    [Fact]
+    public async Task Sweep_BadDepths_ExitsNonZeroNamingTheOption()
+    {
+        var folder = Directory.CreateTempSubdirectory("fathom-run").FullName;
+        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "sweep", "--depths", "4,6", "quickstart");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--depths", stderr);
+        Assert.Contains("'6'", stderr);
+    }
+
+    [Fact]
+    public async Task Report_RegeneratesEveryPngFromCsvsAlone()
+    {
+        var folder = new RunFolder(Directory.CreateTempSubdirectory("fathom-report").FullName);
+        EvalCsv.Write(folder.Eval, SampleResults.Evals(folder.Name));
+        TopologyCsv.Write(folder.Topology, SampleResults.UMaze(folder.Name));
+
+        var (code, stdout, stderr) = await FathomProcess.RunAsync(folder.Path, Timeout, "report", folder.Path);
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains(TimeAtGoalPlot.FileName, stdout);
+        Assert.Equal((TimeAtGoalPlot.Width, TimeAtGoalPlot.Height), Png.Size(Path.Combine(folder.Path, TimeAtGoalPlot.FileName)));
+        Assert.Equal((TopologyPlot.Width, TopologyPlot.Height), Png.Size(Path.Combine(folder.Path, TopologyPlot.FileName)));
+    }
+
+    [Fact]
+    public async Task Report_MissingFolder_ExitsNonZero()
+    {
+        var (code, _, stderr) = await FathomProcess.RunAsync(Path.GetTempPath(), Timeout, "report", "/nonexistent/fathom-run");
+        Assert.NotEqual(0, code);
+        Assert.Contains("nonexistent", stderr);
+    }
+}

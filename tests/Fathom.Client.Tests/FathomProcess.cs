@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Fathom.Client.Tests;
+
+/// <summary>
+/// The real <c>fathom</c> command as a child process: <c>dotnet fathom.dll ...</c> from the test's output folder
+/// (the project reference builds it and copies it there), with stdout and stderr captured and SIGINT on demand.
+/// </summary>
+sealed class FathomProcess : IDisposable
+{
+    readonly Process _process;
+    readonly StringBuilder _stdout = new();
+    readonly StringBuilder _stderr = new();
+
+    public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+    FathomProcess(Process process) => _process = process;
+
+    public static FathomProcess Start(string workingDirectory, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fathom.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = new Process { StartInfo = info };
+        var fathom = new FathomProcess(process);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (fathom._stdout) fathom._stdout.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (fathom._stderr) fathom._stderr.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return fathom;
+    }
+
+    /// <summary>Runs fathom to its exit, failing the test (with its output) if it takes longer than <paramref name="timeout"/>.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args)
+    {
+        using var fathom = Start(workingDirectory, args);
+        var code = await fathom.WaitForExitAsync(timeout);
+        return (code, fathom.Stdout, fathom.Stderr);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"fathom did not exit within {timeout}\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+        _process.WaitForExit(); // drains the output readers
+        return _process.ExitCode;
+    }
+
+    /// <summary>Ctrl-C as a terminal sends it: SIGINT to the process.</summary>
+    public void Interrupt() => Assert.Equal(0, kill(_process.Id, SigInt));
+
+    const int SigInt = 2;
+
+    [DllImport("libc", SetLastError = true)]
+    static extern int kill(int pid, int signal);
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,68 @@
+using Fathom.Client.Progress;
+using Fathom.Client.Results;
+
+namespace Fathom.Client.Tests;
+
+public class ProgressTests
+{
+    static RunProgress Frame(double seconds, long envSteps, bool finished = false) => new(
+        "r", TimeSpan.FromSeconds(seconds), envSteps, 10_000, 500, 0.25, 2,
+        [new LearnerFrame("deep", "behaviour", 32, 40, 2.5, new EvalPoint("r", "deep", "behaviour", 32, 4000, 40, 12.5, 1.5, 0.75, 0.4)),
+         new LearnerFrame("shallow", "passive", 4, 90, 6, null)], finished);
+
+    [Fact]
+    public void RateMeter_MeasuresOverWindow()
+    {
+        var meter = new RateMeter(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, meter.Observe("a", TimeSpan.FromSeconds(0), 0));
+        Assert.Equal(100, meter.Observe("a", TimeSpan.FromSeconds(1), 100), 9);
+        Assert.Equal(150, meter.Observe("a", TimeSpan.FromSeconds(2), 300), 9);
+        // Readings older than the window are dropped: the rate follows the recent slope.
+        meter.Observe("a", TimeSpan.FromSeconds(20), 300);
+        Assert.Equal(0, meter.Observe("a", TimeSpan.FromSeconds(30), 300), 9);
+    }
+
+    [Fact]
+    public void TimeLeft_FollowsRate()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(12), Frame(1, 4000).TimeLeft);
+        Assert.Equal(TimeSpan.Zero, Frame(1, 10_000).TimeLeft);
+        Assert.Null((Frame(1, 10) with { EnvStepsPerSecond = 0 }).TimeLeft);
+    }
+
+    [Fact]
+    public void PlainLine_CarriesEveryFigure()
+    {
+        var line = ProgressView.PlainLine(Frame(75, 4000));
+        Assert.Contains("[1:15]", line);
+        Assert.Contains("env 4,000/10,000 (500/s)", line);
+        Assert.Contains("replay 25%", line);
+        Assert.Contains("left 0:12", line);
+        Assert.Contains("deep[behaviour,d32] 40 upd (2.5/s) tag 12.5±1.5", line);
+        Assert.Contains("shallow[passive,d4] 90 upd (6.0/s) tag -", line);
+    }
+
+    [Fact]
+    public async Task Plain_WritesAtMostOneLinePerIntervalPlusTheLast()
+    {
+        var output = new StringWriter();
+        await ProgressView.PlainAsync(Frames(), output, CancellationToken.None);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["[0:00]", "[0:05]", "[0:10]", "[0:11]"], lines.Select(l => l[..6]));
+
+        static async IAsyncEnumerable<RunProgress> Frames()
+        {
+            for (var s = 0; s <= 10; s++) { await Task.Yield(); yield return Frame(s, s * 100); }
+            yield return Frame(11, 10_000, finished: true);
+        }
+    }
+
+    [Fact]
+    public void MetricsRows_OnePerLearner()
+    {
+        var rows = Frame(3, 1500).ToMetrics().ToList();
+        Assert.Equal(["deep", "shallow"], rows.Select(r => r.Learner));
+        Assert.All(rows, r => Assert.Equal(1500, r.EnvSteps));
+        Assert.Equal(6, rows[1].UpdatesPerSecond);
+    }
+}

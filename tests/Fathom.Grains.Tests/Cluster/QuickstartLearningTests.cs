@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using Fathom.Grains.Contracts;
+using Fathom.Grains.Specs;
+using Fathom.Grains.Tests.Infrastructure;
+using Fathom.Learner.Envs;
+using Fathom.Learner.Evaluation;
+using Xunit.Abstractions;
+
+namespace Fathom.Grains.Tests.Cluster;
+
+/// <summary>
+/// Learning, end to end through the whole system: the quickstart preset (fixed seed) on a silo with embedded
+/// Garnet must leave its learner far above the random policy on u_maze_eval. CI runs a shortened budget (see
+/// <see cref="Budget"/>); everything else is the preset as shipped.
+/// </summary>
+[Collection(GarnetCollection.Name)]
+public sealed class QuickstartLearningTests(GarnetFixture garnet, ITestOutputHelper output)
+{
+    /// <summary>Env steps of the CI version: the preset's calibration reaches this in a few minutes on 2 cores.</summary>
+    private const long Budget = 150_000;
+
+    [Fact]
+    public async Task The_quickstart_learner_beats_the_random_policy_on_the_u_maze_by_a_wide_margin()
+    {
+        var clock = Stopwatch.StartNew();
+        var preset = Presets.Load("quickstart");
+        var spec = preset with { BudgetEnvSteps = Math.Min(Budget, preset.BudgetEnvSteps) };
+        await using var cluster = await FathomTestCluster.StartAsync(1, $"127.0.0.1:{garnet.Server.Port}");
+        var experiment = cluster.Client.GetGrain<IExperimentGrain>($"quick-{Guid.NewGuid():N}"[..16]);
+        await experiment.Start(spec);
+        while (!(await experiment.GetStatus()).IsOver)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(8), "quickstart did not finish within 8 minutes");
+            await Task.Delay(1000);
+        }
+        var status = await experiment.GetStatus();
+        var curve = (await experiment.GetResults()).Learners.Single();
+        var random = ReferenceFigures.Random(spec.Environment.EvalLayout, spec.Evaluation.Episodes, seed: 1,
+            new PointMazeSettings { EpisodeLength = spec.Environment.EpisodeLength });
+        var last = curve.Points[^1];
+        output.WriteLine($"{status.State} after {clock.Elapsed.TotalSeconds:F0} s, {status.EnvSteps} env steps, {last.Updates} updates");
+        output.WriteLine($"curve: {string.Join(", ", curve.Points.Select(p => $"u{p.Updates}: {p.TimeAtGoalMean:F1} ({p.SuccessAny:F2})"))}");
+        output.WriteLine($"random: time at goal {random.TimeAtGoalMean:F2} ± {random.TimeAtGoalStdErr:F2}, success-any {random.SuccessAny:F2}");
+
+        Assert.Equal(ExperimentState.Finished, status.State);
+        var best = curve.Points.TakeLast(2).Max(p => p.TimeAtGoalMean);
+        Assert.True(best > Math.Max(10, 5 * random.TimeAtGoalMean),
+            $"time at goal {best:F1} is not far above random's {random.TimeAtGoalMean:F1}");
+    }
+}

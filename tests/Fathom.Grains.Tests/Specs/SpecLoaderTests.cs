@@ -1,0 +1,132 @@
+using Fathom.Grains.Specs;
+
+namespace Fathom.Grains.Tests.Specs;
+
+public sealed class SpecLoaderTests
+{
+    private const string Minimal = """
+        seed: 3
+        environment: { train_layout: u_maze, eval_layout: u_maze_eval }
+        budget: { env_steps: 1000 }
+        collectors:
+          - { behaviour: actor, envs: 8 }
+        learners:
+          - { name: actor, role: behaviour }
+        """;
+
+    [Theory]
+    [InlineData("quickstart")]
+    [InlineData("collector-vs-learner")]
+    [InlineData("collector-vs-learner-shallow")]
+    [InlineData("depth-sweep")]
+    public void Every_preset_loads_and_validates(string name)
+    {
+        Assert.Contains(name, Presets.Names);
+        var spec = Presets.Load(name);
+        Assert.Empty(SpecValidator.Validate(spec));
+        Assert.Contains(spec.Learners, l => l.Role == LearnerRole.Behaviour);
+    }
+
+    [Fact]
+    public void Presets_hold_the_experiments_they_are_named_after()
+    {
+        var quickstart = Presets.Load("quickstart");
+        Assert.Equal("u_maze", quickstart.Environment.TrainLayout);
+        Assert.Equal((256, 4, 256), (quickstart.Collectors[0].Envs, quickstart.Learners[0].Actor.Depth, quickstart.Learners[0].Batch));
+
+        var deep = Presets.Load("collector-vs-learner");
+        Assert.Equal(32, deep.Learner(deep.Collectors[0].Behaviour).Critic.Depth);
+        Assert.Equal([32, 4], deep.Learners.Where(l => l.Role == LearnerRole.Passive).Select(l => l.Critic.Depth).ToArray());
+
+        var shallow = Presets.Load("collector-vs-learner-shallow");
+        Assert.Equal(4, shallow.Learner(shallow.Collectors[0].Behaviour).Critic.Depth);
+
+        var sweep = Presets.Load("depth-sweep");
+        Assert.Equal([4, 8, 16, 32, 64], sweep.Learners.Select(l => l.Critic.Depth).ToArray());
+        Assert.Equal(sweep.Learners.Select(l => l.Name).Order(), sweep.Collectors.Select(c => c.Behaviour).Order());
+    }
+
+    [Fact]
+    public void Defaults_fill_what_a_minimal_spec_leaves_out()
+    {
+        var spec = SpecLoader.ParseYaml(Minimal);
+        Assert.Equal(3, spec.Seed);
+        Assert.Equal(100, spec.Environment.EpisodeLength);
+        var learner = spec.Learners.Single();
+        Assert.Equal((4, 256, 256, 3e-4), (learner.Critic.Depth, learner.Critic.Width, learner.Batch, learner.LearningRate));
+        Assert.Equal(new AblationSpec(true, true, true), learner.Ablations);
+        Assert.Equal(8, spec.Collectors.Single().Envs);
+    }
+
+    [Fact]
+    public void Json_and_yaml_give_the_same_spec()
+    {
+        var json = """
+            { "seed": 3, "environment": { "train_layout": "u_maze", "eval_layout": "u_maze_eval" },
+              "budget": { "env_steps": 1000 }, "collectors": [ { "behaviour": "actor", "envs": 8 } ],
+              "learners": [ { "name": "actor", "role": "behaviour" } ] }
+            """;
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(SpecLoader.ParseYaml(Minimal)),
+            System.Text.Json.JsonSerializer.Serialize(SpecLoader.ParseJson(json)));
+    }
+
+    [Theory]
+    [InlineData("learners[0].actor.depth", "actor: { depth: 6 }", "multiple of 4")]
+    [InlineData("learners[0].role", "role: critic", "behaviour, passive")]
+    [InlineData("learners[0].batch", "batch: 1", "[2, 65536]")]
+    [InlineData("learners[0].samples_per_insert", "samples_per_insert: -1", "number in")]
+    [InlineData("learners[0].ablations.swish", "ablations: { swish: maybe }", "true or false")]
+    [InlineData("learners[0].colour", "colour: blue", "unknown field (allowed:")]
+    public void A_bad_learner_field_is_named_with_its_allowed_values(string path, string field, string allowed)
+    {
+        var text = Minimal.Replace("- { name: actor, role: behaviour }", $"- name: actor\n    role: behaviour\n    {field}");
+        if (field.StartsWith("role")) text = text.Replace("    role: behaviour\n", "");
+        var error = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml(text));
+        Assert.Contains(error.Errors, e => e.StartsWith(path + ":") && e.Contains(allowed));
+    }
+
+    [Fact]
+    public void Every_bad_field_is_reported_at_once()
+    {
+        var text = """
+            environment: { train_layout: moon_maze, eval_layout: u_maze_eval, episode_length: 0 }
+            budget: { env_steps: 0 }
+            collectors:
+              - { behaviour: nobody, envs: 8, weight_refresh_steps: 0 }
+            learners:
+              - { name: "Bad Name", role: passive }
+            replay: { shards: 0 }
+            """;
+        var error = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml(text));
+        foreach (var path in new[] { "environment.episode_length", "budget.env_steps", "collectors[0].weight_refresh_steps", "replay.shards" })
+            Assert.Contains(error.Errors, e => e.StartsWith(path + ":"));
+    }
+
+    [Fact]
+    public void Cross_field_rules_name_the_field_and_the_choices()
+    {
+        var unknownLayout = Minimal.Replace("train_layout: u_maze,", "train_layout: moon_maze,");
+        var layout = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml(unknownLayout));
+        Assert.Contains(layout.Errors, e => e.StartsWith("environment.train_layout:") && e.Contains("u4_maze"));
+
+        var passiveOnly = Minimal.Replace("role: behaviour", "role: passive");
+        var behaviour = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml(passiveOnly));
+        Assert.Contains(behaviour.Errors, e => e.StartsWith("collectors[0].behaviour:") && e.Contains("role behaviour"));
+
+        var duplicate = Minimal.Replace("- { name: actor, role: behaviour }", "- { name: actor, role: behaviour }\n  - { name: actor }");
+        var names = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml(duplicate));
+        Assert.Contains(names.Errors, e => e.StartsWith("learners[1].name:") && e.Contains("unique"));
+    }
+
+    [Fact]
+    public void Missing_sections_and_malformed_documents_are_named()
+    {
+        var missing = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml("seed: 1\n"));
+        foreach (var path in new[] { "environment", "budget", "collectors", "learners" })
+            Assert.Contains(missing.Errors, e => e.StartsWith(path + ": is required"));
+        var malformed = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml("learners: [ {"));
+        Assert.StartsWith("(document):", malformed.Errors.Single());
+        var unknownFile = Assert.Throws<SpecException>(() => SpecLoader.Resolve("no-such-preset"));
+        Assert.Contains("quickstart", unknownFile.Errors.Single());
+    }
+}

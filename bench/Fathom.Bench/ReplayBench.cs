@@ -37,7 +37,7 @@ public sealed class ReplayBench : IBenchmark
         var episodes = Enumerable.Range(0, settings.Episodes).Select(n => MakeEpisode(n, settings.Length)).ToArray();
         int blobBytes = EpisodeCodec.EncodedSize(episodes[0]);
         Console.WriteLine($"episodes of {settings.Length} steps, S={Layout.StateDim} A={Layout.ActionDim}: {blobBytes / 1024.0:F0} KB per blob; " +
-                          $"{settings.Writers} writers, {settings.Samplers} samplers (B={settings.BatchSize}, {settings.EpisodesPerFetch} episodes per fetch)");
+                          $"{settings.Writers} writers, {settings.Samplers} samplers x {settings.Writers / settings.Samplers} concurrent fetches (B={settings.BatchSize}, {settings.EpisodesPerFetch} episodes per fetch)");
 
         var results = new List<TargetFigures>();
         using (var garnet = EmbeddedReplayServer.Start(LocalRedisServer.FreePort(), memory: "2g"))
@@ -78,6 +78,8 @@ public sealed class ReplayBench : IBenchmark
             settings.Episodes,
             settings.Writers,
             settings.Samplers,
+            ConcurrentFetchesPerSampler = settings.Writers / settings.Samplers,
+            LoadAverageAtEnd = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown",
             settings.BatchSize,
             settings.EpisodesPerFetch,
             RedisBenchmarkClients = settings.Writers,
@@ -99,8 +101,8 @@ public sealed class ReplayBench : IBenchmark
         await using var store = await connect(options);
         await store.DeleteRunAsync();
 
-        // Warm-up (JIT, connections, script cache), then the timed appends of every episode by concurrent writers.
-        foreach (var episode in episodes.Take(settings.Writers)) await store.AppendAsync(AsWarmUp(episode));
+        // Warm-up (JIT tiers, connections, script cache), then the timed appends of every episode by concurrent writers.
+        await Task.WhenAll(episodes.Take(32).Select(episode => store.AppendAsync(AsWarmUp(episode))));
         int next = -1;
         var appendClock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, settings.Writers).Select(_ => Task.Run(async () =>
@@ -112,13 +114,19 @@ public sealed class ReplayBench : IBenchmark
         double appendTransitions = (double)episodes.Length * settings.Length / appendSeconds;
         double appendMb = (double)episodes.Length * blobBytes / appendSeconds / 1e6;
 
-        // Samplers (one per learner) pull batches as fast as they can for a fixed time, after a warm-up batch each.
-        var samplerSettings = new SamplerSettings(settings.BatchSize) { EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, Seed = 1 };
+        // Samplers (one per learner) pull batches as fast as they can for a fixed time, after a one-second warm-up.
+        // Samplers x concurrent fetches = redis-benchmark's client count, so both keep as many requests in flight.
+        var samplerSettings = new SamplerSettings(settings.BatchSize)
+        {
+            EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, ConcurrentFetches = settings.Writers / settings.Samplers, PrefetchDepth = 8, Seed = 1,
+        };
         long rows = 0, bytes = 0;
         var sampleClock = new Stopwatch();
         using var deadline = new CancellationTokenSource();
         var samplers = Enumerable.Range(0, settings.Samplers).Select(_ => new ReplaySampler(store, samplerSettings)).ToList();
-        foreach (var sampler in samplers) await sampler.NextAsync();
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.Elapsed < TimeSpan.FromSeconds(1))
+            foreach (var sampler in samplers) await sampler.NextAsync();
         sampleClock.Start();
         deadline.CancelAfter(TimeSpan.FromSeconds(settings.SampleSeconds));
         await Task.WhenAll(samplers.Select(sampler => Task.Run(async () =>
@@ -139,7 +147,7 @@ public sealed class ReplayBench : IBenchmark
         if (store.RejectedCount != 0) throw new InvalidOperationException($"{store.RejectedCount} blobs rejected during the benchmark.");
         await store.DeleteRunAsync();
 
-        var (set, get) = RedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers, requests: Math.Max(200, episodes.Length));
+        var (set, get) = RedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers);
         double appendRatio = appendMb / set, sampleRatio = bytes / sampleSeconds / 1e6 / get;
         var figures = new TargetFigures(target, appendTransitions, appendMb, rows / sampleSeconds, bytes / sampleSeconds / 1e6, set, get, appendRatio, sampleRatio);
         Console.WriteLine($"   append {figures.AppendMbPerS:F1} MB/s (SET {set:F1}), sample {figures.SampleMbPerS:F1} MB/s (GET {get:F1})");
@@ -150,10 +158,10 @@ public sealed class ReplayBench : IBenchmark
     /// redis-benchmark SET and GET of <paramref name="valueBytes"/> values; MB/s of values for each. SET writes fresh keys
     /// (a keyspace of 10^8), as every append stores new data; GET reads 16 keys that the same run's SET pass filled.
     /// </summary>
-    private static (double Set, double Get) RedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients, int requests)
+    private static (double Set, double Get) RedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients)
     {
-        double set = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests, "set", keyspace: 100_000_000)["SET"];
-        double get = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests, "set,get", keyspace: 16)["GET"];
+        double set = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 400, "set", keyspace: 100_000_000)["SET"];
+        double get = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 2000, "set,get", keyspace: 16)["GET"];
         return (set, get);
     }
 

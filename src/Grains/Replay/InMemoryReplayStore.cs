@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Fathom.Grains.Replay;
 
 /// <summary>
@@ -44,10 +46,17 @@ public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCou
         lock (s) return Task.FromResult<IReadOnlyList<(string, int)>>(s.Index.ToList());
     }
 
-    protected override Task<ReadOnlyMemory<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
+    protected override Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
     {
         var s = _shards[shard];
-        lock (s) return Task.FromResult(ids.Select(id => s.Blobs.TryGetValue(id, out var blob) ? (ReadOnlyMemory<byte>?)blob : null).ToArray());
+        lock (s) return Task.FromResult(ids.Select(id => s.Blobs.TryGetValue(id, out var blob) ? new StoredBlob(blob) : (IMemoryOwner<byte>?)null).ToArray());
+    }
+
+    /// <summary>A stored blob lent to the reader; nothing to release.</summary>
+    private sealed class StoredBlob(byte[] blob) : IMemoryOwner<byte>
+    {
+        public Memory<byte> Memory => blob;
+        public void Dispose() { }
     }
 
     protected override Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken)

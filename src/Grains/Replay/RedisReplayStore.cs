@@ -1,3 +1,4 @@
+using System.Buffers;
 using StackExchange.Redis;
 
 namespace Fathom.Grains.Replay;
@@ -29,9 +30,6 @@ public sealed class RedisReplayStore : ReplayStoreBase
         end
         return {1, evicted}
         """;
-
-    /// <summary>Episodes per HMGET, so one reply does not hold the connection for long.</summary>
-    private const int FetchChunk = 4;
 
     private readonly IReadOnlyList<ConnectionMultiplexer> _connections;
     private readonly Func<int, IDatabase> _database;
@@ -98,12 +96,21 @@ public sealed class RedisReplayStore : ReplayStoreBase
         return list;
     }
 
-    protected override async Task<ReadOnlyMemory<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
+    protected override async Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
     {
+        // One pipelined HGET per episode into pooled leases: no large-object allocation per blob, and no single huge reply.
         var db = _database(shard);
         RedisKey key = RedisReplayKeys.Episodes(Options.Run, shard);
-        var chunks = await Task.WhenAll(ids.Chunk(FetchChunk).Select(chunk => db.HashGetAsync(key, chunk.Select(id => (RedisValue)id).ToArray())));
-        return chunks.SelectMany(values => values).Select(v => v.IsNull ? null : (ReadOnlyMemory<byte>?)(ReadOnlyMemory<byte>)v).ToArray();
+        var leases = ids.Select(id => db.HashGetLeaseAsync(key, id)).ToArray();
+        try
+        {
+            return await Task.WhenAll(leases);
+        }
+        catch
+        {
+            foreach (var lease in leases) if (lease.IsCompletedSuccessfully) lease.Result?.Dispose();
+            throw;
+        }
     }
 
     protected override async Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken)

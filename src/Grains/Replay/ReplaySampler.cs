@@ -22,6 +22,10 @@ public sealed class ReplaySampler : IAsyncDisposable
     private readonly KeyValuePair<string, object?> _runTag;
     private long _waitedTicks;
     private volatile Exception? _lastError;
+    private volatile IndexSnapshot? _index;
+
+    /// <summary>The store's index with cumulative lengths for drawing episodes in proportion to length.</summary>
+    private sealed record IndexSnapshot(IReadOnlyList<EpisodeRef> Episodes, long[] Cumulative, long ReadAt);
 
     public ReplaySampler(IReplayStore store, SamplerSettings settings)
     {
@@ -73,13 +77,13 @@ public sealed class ReplaySampler : IAsyncDisposable
         {
             try
             {
-                var episodes = await FetchEpisodesAsync(random, stop);
+                var (episodes, bytesRead) = await FetchEpisodesAsync(random, stop);
                 if (episodes.Count == 0)
                 {
                     await Task.Delay(_settings.RetryDelay, stop);
                     continue;
                 }
-                long sourceBytes = episodes.Sum(e => (long)e.BlobBytes) / _settings.BatchesPerFetch;
+                long sourceBytes = bytesRead / _settings.BatchesPerFetch;
                 for (int b = 0; b < _settings.BatchesPerFetch; b++)
                     await _ready.Writer.WriteAsync(BuildBatch(random, episodes, sourceBytes), stop);
                 _lastError = null;
@@ -98,15 +102,17 @@ public sealed class ReplaySampler : IAsyncDisposable
         }
     }
 
-    /// <summary>Draws episodes with replacement in proportion to length; one slot per draw, so repeats keep their weight.</summary>
-    private async Task<List<FetchedEpisode>> FetchEpisodesAsync(Random random, CancellationToken stop)
+    /// <summary>
+    /// Draws episodes with replacement in proportion to length; one slot per draw, so repeats keep their weight.
+    /// Each distinct episode is read once; returns the slots and the blob bytes read.
+    /// </summary>
+    private async Task<(List<FetchedEpisode> Slots, long BytesRead)> FetchEpisodesAsync(Random random, CancellationToken stop)
     {
-        var index = await _store.ListAsync(stop);
+        var index = await ReadIndexAsync(stop);
         var all = index.Episodes;
-        if (all.Count == 0) return [];
-        var cumulative = new long[all.Count];
-        long total = 0;
-        for (int i = 0; i < all.Count; i++) cumulative[i] = total += all[i].Length;
+        if (all.Count == 0) return ([], 0);
+        var cumulative = index.Cumulative;
+        long total = cumulative[^1];
 
         var draws = new int[_settings.EpisodesPerFetch];
         for (int d = 0; d < draws.Length; d++)
@@ -119,7 +125,19 @@ public sealed class ReplaySampler : IAsyncDisposable
         var slots = new List<FetchedEpisode>(draws.Length);
         foreach (int d in draws)
             if (fetched.TryGetValue(all[d], out var episode)) slots.Add(episode);
-        return slots;
+        return (slots, fetched.Values.Sum(e => (long)e.BlobBytes));
+    }
+
+    private async Task<IndexSnapshot> ReadIndexAsync(CancellationToken stop)
+    {
+        if (_index is { } cached && Stopwatch.GetElapsedTime(cached.ReadAt) < _settings.IndexRefreshInterval) return cached;
+        var episodes = (await _store.ListAsync(stop)).Episodes;
+        var cumulative = new long[episodes.Count];
+        long total = 0;
+        for (int i = 0; i < episodes.Count; i++) cumulative[i] = total += episodes[i].Length;
+        var fresh = new IndexSnapshot(episodes, cumulative, Stopwatch.GetTimestamp());
+        _index = fresh;
+        return fresh;
     }
 
     private Minibatch BuildBatch(Random random, List<FetchedEpisode> slots, long sourceBytes)

@@ -92,9 +92,10 @@ public abstract class ReplayStoreBase : IReplayStore
             int i = 0;
             foreach (var reference in byShard[g])
             {
-                var blob = shardBlobs[i++];
-                if (blob is not { } bytes) continue; // evicted since the index was read
-                if (Verify(reference, bytes.Span) is { } episode) fetched.Add(new FetchedEpisode(reference, episode, bytes.Length));
+                using var blob = shardBlobs[i++];
+                if (blob is null) continue; // evicted since the index was read
+                var bytes = blob.Memory.Span;
+                if (Verify(reference, bytes) is { } episode) fetched.Add(new FetchedEpisode(reference, episode, bytes.Length));
             }
         }
         return fetched;
@@ -128,8 +129,8 @@ public abstract class ReplayStoreBase : IReplayStore
     /// <summary>Stores the blob under the id unless present, indexes it, evicts oldest beyond capacity; one atomic step.</summary>
     protected abstract Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, ReadOnlyMemory<byte> blob, long shardCapacity, CancellationToken cancellationToken);
     protected abstract Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken);
-    /// <summary>Blobs in the order of <paramref name="ids"/>; null where an id is gone.</summary>
-    protected abstract Task<ReadOnlyMemory<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);
+    /// <summary>Blobs in the order of <paramref name="ids"/> (disposed once decoded, so they may be pooled); null where an id is gone.</summary>
+    protected abstract Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);
     protected abstract Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken);
     protected abstract Task DeleteShardAsync(int shard, CancellationToken cancellationToken);
     /// <summary>Where a shard lives, for error messages (never credentials).</summary>

@@ -21,6 +21,10 @@ public sealed record SamplerSettings
     /// <summary>Fetches in flight at once (independent prefetch loops), hiding network latency behind each other.</summary>
     public int ConcurrentFetches { get; init => field = Check(value, 1, 64, nameof(ConcurrentFetches)); } = 2;
 
+    /// <summary>How long a read of the store's index is reused, so that a fetch is usually one round trip.
+    /// New episodes become visible to sampling within this time.</summary>
+    public TimeSpan IndexRefreshInterval { get; init => field = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(IndexRefreshInterval), value, "IndexRefreshInterval must not be negative."); } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Minibatches kept ready ahead of the learner (the bounded prefetch channel).</summary>
     public int PrefetchDepth { get; init => field = Check(value, 1, 1024, nameof(PrefetchDepth)); } = 4;
 

@@ -66,4 +66,9 @@ public static class FathomTelemetry
     public static readonly Gauge<long> PolicyLag = Meter.CreateGauge<long>("fathom.policy.lag", "{version}", "Published behaviour version minus the version a collector acts with.");
     public static readonly Histogram<long> WeightsPublishBytes = Meter.CreateHistogram<long>("fathom.weights.publish_size", "By", "Size of a published actor weight blob.");
     public static readonly Histogram<double> WeightsPublishDuration = Meter.CreateHistogram<double>("fathom.weights.publish_duration", "s", "Time to publish actor weights.");
+
+    // Redis (the StackExchange.Redis instrumentation emits spans only; RedisCommandLatency turns them into this histogram)
+    public static readonly Histogram<double> RedisCommandDuration = Meter.CreateHistogram<double>(
+        "fathom.redis.command_duration", "s", "Duration of Redis commands, from the StackExchange.Redis instrumentation's spans.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 }

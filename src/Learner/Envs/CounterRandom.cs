@@ -35,16 +35,24 @@ public static class CounterRandom
         return (h >> 8) / 16777216f;
     }
 
-    /// <summary>Uniforms in [0, 1), shape [N, streams], for envs with the given indices and episode counters (int64 [N]).</summary>
-    public static Tensor Uniform(long seed, Tensor envIndex, Tensor episode, int streams)
+    /// <summary>
+    /// Uniforms in [0, 1), one [N] tensor per stream, for envs with the given indices and episode counters
+    /// (int64 [N]). Streams are separate [N] tensors rather than one [N, streams] block so that at the usual batch
+    /// sizes every op stays below libtorch's parallel grain and never wakes the intra-op thread pool.
+    /// </summary>
+    public static Tensor[] Uniform(long seed, Tensor envIndex, Tensor episode, int streams)
     {
         using var scope = NewDisposeScope();
         var h = Hash(envIndex.remainder(1L << 32));
         h = Hash(h.bitwise_xor(episode.remainder(1L << 32)));
         h = Hash(h.bitwise_xor(torch.tensor((long)SeedKey(seed), device: envIndex.device)));
-        var streamKeys = torch.tensor(Enumerable.Range(0, streams).Select(s => (long)((uint)s * StreamKey)).ToArray(), device: envIndex.device);
-        h = Hash(h.unsqueeze(1).bitwise_xor(streamKeys.unsqueeze(0)));
-        return h.floor_divide(256).to_type(ScalarType.Float32).div_(16777216f).MoveToOuterDisposeScope();
+        var draws = new Tensor[streams];
+        for (var s = 0; s < streams; s++)
+        {
+            var key = torch.tensor((long)((uint)s * StreamKey), device: envIndex.device);
+            draws[s] = Hash(h.bitwise_xor(key)).floor_divide(256).to_type(ScalarType.Float32).div_(16777216f).MoveToOuterDisposeScope();
+        }
+        return draws;
     }
 
     private static uint SeedKey(long seed) => Hash((uint)(seed & Mask32) ^ Hash((uint)((ulong)seed >> 32)));

@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 namespace Fathom.Learner.Envs;
 
 /// <summary>
-/// A scripted oracle for the kinematic PointMaze: each env heads in a straight line for the next corner of its exact shortest
-/// path to the goal (kept a little off the wall) (or the goal once in sight), as fast as the action range allows. The ceiling next to the
-/// random policy's floor, and the proof that every goal is reachable within an episode. Runs on the CPU with a
-/// per-env loop; it is a reference, not a hot path.
+/// A scripted oracle for the kinematic PointMaze: each env heads in a straight line for the next corner of its
+/// exact shortest path to the goal (kept a little off the wall), or for the goal once in sight, as fast as the
+/// action range allows. The ceiling next to the random policy's floor, and the proof that every goal is
+/// reachable within an episode. Runs on the CPU with a per-env loop; it is a reference, not a hot path.
 /// </summary>
 public static class GeodesicPolicy
 {

@@ -4,9 +4,10 @@ namespace Fathom.Learner.Envs;
 /// True shortest-path (geodesic) distances between free points of a maze, for the topology probe and the
 /// scripted oracle policy. A shortest path around square walls bends only at convex wall corners, so the
 /// distance is exact: a visibility graph over those corners (all-pairs by Floyd-Warshall) plus straight
-/// segments to the endpoints. No grid resolution is involved; walls are shrunk by
-/// <see cref="Tolerance"/> cell (1e-3) so that paths grazing a corner count as free, and a point where two
-/// walls touch diagonally is closed, exactly as the env's axis-by-axis movement treats it.
+/// segments to the endpoints. No grid resolution is involved; a segment may graze a wall by
+/// <see cref="Tolerance"/> cell (1e-3) and still count as free, but not slip along the seam between two
+/// adjacent walls, and a point where two walls touch diagonally is closed, exactly as the env's
+/// axis-by-axis movement treats it.
 /// </summary>
 public sealed class MazeGeodesic
 {

@@ -24,9 +24,12 @@ public sealed class PointMaze : IGoalEnv
     private readonly long _seed;
     private readonly int _subSteps;
     private readonly float _subStepSize;
-    private readonly float _inverseCell;
-    private readonly Tensor _xBounds, _yBounds, _startCells, _goalCells, _envIndex;
-    private Tensor _state, _goals, _time, _episode;
+    private readonly Tensor _xMin, _xMax, _yMin, _yMax, _startCols, _startRows, _goalCols, _goalRows, _envIndex;
+
+    // Per-env episode data. Positions, velocities and goals are kept as separate contiguous [N] columns because
+    // element-wise ops on them are several times faster than on interleaved [N, 2] tensors; the [N, S] state and
+    // [N, G] goal tensors the contract hands out are assembled once per step (state) or per reset (goals).
+    private Tensor _x, _y, _vx, _vy, _goalX, _goalY, _state, _goals, _time, _episode;
     private MazeGeodesic? _geodesic;
 
     public PointMaze(MazeLayout layout, int numEnvs, long seed, PointMazeSettings? settings = null, Device? device = null)
@@ -39,20 +42,20 @@ public sealed class PointMaze : IGoalEnv
         Device = device ?? CPU;
         _seed = seed;
         var cell = Settings.CellSize;
-        _inverseCell = 1f / cell;
         _subSteps = (int)Math.Ceiling(Settings.StepSize / (MaxSubStepCells * cell));
         _subStepSize = Settings.StepSize / _subSteps;
 
+        // The env owns its tensors: none may belong to a dispose scope the caller happens to have open.
         var (xMin, xMax, yMin, yMax) = layout.AxisBounds(cell, WallMargin * cell);
-        _xBounds = Pairs(xMin, xMax);
-        _yBounds = Pairs(yMin, yMax);
-        _startCells = CellTable(layout.Starts);
-        _goalCells = CellTable(layout.Goals);
-        _envIndex = arange(numEnvs, dtype: ScalarType.Int64, device: Device);
-        _state = zeros(numEnvs, StateDim, device: Device);
-        _goals = zeros(numEnvs, GoalDim, device: Device);
-        _time = zeros(numEnvs, dtype: ScalarType.Int64, device: Device);
-        _episode = zeros(numEnvs, dtype: ScalarType.Int64, device: Device);
+        (_xMin, _xMax, _yMin, _yMax) = (Owned(tensor(xMin, device: Device)), Owned(tensor(xMax, device: Device)), Owned(tensor(yMin, device: Device)), Owned(tensor(yMax, device: Device)));
+        (_startCols, _startRows) = (Owned(CellTable(layout.Starts, c => c.Col)), Owned(CellTable(layout.Starts, c => c.Row)));
+        (_goalCols, _goalRows) = (Owned(CellTable(layout.Goals, c => c.Col)), Owned(CellTable(layout.Goals, c => c.Row)));
+        _envIndex = Owned(arange(numEnvs, dtype: ScalarType.Int64, device: Device));
+        (_x, _y, _vx, _vy, _goalX, _goalY) = (Column(), Column(), Column(), Column(), Column(), Column());
+        _state = Owned(zeros(numEnvs, StateDim, device: Device));
+        _goals = Owned(zeros(numEnvs, GoalDim, device: Device));
+        _time = Owned(zeros(numEnvs, dtype: ScalarType.Int32, device: Device));
+        _episode = Owned(zeros(numEnvs, dtype: ScalarType.Int64, device: Device));
         Reset();
     }
 
@@ -70,7 +73,7 @@ public sealed class PointMaze : IGoalEnv
     public Tensor States => _state.alias();
     public Tensor Goals => _goals.alias();
 
-    /// <summary>Steps taken in each env's current episode, int64 [N].</summary>
+    /// <summary>Steps taken in each env's current episode, int32 [N].</summary>
     public Tensor EpisodeSteps => _time.alias();
 
     /// <summary>Exact shortest-path distances in this maze (world units), built on first use.</summary>
@@ -84,21 +87,21 @@ public sealed class PointMaze : IGoalEnv
     {
         using var scope = NewDisposeScope();
         var u = CounterRandom.Uniform(_seed, _envIndex, _episode, Draws);
-        var start = CellCentres(_startCells, u, StartCellDraw, StartNoiseXDraw, StartNoiseYDraw, Settings.StartNoise);
-        var state = StateDim == 2 ? start : cat([start, zeros(NumEnvs, 2, device: Device)], 1);
-        var goals = CellCentres(_goalCells, u, GoalCellDraw, GoalNoiseXDraw, GoalNoiseYDraw, Settings.GoalNoise);
-        var time = zeros_like(_time);
-        var episode = _episode.add(1);
+        var (x, y) = CellCentres(_startCols, _startRows, u[StartCellDraw], u[StartNoiseXDraw], u[StartNoiseYDraw], Settings.StartNoise);
+        var (goalX, goalY) = CellCentres(_goalCols, _goalRows, u[GoalCellDraw], u[GoalNoiseXDraw], u[GoalNoiseYDraw], Settings.GoalNoise);
+        Tensor vx = zeros_like(_vx), vy = zeros_like(_vy), time = zeros_like(_time), episode = _episode.add(1);
         if (mask is not null)
         {
             var m = mask.to(ScalarType.Bool).to(Device);
-            var rows = m.unsqueeze(1);
-            state = where(rows, state, _state);
-            goals = where(rows, goals, _goals);
-            time = where(m, time, _time);
-            episode = where(m, episode, _episode);
+            (x, y, vx, vy) = (where(m, x, _x), where(m, y, _y), where(m, vx, _vx), where(m, vy, _vy));
+            (goalX, goalY) = (where(m, goalX, _goalX), where(m, goalY, _goalY));
+            (time, episode) = (where(m, time, _time), where(m, episode, _episode));
         }
-        Keep(state, goals, time, episode);
+        Keep(x, y, vx, vy, StateOf(x, y, vx, vy), time);
+        Replace(ref _goalX, goalX);
+        Replace(ref _goalY, goalY);
+        Replace(ref _goals, Columns(goalX, goalY));
+        Replace(ref _episode, episode);
     }
 
     public EnvStep Step(Tensor actions)
@@ -106,82 +109,105 @@ public sealed class PointMaze : IGoalEnv
         if (actions.ndim != 2 || actions.shape[0] != NumEnvs || actions.shape[1] != ActionDim)
             throw new ArgumentException($"actions must have shape [{NumEnvs}, {ActionDim}], got [{string.Join(", ", actions.shape)}]", nameof(actions));
         using var scope = NewDisposeScope();
-        var a = actions.to(float32).to(Device).nan_to_num(0, 1, -1).clamp(-1, 1);
-        Tensor x = _state.select(1, 0), y = _state.select(1, 1), next;
+        // Per-column [N] ops stay under libtorch's parallel grain size, so no thread fork-join per op.
+        var input = actions.to(float32).to(Device);
+        Tensor ax = Action(input, 0), ay = Action(input, 1), x, y, vx = _vx, vy = _vy;
         if (Settings.Dynamics == PointMazeDynamics.Kinematic)
         {
-            var move = a.mul(_subStepSize);
-            (x, y) = Move(x, y, move.select(1, 0), move.select(1, 1));
-            next = stack([x, y], 1);
+            (x, y) = Move(_x, _y, ax.mul_(_subStepSize), ay.mul_(_subStepSize));
         }
         else
         {
-            var velocity = _state.narrow(1, 2, 2).mul(Settings.Damping).add(a, alpha: Settings.Acceleration).clamp(-Settings.StepSize, Settings.StepSize);
-            var move = velocity.div(_subSteps);
-            var (newX, newY) = Move(x, y, move.select(1, 0), move.select(1, 1));
-            next = stack([newX, newY, newX - x, newY - y], 1);
+            vx = _vx.mul(Settings.Damping).add_(ax, alpha: Settings.Acceleration).clamp_(-Settings.StepSize, Settings.StepSize);
+            vy = _vy.mul(Settings.Damping).add_(ay, alpha: Settings.Acceleration).clamp_(-Settings.StepSize, Settings.StepSize);
+            (x, y) = Move(_x, _y, vx.div(_subSteps), vy.div(_subSteps));
+            (vx, vy) = (x.sub(_x), y.sub(_y));  // the velocity actually realised: a wall stops the blocked axis
         }
 
-        var success = next.select(1, 0).sub(_goals.select(1, 0)).hypot(next.select(1, 1).sub(_goals.select(1, 1))).lt(SuccessRadius);
+        var next = StateOf(x, y, vx, vy);
+        var success = x.sub(_goalX).hypot(y.sub(_goalY)).lt(SuccessRadius);
         var time = _time.add(1);
         var done = time.ge(EpisodeLength);
         var goals = _goals.alias();
-        Keep(next.alias(), _goals.alias(), time, _episode.alias());
+        Keep(x, y, vx, vy, next.alias(), time);
         if (done.any().item<bool>()) Reset(done);
         return new EnvStep(next.MoveToOuterDisposeScope(), goals.MoveToOuterDisposeScope(), success.MoveToOuterDisposeScope(), done.MoveToOuterDisposeScope());
     }
 
-    /// <summary>x first, then y, each clamped by the bounds of the cell the point is in when that axis moves.</summary>
+    /// <summary>
+    /// x first, then y, each clamped by the bounds of the cell the point is in when that axis moves. Positions are
+    /// positive, so truncation to an integer is the floor that finds the cell.
+    /// </summary>
     private (Tensor X, Tensor Y) Move(Tensor x, Tensor y, Tensor dx, Tensor dy)
     {
+        var inverseCell = 1f / Settings.CellSize;
         for (var s = 0; s < _subSteps; s++)
         {
-            var row = CellCoordinate(y);
-            var bounds = _xBounds.index_select(0, CellIndex(CellCoordinate(x), row));
-            x = x.add(dx).clamp(bounds.select(1, 0), bounds.select(1, 1));
-            bounds = _yBounds.index_select(0, CellIndex(CellCoordinate(x), row));
-            y = y.add(dy).clamp(bounds.select(1, 0), bounds.select(1, 1));
+            var row = CellCoordinate(y, inverseCell);
+            var cell = CellCoordinate(x, inverseCell).add_(row, alpha: Layout.Columns);
+            x = x.add(dx).clamp_(_xMin.index_select(0, cell), _xMax.index_select(0, cell));
+            cell = CellCoordinate(x, inverseCell).add_(row, alpha: Layout.Columns);
+            y = y.add(dy).clamp_(_yMin.index_select(0, cell), _yMax.index_select(0, cell));
         }
         return (x, y);
     }
 
-    private Tensor CellCoordinate(Tensor v) => _inverseCell == 1f ? v.floor() : v.mul(_inverseCell).floor();
+    private static Tensor Action(Tensor actions, int column) => actions.select(1, column).nan_to_num(0, 1, -1).clamp_(-1, 1);
 
-    private Tensor CellIndex(Tensor col, Tensor row) => col.add(row, alpha: Layout.Columns).to_type(ScalarType.Int64);
+    private static Tensor CellCoordinate(Tensor v, float inverseCell) =>
+        (inverseCell == 1f ? v : v.mul(inverseCell)).to_type(ScalarType.Int32);
 
-    /// <summary>Picks a cell from the table with draw <paramref name="cellDraw"/> and returns its centre plus uniform noise, world units [N, 2].</summary>
-    private Tensor CellCentres(Tensor cells, Tensor u, int cellDraw, int noiseXDraw, int noiseYDraw, float noise)
+    private Tensor StateOf(Tensor x, Tensor y, Tensor vx, Tensor vy) =>
+        Settings.Dynamics == PointMazeDynamics.Kinematic ? Columns(x, y) : Columns(x, y, vx, vy);
+
+    /// <summary>[N] columns into one [N, k] tensor (copying into a fresh buffer beats stack's last-dim path on the CPU).</summary>
+    private Tensor Columns(params Tensor[] columns)
     {
-        var count = cells.shape[0];
-        var pick = u.select(1, cellDraw).mul(count).floor().clamp_max(count - 1).to_type(ScalarType.Int64);
-        var jitter = stack([u.select(1, noiseXDraw), u.select(1, noiseYDraw)], 1).mul(2).sub(1).mul(noise);
-        return cells.index_select(0, pick).add(0.5f).add(jitter).mul(Settings.CellSize);
+        var result = empty(NumEnvs, columns.Length, device: Device);
+        for (var i = 0; i < columns.Length; i++) result.select(1, i).copy_(columns[i]);
+        return result;
     }
 
-    /// <summary>Takes ownership of the new episode tensors (out of any dispose scope) and frees the old ones.</summary>
-    private void Keep(Tensor state, Tensor goals, Tensor time, Tensor episode)
+    /// <summary>Picks a cell uniformly with the draw <paramref name="pickDraw"/>; its centre plus uniform noise, world units.</summary>
+    private (Tensor X, Tensor Y) CellCentres(Tensor cols, Tensor rows, Tensor pickDraw, Tensor noiseXDraw, Tensor noiseYDraw, float noise)
     {
-        Tensor[] old = [_state, _goals, _time, _episode];
-        _state = state.DetachFromDisposeScope();
-        _goals = goals.DetachFromDisposeScope();
-        _time = time.DetachFromDisposeScope();
-        _episode = episode.DetachFromDisposeScope();
-        foreach (var t in old) t.Dispose();
+        var count = cols.shape[0];
+        var pick = pickDraw.mul(count).floor().clamp_max(count - 1).to_type(ScalarType.Int64);
+        Tensor Coordinate(Tensor cells, Tensor noiseDraw) =>
+            cells.index_select(0, pick).add(0.5f).add(noiseDraw.mul(2).sub(1).mul(noise)).mul(Settings.CellSize);
+        return (Coordinate(cols, noiseXDraw), Coordinate(rows, noiseYDraw));
     }
 
-    private Tensor Pairs(float[] low, float[] high)
+    /// <summary>Takes ownership of the new per-step tensors (out of any dispose scope) and frees the old ones.</summary>
+    private void Keep(Tensor x, Tensor y, Tensor vx, Tensor vy, Tensor state, Tensor time)
     {
-        var data = new float[low.Length * 2];
-        for (var i = 0; i < low.Length; i++) (data[2 * i], data[2 * i + 1]) = (low[i], high[i]);
-        return tensor(data, [low.Length, 2], device: Device);
+        Replace(ref _x, x);
+        Replace(ref _y, y);
+        Replace(ref _vx, vx);
+        Replace(ref _vy, vy);
+        Replace(ref _state, state);
+        Replace(ref _time, time);
     }
 
-    /// <summary>Cells as (col, row) floats [count, 2], so that col + 0.5 is the centre's x in cells.</summary>
-    private Tensor CellTable(IReadOnlyList<(int Row, int Col)> cells) =>
-        tensor(cells.SelectMany(c => new float[] { c.Col, c.Row }).ToArray(), [cells.Count, 2], device: Device);
+    private static Tensor Owned(Tensor t) => t.DetachFromDisposeScope();
+
+    private Tensor Column() => Owned(zeros(NumEnvs, device: Device));
+
+    private static void Replace(ref Tensor field, Tensor value)
+    {
+        if (ReferenceEquals(field, value)) return;
+        var old = field;
+        field = Owned(value);
+        old.Dispose();
+    }
+
+    /// <summary>One coordinate (column or row index) of each listed cell, as floats so that + 0.5 is the centre.</summary>
+    private Tensor CellTable(IReadOnlyList<(int Row, int Col)> cells, Func<(int Row, int Col), int> coordinate) =>
+        tensor(cells.Select(c => (float)coordinate(c)).ToArray(), device: Device);
 
     public void Dispose()
     {
-        foreach (var t in new[] { _xBounds, _yBounds, _startCells, _goalCells, _envIndex, _state, _goals, _time, _episode }) t.Dispose();
+        foreach (var t in new[] { _xMin, _xMax, _yMin, _yMax, _startCols, _startRows, _goalCols, _goalRows, _envIndex, _x, _y, _vx, _vy, _goalX, _goalY, _state, _goals, _time, _episode })
+            t.Dispose();
     }
 }

@@ -46,7 +46,8 @@ public sealed class FlatAdam : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var g = _parameters.Gradients;
-        FirstMoment.mul_(Beta1).add_(g, alpha: 1 - Beta1);
+        using var firstWeight = tensor((float)(1 - Beta1), device: g.device);
+        FirstMoment.lerp_(g, firstWeight);
         SecondMoment.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
         // p -= lr/c1 * m / (sqrt(v)/sqrt(c2) + eps), written with one temporary.
         var denominator = SecondMoment.sqrt().add_(Epsilon * sqrtCorrection2);

@@ -47,11 +47,12 @@ public class PointMazeEpisodeTests
     {
         using var index = arange(0, 50, dtype: ScalarType.Int64);
         using var episode = index.mul(7).add(3);
-        using var u = CounterRandom.Uniform(-123456789012, index, episode, 4);
-        var values = u.data<float>().ToArray();
-        for (var i = 0; i < 50; i++)
-            for (var s = 0; s < 4; s++)
-                Assert.Equal(CounterRandom.Uniform(-123456789012, i, 7 * i + 3, s), values[i * 4 + s]);
+        var draws = CounterRandom.Uniform(-123456789012, index, episode, 4);
+        Assert.Equal(4, draws.Length);
+        var values = draws.SelectMany(d => d.data<float>().ToArray()).ToArray();
+        for (var s = 0; s < 4; s++)
+            for (var i = 0; i < 50; i++)
+                Assert.Equal(CounterRandom.Uniform(-123456789012, i, 7 * i + 3, s), values[s * 50 + i]);
         Assert.InRange(values.Average(), 0.35, 0.65);
         Assert.Equal(values.Length, values.Distinct().Count());
     }
@@ -87,7 +88,7 @@ public class PointMazeEpisodeTests
         env.Step(right).Dispose();
         using var mask = tensor(new[] { true, false, true, false });
         env.Reset(mask);
-        Assert.Equal(new long[] { 0, 2, 0, 2 }, env.EpisodeSteps.data<long>().ToArray());
+        Assert.Equal(new[] { 0, 2, 0, 2 }, env.EpisodeSteps.data<int>().ToArray());
     }
 
     [Fact]
@@ -105,6 +106,19 @@ public class PointMazeEpisodeTests
             successes += step.Success.sum().item<long>();
         }
         Assert.InRange(successes, 1, 64 * 20 - 1);
+    }
+
+    [Fact]
+    public void AnEnvBuiltInsideADisposeScopeOutlivesIt()
+    {
+        PointMaze env;
+        using (NewDisposeScope()) env = new PointMaze(MazeLayout.BuiltIn("u_maze"), 4, seed: 7);
+        using (env)
+        using (NewDisposeScope())
+        {
+            var step = env.Step(full(4, 2, 1f));
+            Assert.True(step.NextStates.select(1, 0).gt(1.5f).all().item<bool>());
+        }
     }
 
     [Fact]

@@ -76,6 +76,7 @@ public static class FathomSiloHost
                         o.Port = prometheusPort;
                     });
             });
+        builder.Services.AddHostedService<RedisLatencyService>();
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             telemetry.UseOtlpExporter();
     }

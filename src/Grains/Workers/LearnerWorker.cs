@@ -57,6 +57,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         var layout = store.Options.Layout;
         var index = Array.IndexOf(spec.Learners, learner);
         var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Learner, learner.Name } };
+        FathomTelemetry.SkippedUpdates.Add(0, tags); // the series exists from the start: no skip reads 0, not "no data"
         using var agent = new CrlAgent(AgentFactory.Config(learner, layout, spec.Seed * 1000L + index));
 
         var checkpoint = Wait(checkpoints.LoadLatest(assignment.Run, learner.Name, stop));
@@ -88,18 +89,23 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
                         Wait(pace.Report(assignment.Run, learner.Name, inserted - limiter.Sampled / learner.SamplesPerInsert, stop));
                         lastPace.Restart();
                     }
-                    Minibatch batch;
-                    try
+                    // One update's trace: the wait on the limiter, the minibatch taken (sample span) and the SGD step.
+                    using (var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.LearnerUpdate))
                     {
-                        Wait(limiter.WaitToSampleAsync(WaitSlice, stop));
-                        batch = Wait(sampler.NextAsync(stop));
+                        Minibatch batch;
+                        try
+                        {
+                            Wait(limiter.WaitToSampleAsync(WaitSlice, stop));
+                            batch = Wait(sampler.NextAsync(stop));
+                        }
+                        catch (TimeoutException)
+                        {
+                            span?.SetTag("fathom.minibatch", "none within the wait");
+                            if (_draining) break; // collection has ended and nothing more is allowed: done
+                            continue; // collectors paused: keep reporting, keep listening for stop
+                        }
+                        Update(agent, batch, tags);
                     }
-                    catch (TimeoutException)
-                    {
-                        if (_draining) break; // collection has ended and nothing more is allowed: done
-                        continue; // collectors paused: keep reporting, keep listening for stop
-                    }
-                    Update(agent, batch, tags);
 
                     if (learner.Role == LearnerRole.Behaviour && lastPublish.Elapsed >= PublishPeriod)
                     {
@@ -142,7 +148,6 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
 
     private void Update(CrlAgent agent, Minibatch batch, TagList tags)
     {
-        using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.LearnerUpdate);
         var metrics = agent.Update(batch.States, batch.Actions, batch.Goals);
         lock (_lock) _updates = agent.UpdateCount;
         if (metrics.Skipped)

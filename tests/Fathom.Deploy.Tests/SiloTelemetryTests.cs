@@ -8,6 +8,7 @@ namespace Fathom.Deploy.Tests;
 /// The acceptance tests of the telemetry against the real system: a silo running a tiny experiment, a real
 /// Prometheus scraping it, and its OTLP traces received on loopback.
 /// </summary>
+[Collection(InProcessSiloCollection.Name)]
 public sealed class SiloTelemetryTests(TinyExperimentSilo silo, ITestOutputHelper output) : IClassFixture<TinyExperimentSilo>
 {
     private void RequireFinishedRun()
@@ -22,12 +23,16 @@ public sealed class SiloTelemetryTests(TinyExperimentSilo silo, ITestOutputHelpe
     public async Task Every_dashboard_query_returns_data_from_Prometheus_scraping_a_silo_running_an_experiment()
     {
         RequireFinishedRun();
-        var queries = DashboardQueries.Expanded("30s");
+        // $run selects this run, so every Fathom series that answers is the experiment's own.
+        var runSelector = $"run=~\"{silo.Run}\"";
+        var queries = DashboardQueries.Expanded("30s").Select(q => q with { Expr = q.Expr.Replace("run=~\".*\"", runSelector, StringComparison.Ordinal) }).ToList();
+        Assert.Equal(DashboardQueries.Expanded().Count(q => q.Expr.Contains("fathom_", StringComparison.Ordinal) && !q.Expr.Contains("fathom_redis", StringComparison.Ordinal)),
+            queries.Count(q => q.Expr.Contains(runSelector, StringComparison.Ordinal)));
         var empty = await silo.Prometheus!.QueriesWithoutDataAsync(queries, TimeSpan.FromSeconds(10));
         Assert.True(empty.Count == 0, $"{empty.Count} of {queries.Count} queries without data:\n" +
                                       string.Join("\n", empty.Select(q => $"{q.Panel} [{q.RefId}]: {q.Expr}")));
         // The data is the run's own: the env steps Prometheus saw are the steps the collectors made.
-        var steps = await silo.Prometheus.QueryAsync($"sum(fathom_env_steps_total{{run=\"{TinyExperimentSilo.Run}\"}})");
+        var steps = await silo.Prometheus.QueryAsync($"sum(fathom_env_steps_total{{run=\"{silo.Run}\"}})");
         Assert.Equal(silo.Status!.EnvSteps, (long)double.Parse((string)steps[0]!["value"]![1]!, System.Globalization.CultureInfo.InvariantCulture));
     }
 

@@ -41,7 +41,8 @@ public sealed class TinyExperimentSilo : IAsyncLifetime
 
     private IHost? _host;
 
-    public const string Run = "telemetry-tiny";
+    /// <summary>The run's name, unique so that its series are told apart from any other in the process.</summary>
+    public string Run { get; } = $"telemetry-{Guid.NewGuid():N}"[..20];
 
     public OtlpTraceReceiver Traces { get; } = new();
 

@@ -62,7 +62,8 @@ public static class FathomSiloHost
     public static void AddFathomTelemetry(this IHostApplicationBuilder builder, string prometheusHost, int prometheusPort)
     {
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(FathomTelemetry.Name))
+            // OTEL_SERVICE_NAME (fathom-collector, fathom-learner in kubernetes) names the service; "Fathom" when unset.
+            .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } service ? service : FathomTelemetry.Name))
             .WithTracing(tracing => tracing
                 .AddSource(FathomTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddRedisInstrumentation())

@@ -56,7 +56,7 @@ public sealed class SiloTelemetryTests(TinyExperimentSilo silo, ITestOutputHelpe
         Assert.Equal(FathomTelemetry.Spans.CollectChunk, chunk.Name);
         Assert.Equal(chunk.TraceId, append.TraceId);
         Assert.Equal("", chunk.ParentSpanId);
-        Assert.Equal(FathomTelemetry.Name, append.ServiceName);
+        Assert.Equal(TinyExperimentSilo.ServiceName, append.ServiceName);
 
         // One update and the sampling it waited on: same trace, the update is the parent and a root.
         var sample = spans.First(c => c.Name == FathomTelemetry.Spans.ReplaySample && spans.Any(p => p.SpanId == c.ParentSpanId));

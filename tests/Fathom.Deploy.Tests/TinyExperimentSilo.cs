@@ -41,6 +41,9 @@ public sealed class TinyExperimentSilo : IAsyncLifetime
 
     private IHost? _host;
 
+    /// <summary>OTEL_SERVICE_NAME as the chart sets it: the traces must carry it.</summary>
+    public const string ServiceName = "fathom-test-silo";
+
     /// <summary>The run's name, unique so that its series are told apart from any other in the process.</summary>
     public string Run { get; } = $"telemetry-{Guid.NewGuid():N}"[..20];
 
@@ -73,6 +76,7 @@ public sealed class TinyExperimentSilo : IAsyncLifetime
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] = Traces.Endpoint;
         builder.Configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+        builder.Configuration["OTEL_SERVICE_NAME"] = ServiceName;
         builder.Configuration["OTEL_BSP_SCHEDULE_DELAY"] = "500";
         builder.Configuration["OTEL_METRIC_EXPORT_INTERVAL"] = "1000";
         builder.AddFathomSilo(options);

@@ -6,6 +6,7 @@ using Fathom.Silo.Replay;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
+using OpenTelemetry.Instrumentation.StackExchangeRedis;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -78,6 +79,8 @@ public static class FathomSiloHost
                     });
             });
         builder.Services.AddHostedService<RedisLatencyService>();
+        // Replay shard connections are opened per run; the instrumentation learns of them as they open.
+        builder.Services.AddSingleton(sp => new RedisConnectionHook(connection => sp.GetRequiredService<StackExchangeRedisInstrumentation>().AddConnection(connection)));
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             telemetry.UseOtlpExporter();
     }

@@ -44,11 +44,14 @@ public sealed class SiloTelemetryTests(TinyExperimentSilo silo, ITestOutputHelpe
             spans.Any(c => c.Name == child && spans.Any(p => p.Name == parent && p.TraceId == c.TraceId && p.SpanId == c.ParentSpanId));
         bool Complete(IReadOnlyCollection<ReceivedSpan> spans) =>
             Nested(spans, FathomTelemetry.Spans.ReplayAppend, FathomTelemetry.Spans.CollectChunk) &&
-            Nested(spans, FathomTelemetry.Spans.ReplaySample, FathomTelemetry.Spans.LearnerUpdate);
+            Nested(spans, FathomTelemetry.Spans.ReplaySample, FathomTelemetry.Spans.LearnerUpdate) &&
+            spans.Any(IsReplayScript);
+        bool IsReplayScript(ReceivedSpan s) =>
+            s.Name.StartsWith("EVAL", StringComparison.Ordinal) && silo.Traces.Spans.Any(p => p.Name == FathomTelemetry.Spans.ReplayAppend && p.SpanId == s.ParentSpanId);
         var received = await silo.Traces.WaitForAsync(Complete, TimeSpan.FromSeconds(15));
         var spans = silo.Traces.Spans.ToList();
         foreach (var group in spans.GroupBy(s => s.Name).OrderBy(g => g.Key)) output.WriteLine($"{group.Key}: {group.Count()}");
-        Assert.True(received, "no append under a collect chunk and no sample under an update in the received traces");
+        Assert.True(received, "missing in the received traces: an append under a collect chunk, a sample under an update, or a replay script command (Redis instrumentation) under an append");
 
         // One append and its chunk: same trace, the chunk is the append's parent and a root (one chunk, one trace).
         var append = spans.First(c => c.Name == FathomTelemetry.Spans.ReplayAppend && spans.Any(p => p.SpanId == c.ParentSpanId));
@@ -57,6 +60,9 @@ public sealed class SiloTelemetryTests(TinyExperimentSilo silo, ITestOutputHelpe
         Assert.Equal(chunk.TraceId, append.TraceId);
         Assert.Equal("", chunk.ParentSpanId);
         Assert.Equal(TinyExperimentSilo.ServiceName, append.ServiceName);
+        // The replay shard's own command (StackExchange.Redis instrumentation) is the append's child in the same trace.
+        var script = spans.First(s => s.Name.StartsWith("EVAL", StringComparison.Ordinal) && spans.Any(p => p.Name == FathomTelemetry.Spans.ReplayAppend && p.SpanId == s.ParentSpanId));
+        Assert.Equal(spans.Single(p => p.SpanId == script.ParentSpanId).TraceId, script.TraceId);
 
         // One update and the sampling it waited on: same trace, the update is the parent and a root.
         var sample = spans.First(c => c.Name == FathomTelemetry.Spans.ReplaySample && spans.Any(p => p.SpanId == c.ParentSpanId));

@@ -4,6 +4,7 @@ using Fathom.Silo;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Instrumentation.StackExchangeRedis;
 
 namespace Fathom.Deploy.Tests;
 
@@ -80,6 +81,8 @@ public sealed class TinyExperimentSilo : IAsyncLifetime
         builder.Configuration["OTEL_BSP_SCHEDULE_DELAY"] = "500";
         builder.Configuration["OTEL_METRIC_EXPORT_INTERVAL"] = "1000";
         builder.AddFathomSilo(options);
+        // Redis spans are drained from the profiler every FlushInterval (10 s by default): sooner, for a short test.
+        builder.Services.Configure<StackExchangeRedisInstrumentationOptions>(o => o.FlushInterval = TimeSpan.FromSeconds(1));
         _host = builder.Build();
         await _host.StartAsync();
 

@@ -115,6 +115,8 @@ public sealed class ExperimentClusterTests(GarnetFixture garnet, ITestOutputHelp
         await WaitUntilOver(experiment);
         var final = await experiment.GetStatus();
         var resumed = final.Learners.Single(l => l.Name == victim.Name);
+        output.WriteLine($"state {final.State}: {final.Error}");
+        foreach (var l in final.Learners) output.WriteLine($"{l.Name}: {l.State} {l.Updates} updates (resumed from {l.ResumedFromUpdates}) on {l.Silo} {l.Error}");
         output.WriteLine($"finished in {clock.Elapsed.TotalSeconds:F1} s: {resumed.Name} resumed from {resumed.ResumedFromUpdates} and reached {resumed.Updates} updates on {resumed.Silo}");
         Assert.Equal(ExperimentState.Finished, final.State);
         Assert.NotEqual(victim.Silo, resumed.Silo);

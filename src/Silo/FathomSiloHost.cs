@@ -115,13 +115,16 @@ public static class FathomSiloHost
             case SiloMode.Redis:
                 silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (options.ServiceId, options.ClusterId));
                 silo.UseRedisClustering(o => o.ConfigurationOptions = MembershipOptions(options));
-                silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                if (options.AdvertisedIp is { } advertised)
+                    silo.ConfigureEndpoints(IPAddress.Parse(advertised), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                else
+                    silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
                 break;
             case SiloMode.Kubernetes:
                 silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (options.ServiceId, options.ClusterId));
                 silo.Configure<SiloOptions>(o => o.SiloName = options.SiloName!);
                 silo.UseRedisClustering(o => o.ConfigurationOptions = MembershipOptions(options));
-                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedIp!), siloPort: 11111, gatewayPort: 30000, listenOnAnyHostAddress: true);
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedIp!), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
                 break;
         }
     }

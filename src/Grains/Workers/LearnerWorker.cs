@@ -6,6 +6,7 @@ using Fathom.Grains.Stores;
 using Fathom.Grains.Telemetry;
 using Fathom.Learner.Crl;
 using Fathom.Learner.Evaluation;
+using TorchSharp;
 
 namespace Fathom.Grains.Workers;
 
@@ -104,7 +105,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
                             if (_draining) break; // collection has ended and nothing more is allowed: done
                             continue; // collectors paused: keep reporting, keep listening for stop
                         }
-                        Update(agent, batch, tags);
+                        Update(agent, batch, layout, tags);
                     }
 
                     if (learner.Role == LearnerRole.Behaviour && lastPublish.Elapsed >= PublishPeriod)
@@ -146,9 +147,13 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         }
     }
 
-    private void Update(CrlAgent agent, Minibatch batch, TagList tags)
+    private void Update(CrlAgent agent, Minibatch batch, Replay.EpisodeLayout layout, TagList tags)
     {
-        var metrics = agent.Update(batch.States, batch.Actions, batch.Goals);
+        using var scope = torch.NewDisposeScope();
+        var metrics = agent.Update(
+            torch.tensor(batch.States, [batch.Size, layout.StateDim]),
+            torch.tensor(batch.Actions, [batch.Size, layout.ActionDim]),
+            torch.tensor(batch.Goals, [batch.Size, layout.GoalDim]));
         lock (_lock) _updates = agent.UpdateCount;
         if (metrics.Skipped)
         {

@@ -25,6 +25,7 @@ public static class FathomGrainServices
         services.AddSingleton<ReplayStores>();
         services.AddSingleton<SiloWorkers>();
         services.AddHostedService(sp => sp.GetRequiredService<SiloWorkers>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloWorkers>());
         services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
         return services;
     }

@@ -6,6 +6,7 @@ using Fathom.Silo.Replay;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
+using OpenTelemetry.Instrumentation.StackExchangeRedis;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -62,7 +63,8 @@ public static class FathomSiloHost
     public static void AddFathomTelemetry(this IHostApplicationBuilder builder, string prometheusHost, int prometheusPort)
     {
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(FathomTelemetry.Name))
+            // OTEL_SERVICE_NAME (fathom-collector, fathom-learner in kubernetes) names the service; "Fathom" when unset.
+            .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } service ? service : FathomTelemetry.Name))
             .WithTracing(tracing => tracing
                 .AddSource(FathomTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddRedisInstrumentation())
@@ -76,6 +78,9 @@ public static class FathomSiloHost
                         o.Port = prometheusPort;
                     });
             });
+        builder.Services.AddHostedService<RedisLatencyService>();
+        // Replay shard connections are opened per run; the instrumentation learns of them as they open.
+        builder.Services.AddSingleton(sp => new RedisConnectionHook(connection => sp.GetRequiredService<StackExchangeRedisInstrumentation>().AddConnection(connection)));
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             telemetry.UseOtlpExporter();
     }
@@ -110,13 +115,16 @@ public static class FathomSiloHost
             case SiloMode.Redis:
                 silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (options.ServiceId, options.ClusterId));
                 silo.UseRedisClustering(o => o.ConfigurationOptions = MembershipOptions(options));
-                silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                if (options.AdvertisedIp is { } advertised)
+                    silo.ConfigureEndpoints(IPAddress.Parse(advertised), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+                else
+                    silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
                 break;
             case SiloMode.Kubernetes:
                 silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (options.ServiceId, options.ClusterId));
                 silo.Configure<SiloOptions>(o => o.SiloName = options.SiloName!);
                 silo.UseRedisClustering(o => o.ConfigurationOptions = MembershipOptions(options));
-                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedIp!), siloPort: 11111, gatewayPort: 30000, listenOnAnyHostAddress: true);
+                silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedIp!), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
                 break;
         }
     }

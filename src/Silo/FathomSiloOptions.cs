@@ -19,7 +19,7 @@ public sealed record FathomSiloOptions
     /// <summary>POD_NAME (kubernetes) or a generated name.</summary>
     public string? SiloName { get; init; }
 
-    /// <summary>POD_IP: the address other silos reach this one at (kubernetes).</summary>
+    /// <summary>POD_IP: the address other silos reach this one at (required in kubernetes mode; optional in redis mode).</summary>
     public string? AdvertisedIp { get; init; }
 
     /// <summary>FATHOM_SILO_PORT / FATHOM_GATEWAY_PORT (11111 / 30000).</summary>

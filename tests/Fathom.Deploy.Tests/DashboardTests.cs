@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 namespace Fathom.Deploy.Tests;
 
 /// <summary>The Grafana dashboard's PromQL: it parses, and it only reads metrics that a real exporter renders from Fathom's instruments.</summary>
+[Collection(InProcessSiloCollection.Name)]
 public partial class DashboardTests(TelemetryScrape scrape) : IClassFixture<TelemetryScrape>
 {
     private static Tools.Result CheckRules(IEnumerable<string> expressions)

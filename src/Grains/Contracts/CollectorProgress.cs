@@ -2,7 +2,8 @@ namespace Fathom.Grains.Contracts;
 
 /// <summary>
 /// A collector's progress: env steps and episodes it wrote (counted only once the episode is in the store),
-/// the behaviour version it acts with and its lag behind the newest published version.
+/// the behaviour version it acts with and its lag behind the newest published version. <see cref="Producer"/> names
+/// this incarnation of the collector (its episodes' producer); a restarted collector counts from zero again.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.CollectorProgress")]
 public sealed record CollectorProgress(
@@ -16,4 +17,5 @@ public sealed record CollectorProgress(
     [property: Id(7)] long MaxPolicyLag,
     [property: Id(8)] CollectionPoint[] Curve,
     [property: Id(9)] string Silo,
-    [property: Id(10)] string? Error);
+    [property: Id(10)] string? Error,
+    [property: Id(11)] string Producer);

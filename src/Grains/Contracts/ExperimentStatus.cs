@@ -1,6 +1,10 @@
 namespace Fathom.Grains.Contracts;
 
-/// <summary>A progress snapshot of one run, cheap to ask for every second.</summary>
+/// <summary>
+/// A progress snapshot of one run, cheap to ask for every second. <see cref="EnvSteps"/> is what the replay store
+/// received; <see cref="CollectedEpisodes"/> and <see cref="CollectedEnvSteps"/> are what the collectors reported
+/// writing, summed over every incarnation of each collector (the two agree unless a collector died between reports).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.ExperimentStatus")]
 public sealed record ExperimentStatus(
     [property: Id(0)] string Run,
@@ -13,7 +17,9 @@ public sealed record ExperimentStatus(
     [property: Id(7)] CollectorProgress[] Collectors,
     [property: Id(8)] ReplayProgress Replay,
     [property: Id(9)] long PolicyVersion,
-    [property: Id(10)] long MaxPolicyLag)
+    [property: Id(10)] long MaxPolicyLag,
+    [property: Id(11)] long CollectedEpisodes,
+    [property: Id(12)] long CollectedEnvSteps)
 {
     public bool IsOver => State is ExperimentState.Finished or ExperimentState.Stopped or ExperimentState.Failed;
 }

@@ -7,7 +7,7 @@ namespace Fathom.Grains.Contracts;
 [Alias("fathom.ICollectorGrain")]
 public interface ICollectorGrain : IGrainWithStringKey
 {
-    /// <summary>Starts collecting. Idempotent.</summary>
+    /// <summary>Starts collecting. Idempotent while the worker runs; a failed worker is replaced.</summary>
     [Alias("Start")]
     Task Start(CollectorAssignment assignment);
 

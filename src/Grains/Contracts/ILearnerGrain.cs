@@ -7,7 +7,7 @@ namespace Fathom.Grains.Contracts;
 [Alias("fathom.ILearnerGrain")]
 public interface ILearnerGrain : IGrainWithStringKey
 {
-    /// <summary>Starts training (resuming from the latest checkpoint if there is one). Idempotent.</summary>
+    /// <summary>Starts training (resuming from the latest checkpoint if there is one). Idempotent while the worker runs; a failed worker is replaced.</summary>
     [Alias("Start")]
     Task Start(LearnerAssignment assignment);
 

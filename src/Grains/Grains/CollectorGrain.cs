@@ -16,7 +16,7 @@ public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, Lea
 
     public async Task Start(CollectorAssignment assignment)
     {
-        if (_worker is not null) return;
+        if (_worker is { Error: null }) return; // idempotent; a failed worker is replaced
         var store = await replay.Get(assignment.Run, assignment.Spec);
         _worker = new CollectorWorker(assignment, store, weights, pace, silo.SiloAddress.ToString());
         workers.Start(_worker);
@@ -24,7 +24,7 @@ public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, Lea
 
     public Task<CollectorProgress> GetStatus() =>
         Task.FromResult(_worker?.Progress()
-            ?? new CollectorProgress(-1, ExperimentState.NotStarted, 0, 0, 0, 0, 0, 0, [], silo.SiloAddress.ToString(), null));
+            ?? new CollectorProgress(-1, ExperimentState.NotStarted, 0, 0, 0, 0, 0, 0, [], silo.SiloAddress.ToString(), null, ""));
 
     public Task Stop()
     {

@@ -19,6 +19,9 @@ public sealed class ExperimentGrain(
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan WriteInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>A worker that fails is restarted (a learner from its checkpoint) this many times before the run fails.</summary>
+    private const int MaxRestarts = 3;
+
     private readonly Dictionary<string, LearnerProgress> _learners = [];
     private readonly Dictionary<int, CollectorProgress> _collectors = [];
     private ReplayProgress _replay = new(0, 0, 0);
@@ -65,7 +68,8 @@ public sealed class ExperimentGrain(
             : new LearnerProgress(l.Name, l.Role, ExperimentState.NotStarted, 0, 0, 0, 0, [.. State.Curves[l.Name]], "", null)).ToArray() ?? [];
         var collectors = _collectors.Values.OrderBy(c => c.Index).ToArray();
         return Task.FromResult(new ExperimentStatus(Run, State.State, State.Error, State.EnvSteps, State.Spec?.BudgetEnvSteps ?? 0,
-            Seconds(), learners, collectors, _replay, State.PolicyVersion, State.MaxPolicyLag));
+            Seconds(), learners, collectors, _replay, State.PolicyVersion, State.MaxPolicyLag,
+            State.Written.Values.Sum(w => w[0]), State.Written.Values.Sum(w => w[1])));
     }
 
     public async Task Stop()
@@ -121,7 +125,7 @@ public sealed class ExperimentGrain(
         {
             var failed = _learners.Values.Select(l => (l.State, What: $"learner {l.Name}", l.Error))
                 .Concat(_collectors.Values.Select(c => (c.State, What: $"collector {c.Index}", c.Error)))
-                .FirstOrDefault(w => w.State == ExperimentState.Failed);
+                .FirstOrDefault(w => w.State == ExperimentState.Failed && State.Restarts.GetValueOrDefault(w.What) >= MaxRestarts);
             if (failed.What is not null)
                 await BeginStopping(ExperimentState.Failed, $"{failed.What} failed: {failed.Error}");
             else if (State.EnvSteps >= spec.BudgetEnvSteps)
@@ -163,7 +167,18 @@ public sealed class ExperimentGrain(
             if (State.State == ExperimentState.Stopping) _learners[name] = progress with { State = ExperimentState.Stopped };
             return;
         }
+        if (progress.State == ExperimentState.Failed && State.State == ExperimentState.Running && Restart($"learner {name}"))
+            await Bounded(StartLearner(name));
         _learners[name] = progress;
+    }
+
+    /// <summary>Counts a restart of a failed worker; false once it has used up its restarts (the run then fails).</summary>
+    private bool Restart(string worker)
+    {
+        var restarts = State.Restarts.GetValueOrDefault(worker);
+        if (restarts >= MaxRestarts) return false;
+        State.Restarts[worker] = restarts + 1;
+        return true;
     }
 
     private async Task PollCollector(int index)
@@ -176,6 +191,9 @@ public sealed class ExperimentGrain(
             _collectors.Remove(index);
             return;
         }
+        State.Written[progress.Producer] = [progress.Episodes, progress.EnvSteps];
+        if (progress.State == ExperimentState.Failed && State.State == ExperimentState.Running && Restart($"collector {index}"))
+            await Bounded(StartCollector(index));
         _collectors[index] = progress;
     }
 

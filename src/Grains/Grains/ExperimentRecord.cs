@@ -41,4 +41,10 @@ public sealed class ExperimentRecord
     [Id(12)] public List<TopologyGrid> Topology { get; set; } = [];
 
     [Id(13)] public DateTime StoppingSince { get; set; }
+
+    /// <summary>How often each worker (by grain key) was restarted after failing.</summary>
+    [Id(14)] public Dictionary<string, int> Restarts { get; set; } = [];
+
+    /// <summary>Episodes and env steps each collector incarnation (by producer name) reported writing: [episodes, env steps].</summary>
+    [Id(15)] public Dictionary<string, long[]> Written { get; set; } = [];
 }

@@ -17,7 +17,7 @@ public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, Check
 
     public async Task Start(LearnerAssignment assignment)
     {
-        if (_worker is not null) return;
+        if (_worker is { Error: null }) return; // idempotent; a failed worker is replaced and resumes from its checkpoint
         var store = await replay.Get(assignment.Run, assignment.Spec);
         _worker = new LearnerWorker(assignment, store, weights, checkpoints, pace, silo.SiloAddress.ToString());
         workers.Start(_worker);

@@ -43,6 +43,9 @@ public sealed class RedisReplayStore : ReplayStoreBase
         _describe = describe;
     }
 
+    /// <summary>The store's connections (one per shard endpoint, or one to the cluster), for instrumentation.</summary>
+    public IReadOnlyList<IConnectionMultiplexer> Connections => _connections;
+
     /// <summary>One shard per endpoint (standalone servers). A shard that is down at start is retried in the background.</summary>
     public static async Task<RedisReplayStore> ConnectShardsAsync(ReplayStoreOptions options, IReadOnlyList<ConfigurationOptions> shards)
     {

@@ -48,6 +48,7 @@ public sealed class ReplaySampler : IAsyncDisposable
     /// <summary>The next minibatch; waits at most <see cref="SamplerSettings.Timeout"/>, then throws <see cref="TimeoutException"/>.</summary>
     public async Task<Minibatch> NextAsync(CancellationToken cancellationToken = default)
     {
+        using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplaySample);
         if (!_ready.Reader.TryRead(out var batch))
         {
             long start = Stopwatch.GetTimestamp();

@@ -20,6 +20,9 @@ public abstract class ReplayStoreBase : IReplayStore
             throw new ArgumentOutOfRangeException(nameof(options), options.CapacityTransitions, $"CapacityTransitions must give each of the {shardCount} shards at least one transition.");
         Options = options;
         ShardCount = shardCount;
+        // The series exist from the start: no rejection reads 0, not "no data".
+        for (int shard = 0; shard < shardCount; shard++)
+            FathomTelemetry.ReplayRejected.Add(0, RunTag, new(FathomTelemetry.Tags.Shard, shard));
     }
 
     public ReplayStoreOptions Options { get; }
@@ -77,7 +80,7 @@ public abstract class ReplayStoreBase : IReplayStore
     public async Task<IReadOnlyList<FetchedEpisode>> FetchAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(episodes);
-        using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplaySample);
+        using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplayFetch);
         var byShard = episodes.GroupBy(e => e.Shard).ToList();
         foreach (var group in byShard) CheckShard(group.Key);
         var blobs = await Task.WhenAll(byShard.Select(group =>

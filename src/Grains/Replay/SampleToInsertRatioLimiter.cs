@@ -39,6 +39,7 @@ public sealed class SampleToInsertRatioLimiter
         _episodeLength = episodeLength;
         _tags = [new(FathomTelemetry.Tags.Run, store.Options.Run), new(FathomTelemetry.Tags.Learner, learner)];
         FathomTelemetry.SamplesPerInsertTarget.Record(settings.SamplesPerInsert, _tags);
+        FathomTelemetry.RateLimiterBlocked.Add(0, _tags); // the series exists from the start: never blocked reads 0, not "no data"
     }
 
     /// <summary>Transitions this learner has been allowed to sample.</summary>

@@ -10,9 +10,10 @@ namespace Fathom.Grains.Stores;
 /// not per caller). Standalone endpoints give the run's <see cref="ReplaySpec.Shards"/> shards round-robin
 /// (several shards may share one server); a Redis Cluster spreads them by hash tag.
 /// </summary>
-public sealed class ReplayStores(StoreSettings settings) : IAsyncDisposable
+public sealed class ReplayStores(StoreSettings settings, RedisConnectionHook? hook = null) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<IReplayStore>>> _stores = new();
+    private readonly ConcurrentBag<IDisposable> _hooked = [];
 
     /// <summary>The run's store; the first call connects off the caller's thread (grain turns stay short).</summary>
     public Task<IReplayStore> Get(string run, ExperimentSpec spec) =>
@@ -24,16 +25,19 @@ public sealed class ReplayStores(StoreSettings settings) : IAsyncDisposable
         {
             OperationTimeout = settings.OperationTimeout,
         };
-        if (settings.ReplayIsCluster)
-            return await RedisReplayStore.ConnectClusterAsync(options, settings.RedisOptions(string.Join(",", settings.ReplayEndpoints)), spec.Replay.Shards);
-        var shards = Enumerable.Range(0, spec.Replay.Shards)
-            .Select(shard => settings.RedisOptions(settings.ReplayEndpoints[shard % settings.ReplayEndpoints.Length]))
-            .ToArray();
-        return await RedisReplayStore.ConnectShardsAsync(options, shards);
+        var store = settings.ReplayIsCluster
+            ? await RedisReplayStore.ConnectClusterAsync(options, settings.RedisOptions(string.Join(",", settings.ReplayEndpoints)), spec.Replay.Shards)
+            : await RedisReplayStore.ConnectShardsAsync(options, Enumerable.Range(0, spec.Replay.Shards)
+                .Select(shard => settings.RedisOptions(settings.ReplayEndpoints[shard % settings.ReplayEndpoints.Length]))
+                .ToArray());
+        if (hook is not null)
+            foreach (var connection in store.Connections) _hooked.Add(hook.OnConnected(connection));
+        return store;
     }
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var hooked in _hooked) hooked.Dispose();
         foreach (var store in _stores.Values.Where(s => s.IsValueCreated))
         {
             try

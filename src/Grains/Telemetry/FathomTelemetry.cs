@@ -20,7 +20,10 @@ public static class FathomTelemetry
     {
         public const string CollectChunk = "fathom.collect.chunk";
         public const string ReplayAppend = "fathom.replay.append";
+        /// <summary>Taking a minibatch from the sampler (a child of the update that uses it).</summary>
         public const string ReplaySample = "fathom.replay.sample";
+        /// <summary>Reading episodes from the shards (the sampler's background prefetch; its own trace).</summary>
+        public const string ReplayFetch = "fathom.replay.fetch";
         public const string LearnerUpdate = "fathom.learner.update";
         public const string WeightsPublish = "fathom.weights.publish";
         public const string Evaluation = "fathom.evaluation";

@@ -40,7 +40,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
                 : _finished ? ExperimentState.Finished : ExperimentState.Stopped;
             var seconds = _clock.Elapsed.TotalSeconds;
             return new CollectorProgress(assignment.Index, state, _envSteps, _episodes, seconds > 0 ? _envSteps / seconds : 0,
-                _version, _lag, _maxLag, [.. _curve], silo, Error?.Message);
+                _version, _lag, _maxLag, [.. _curve], silo, Error?.Message, _producer);
         }
     }
 
@@ -103,7 +103,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
                     .ToArray();
                 Append(episodes); // a stop lets the batch finish, so the counts below match the store
                 sequence += n;
-                var latest = Wait(weights.LatestVersion(assignment.Run, group.Behaviour, stop));
+                var latest = Wait(weights.LatestVersion(assignment.Run, group.Behaviour, AbortToken)); // written episodes are always counted
                 lock (_lock)
                 {
                     _envSteps += chunkTransitions;

@@ -6,6 +6,7 @@ using Fathom.Grains.Stores;
 using Fathom.Grains.Telemetry;
 using Fathom.Learner.Crl;
 using Fathom.Learner.Evaluation;
+using TorchSharp;
 
 namespace Fathom.Grains.Workers;
 
@@ -57,6 +58,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         var layout = store.Options.Layout;
         var index = Array.IndexOf(spec.Learners, learner);
         var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Learner, learner.Name } };
+        FathomTelemetry.SkippedUpdates.Add(0, tags); // the series exists from the start: no skip reads 0, not "no data"
         using var agent = new CrlAgent(AgentFactory.Config(learner, layout, spec.Seed * 1000L + index));
 
         var checkpoint = Wait(checkpoints.LoadLatest(assignment.Run, learner.Name, stop));
@@ -88,18 +90,23 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
                         Wait(pace.Report(assignment.Run, learner.Name, inserted - limiter.Sampled / learner.SamplesPerInsert, stop));
                         lastPace.Restart();
                     }
-                    Minibatch batch;
-                    try
+                    // One update's trace: the wait on the limiter, the minibatch taken (sample span) and the SGD step.
+                    using (var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.LearnerUpdate))
                     {
-                        Wait(limiter.WaitToSampleAsync(WaitSlice, stop));
-                        batch = Wait(sampler.NextAsync(stop));
+                        Minibatch batch;
+                        try
+                        {
+                            Wait(limiter.WaitToSampleAsync(WaitSlice, stop));
+                            batch = Wait(sampler.NextAsync(stop));
+                        }
+                        catch (TimeoutException)
+                        {
+                            span?.SetTag("fathom.minibatch", "none within the wait");
+                            if (_draining) break; // collection has ended and nothing more is allowed: done
+                            continue; // collectors paused: keep reporting, keep listening for stop
+                        }
+                        Update(agent, batch, layout, tags);
                     }
-                    catch (TimeoutException)
-                    {
-                        if (_draining) break; // collection has ended and nothing more is allowed: done
-                        continue; // collectors paused: keep reporting, keep listening for stop
-                    }
-                    Update(agent, batch, tags);
 
                     if (learner.Role == LearnerRole.Behaviour && lastPublish.Elapsed >= PublishPeriod)
                     {
@@ -140,10 +147,13 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         }
     }
 
-    private void Update(CrlAgent agent, Minibatch batch, TagList tags)
+    private void Update(CrlAgent agent, Minibatch batch, Replay.EpisodeLayout layout, TagList tags)
     {
-        using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.LearnerUpdate);
-        var metrics = agent.Update(batch.States, batch.Actions, batch.Goals);
+        using var scope = torch.NewDisposeScope();
+        var metrics = agent.Update(
+            torch.tensor(batch.States, [batch.Size, layout.StateDim]),
+            torch.tensor(batch.Actions, [batch.Size, layout.ActionDim]),
+            torch.tensor(batch.Goals, [batch.Size, layout.GoalDim]));
         lock (_lock) _updates = agent.UpdateCount;
         if (metrics.Skipped)
         {

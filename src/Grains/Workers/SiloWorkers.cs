@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Fathom.Learner;
 using Microsoft.Extensions.Hosting;
+using Orleans.Runtime;
 using StackExchange.Redis;
 
 namespace Fathom.Grains.Workers;
@@ -11,7 +12,7 @@ namespace Fathom.Grains.Workers;
 /// is aborted without flushing, as if the process had died: no worker outlives its silo. Starting this service also loads libtorch and connects the
 /// state store before the first grain needs them, so that no grain turn pays for it.
 /// </summary>
-public sealed class SiloWorkers : IHostedService, IDisposable
+public sealed class SiloWorkers : IHostedService, ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly ConcurrentDictionary<WorkerThread, byte> _workers = new();
 
@@ -35,6 +36,17 @@ public sealed class SiloWorkers : IHostedService, IDisposable
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// A silo stopped with an already cancelled token (killed) leaves its Active stage without deactivating grains:
+    /// abort the workers there, before the cluster restarts them elsewhere, so that no learner runs twice.
+    /// </summary>
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(SiloWorkers), ServiceLifecycleStage.Active, _ => Task.CompletedTask, cancellation =>
+        {
+            if (cancellation.IsCancellationRequested) Dispose();
+            return Task.CompletedTask;
+        });
 
     /// <summary>Workers whose loop has not ended yet.</summary>
     public int Running => _workers.Count;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Fathom.Grains.Workers;
 
 /// <summary>
@@ -47,6 +49,8 @@ public abstract class WorkerThread
 
     private void Run()
     {
+        // The thread inherits the grain call's trace context; each chunk or update starts its own trace instead.
+        Activity.Current = null;
         try
         {
             Execute(_stop.Token);

@@ -62,8 +62,9 @@ public sealed class ExperimentClusterTests(GarnetFixture garnet, ITestOutputHelp
             [garnet.Options, garnet.Options]);
         var index = await store.ListAsync();
         var sizes = await store.GetSizesAsync();
-        Assert.Equal(status.Collectors.Sum(c => c.EnvSteps), index.Transitions);
-        Assert.Equal(status.Collectors.Sum(c => c.Episodes), index.Episodes.Count);
+        output.WriteLine($"store: {index.Episodes.Count} episodes, {index.Transitions} transitions, {sizes.InsertedTransitions} inserted; collectors: {status.CollectedEpisodes} episodes, {status.CollectedEnvSteps} steps");
+        Assert.Equal(status.CollectedEnvSteps, index.Transitions);
+        Assert.Equal(status.CollectedEpisodes, index.Episodes.Count);
         Assert.Equal(sizes.InsertedTransitions, index.Transitions);
         Assert.Equal(status.EnvSteps, sizes.InsertedTransitions);
         Assert.All(index.Episodes, e => Assert.Equal(spec.Environment.EpisodeLength, e.Length));
@@ -114,6 +115,8 @@ public sealed class ExperimentClusterTests(GarnetFixture garnet, ITestOutputHelp
         await WaitUntilOver(experiment);
         var final = await experiment.GetStatus();
         var resumed = final.Learners.Single(l => l.Name == victim.Name);
+        output.WriteLine($"state {final.State}: {final.Error}");
+        foreach (var l in final.Learners) output.WriteLine($"{l.Name}: {l.State} {l.Updates} updates (resumed from {l.ResumedFromUpdates}) on {l.Silo} {l.Error}");
         output.WriteLine($"finished in {clock.Elapsed.TotalSeconds:F1} s: {resumed.Name} resumed from {resumed.ResumedFromUpdates} and reached {resumed.Updates} updates on {resumed.Silo}");
         Assert.Equal(ExperimentState.Finished, final.State);
         Assert.NotEqual(victim.Silo, resumed.Silo);

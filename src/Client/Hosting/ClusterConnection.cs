@@ -82,6 +82,8 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (defaults.ServiceId, defaults.ClusterId));
             client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(membership));
+            // Joins the client's grain calls into the silos' traces.
+            client.AddActivityPropagation();
         });
         var host = builder.Build();
         await host.StartAsync(cancel);

@@ -20,7 +20,7 @@ public sealed class ExperimentGrain(
     private static readonly TimeSpan WriteInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>A worker that fails is restarted (a learner from its checkpoint) this many times before the run fails.</summary>
-    private const int MaxRestarts = 3;
+    private const int MaxRestarts = 10;
 
     private readonly Dictionary<string, LearnerProgress> _learners = [];
     private readonly Dictionary<int, CollectorProgress> _collectors = [];

@@ -40,7 +40,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
                 : _finished ? ExperimentState.Finished : ExperimentState.Stopped;
             var seconds = _clock.Elapsed.TotalSeconds;
             return new CollectorProgress(assignment.Index, state, _envSteps, _episodes, seconds > 0 ? _envSteps / seconds : 0,
-                _version, _lag, _maxLag, [.. _curve], silo, Error?.Message, _producer);
+                _version, _lag, _maxLag, [.. _curve], silo, ErrorText, _producer);
         }
     }
 

@@ -47,7 +47,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
             var state = Error is not null ? ExperimentState.Failed : IsRunning ? ExperimentState.Running : ExperimentState.Finished;
             var seconds = _clock.Elapsed.TotalSeconds;
             return new LearnerProgress(assignment.Name, assignment.Learner.Role, state, _updates,
-                seconds > 0 ? (_updates - _updatesAtStart) / seconds : 0, _published, _resumedFrom, [.. _evaluations], silo, Error?.Message);
+                seconds > 0 ? (_updates - _updatesAtStart) / seconds : 0, _published, _resumedFrom, [.. _evaluations], silo, ErrorText);
         }
     }
 

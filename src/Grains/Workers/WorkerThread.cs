@@ -24,6 +24,10 @@ public abstract class WorkerThread
 
     public Exception? Error { get; private set; }
 
+    /// <summary>What a status shows of <see cref="Error"/>: the message and where it was thrown.</summary>
+    public string? ErrorText => Error is null ? null
+        : $"{Error.GetType().Name}: {Error.Message} [{string.Join(" < ", (Error.StackTrace ?? "").Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("at Fathom")).Take(4))}]";
+
     public bool IsRunning => !_completion.Task.IsCompleted;
 
     public void Start() => _thread.Start();

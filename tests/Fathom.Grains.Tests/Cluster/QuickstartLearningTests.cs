@@ -11,20 +11,27 @@ namespace Fathom.Grains.Tests.Cluster;
 /// <summary>
 /// Learning, end to end through the whole system: the quickstart preset (fixed seed) on a silo with embedded
 /// Garnet must leave its learner far above the random policy on u_maze_eval. CI runs a shortened budget (see
-/// <see cref="Budget"/>); everything else is the preset as shipped.
+/// <see cref="Budget"/>) and evaluates more often, to judge the mean of the last evaluations as the paper does;
+/// everything else is the preset as shipped.
 /// </summary>
 [Collection(GarnetCollection.Name)]
 public sealed class QuickstartLearningTests(GarnetFixture garnet, ITestOutputHelper output)
 {
-    /// <summary>Env steps of the CI version: three batches of the 256 envs, about 1000 updates at the preset's 5.12 samples per insert.</summary>
-    private const long Budget = 76_800;
+    /// <summary>Env steps of the CI version: six batches of the 256 envs, about 2500 updates at the preset's 5.12 samples per insert.</summary>
+    private const long Budget = 153_600;
+
+    private const long EvaluationPeriod = 250;
 
     [Fact]
     public async Task The_quickstart_learner_beats_the_random_policy_on_the_u_maze_by_a_wide_margin()
     {
         var clock = Stopwatch.StartNew();
         var preset = Presets.Load("quickstart");
-        var spec = preset with { BudgetEnvSteps = Math.Min(Budget, preset.BudgetEnvSteps) };
+        var spec = preset with
+        {
+            BudgetEnvSteps = Math.Min(Budget, preset.BudgetEnvSteps),
+            Evaluation = preset.Evaluation with { PeriodUpdates = EvaluationPeriod },
+        };
         await using var cluster = await FathomTestCluster.StartAsync(1, $"127.0.0.1:{garnet.Server.Port}");
         var experiment = cluster.Client.GetGrain<IExperimentGrain>($"quick-{Guid.NewGuid():N}"[..16]);
         await experiment.Start(spec);
@@ -43,8 +50,9 @@ public sealed class QuickstartLearningTests(GarnetFixture garnet, ITestOutputHel
         output.WriteLine($"random: time at goal {random.TimeAtGoalMean:F2} ± {random.TimeAtGoalStdErr:F2}, success-any {random.SuccessAny:F2}");
 
         Assert.Equal(ExperimentState.Finished, status.State);
-        var best = curve.Points.TakeLast(2).Max(p => p.TimeAtGoalMean);
-        Assert.True(best > Math.Max(10, 5 * random.TimeAtGoalMean),
-            $"time at goal {best:F1} is not far above random's {random.TimeAtGoalMean:F1}");
+        var learned = curve.Points.TakeLast(4).Average(p => p.TimeAtGoalMean);
+        output.WriteLine($"learned (mean of the last 4 evaluations): {learned:F1}");
+        Assert.True(learned > Math.Max(8, 4 * random.TimeAtGoalMean),
+            $"time at goal {learned:F1} (mean of the last 4 evaluations) is not far above random's {random.TimeAtGoalMean:F1}");
     }
 }

@@ -15,6 +15,9 @@ public static class Scalars
 {
     private static readonly ConcurrentDictionary<(Type, long), Scalar> Cache = new();
 
+    /// <summary>The alpha of a plain tensor sum: TorchSharp's <c>a + b</c> and <c>add(b)</c> make a temporary 1 each call.</summary>
+    public static Scalar One => Of(1L);
+
     public static Scalar Of(double value) =>
         Cache.GetOrAdd((typeof(double), BitConverter.DoubleToInt64Bits(value)), static k => BitConverter.Int64BitsToDouble(k.Item2).ToScalar());
 

@@ -91,7 +91,7 @@ public sealed class CrlAgent : IDisposable
         var alphaLoss = (alpha * (-logProb.detach()).sub(Scalars.Of(Config.TargetEntropy))).mean();
 
         // The three losses touch disjoint parameters, so one backward pass gives each its own gradient.
-        (criticLoss + actorLoss + alphaLoss).backward();
+        criticLoss.add(actorLoss, Scalars.One).add(alphaLoss, Scalars.One).backward();
 
         bool finite = AllFinite([criticLoss, actorLoss, alphaLoss]);
         if (finite)

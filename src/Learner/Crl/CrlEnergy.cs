@@ -46,7 +46,7 @@ public static class Energies
         var phiNorms = phi.square().sum(1, keepdim: true);
         var psiNorms = psi.square().sum(1).unsqueeze(0);
         // Rounding can leave tiny negatives where phi_i == psi_j; a distance is never below zero.
-        return (phiNorms + psiNorms - phi.matmul(psi.t()).mul(Scalars.Of(2L))).clamp_min(Scalars.Of(0L));
+        return phiNorms.add(psiNorms, Scalars.One).add(phi.matmul(psi.t()), Scalars.Of(-2L)).clamp_min(Scalars.Of(0L));
     }
 
     private static Tensor Normalize(Tensor x) => nn.functional.normalize(x, p: 2, dim: 1, eps: 1e-12);

@@ -31,7 +31,7 @@ public static class ContrastiveLosses
     {
         CrlLoss.ForwardInfoNce => InfoNce(logits, 1, logSumExpPenalty),
         CrlLoss.BackwardInfoNce => InfoNce(logits, 0, logSumExpPenalty),
-        CrlLoss.SymmetricInfoNce => InfoNce(logits, 1, logSumExpPenalty) + InfoNce(logits, 0, logSumExpPenalty),
+        CrlLoss.SymmetricInfoNce => InfoNce(logits, 1, logSumExpPenalty).add(InfoNce(logits, 0, logSumExpPenalty), Scalars.One),
         CrlLoss.BinaryNce => F.binary_cross_entropy_with_logits(logits, eye(logits.shape[0], dtype: logits.dtype, device: logits.device)),
         _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, "unknown loss"),
     };
@@ -40,6 +40,6 @@ public static class ContrastiveLosses
     {
         var logSumExp = logits.logsumexp(normaliseOver);
         var loss = -(logits.diagonal() - logSumExp).mean();
-        return penalty == 0 ? loss : loss + logSumExp.square().mean().mul(Scalars.Of(penalty));
+        return penalty == 0 ? loss : loss.add(logSumExp.square().mean(), Scalars.Of(penalty));
     }
 }

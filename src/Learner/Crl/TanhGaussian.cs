@@ -20,7 +20,7 @@ public static class TanhGaussian
     /// </summary>
     public static (Tensor Action, Tensor LogProb) Sample(Tensor mean, Tensor logStd, Tensor noise)
     {
-        var x = mean + logStd.exp() * noise;
+        var x = mean.add(logStd.exp() * noise, Scalars.One);
         var action = x.tanh();
         // log N(x; mu, sigma) with (x - mu) / sigma = noise.
         var gaussian = noise.square().mul(Scalars.Of(-0.5)).sub(logStd).sub(Scalars.Of(0.5 * Math.Log(2 * Math.PI)));

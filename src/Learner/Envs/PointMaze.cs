@@ -145,9 +145,9 @@ public sealed class PointMaze : IGoalEnv
         {
             var row = CellCoordinate(y, inverseCell);
             var cell = CellCoordinate(x, inverseCell).add_(row, alpha: Scalars.Of((long)Layout.Columns));
-            x = x.add(dx).clamp_(_xMin.index_select(0, cell), _xMax.index_select(0, cell));
+            x = x.add(dx, Scalars.One).clamp_(_xMin.index_select(0, cell), _xMax.index_select(0, cell));
             cell = CellCoordinate(x, inverseCell).add_(row, alpha: Scalars.Of((long)Layout.Columns));
-            y = y.add(dy).clamp_(_yMin.index_select(0, cell), _yMax.index_select(0, cell));
+            y = y.add(dy, Scalars.One).clamp_(_yMin.index_select(0, cell), _yMax.index_select(0, cell));
         }
         return (x, y);
     }

@@ -84,7 +84,7 @@ public sealed class ResidualMlp : IDisposable
         {
             var residual = h;
             for (int i = 1; i <= MlpShape.LayersPerBlock; i++) h = Hidden(h, block * MlpShape.LayersPerBlock + i);
-            if (Shape.Residual) h = h + residual;
+            if (Shape.Residual) h = h.add(residual, Scalars.One);
         }
         return h;
     }

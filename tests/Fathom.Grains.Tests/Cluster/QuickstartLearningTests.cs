@@ -10,16 +10,13 @@ namespace Fathom.Grains.Tests.Cluster;
 
 /// <summary>
 /// Learning, end to end through the whole system: the quickstart preset (fixed seed) on a silo with embedded
-/// Garnet must leave its learner far above the random policy on u_maze_eval. CI runs a shortened budget (see
-/// <see cref="Budget"/>) and evaluates more often, to judge the mean of the last evaluations as the paper does;
-/// everything else is the preset as shipped.
+/// Garnet must leave its learner far above the random policy on u_maze_eval after the preset's whole budget. The test
+/// evaluates more often than the preset, to judge the mean of the last evaluations as the paper does; everything else
+/// is the preset as shipped. About 5 minutes on 2 idle cores.
 /// </summary>
 [Collection(GarnetCollection.Name)]
 public sealed class QuickstartLearningTests(GarnetFixture garnet, ITestOutputHelper output)
 {
-    /// <summary>Env steps of the CI version: six batches of the 256 envs, about 2500 updates at the preset's 5.12 samples per insert.</summary>
-    private const long Budget = 153_600;
-
     private const long EvaluationPeriod = 250;
 
     [Fact]
@@ -29,7 +26,6 @@ public sealed class QuickstartLearningTests(GarnetFixture garnet, ITestOutputHel
         var preset = Presets.Load("quickstart");
         var spec = preset with
         {
-            BudgetEnvSteps = Math.Min(Budget, preset.BudgetEnvSteps),
             Evaluation = preset.Evaluation with { PeriodUpdates = EvaluationPeriod },
         };
         await using var cluster = await FathomTestCluster.StartAsync(1, $"127.0.0.1:{garnet.Server.Port}");
@@ -37,7 +33,7 @@ public sealed class QuickstartLearningTests(GarnetFixture garnet, ITestOutputHel
         await experiment.Start(spec);
         while (!(await experiment.GetStatus()).IsOver)
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(8), "quickstart did not finish within 8 minutes");
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(15), "quickstart did not finish within 15 minutes");
             await Task.Delay(1000);
         }
         var status = await experiment.GetStatus();
@@ -52,7 +48,8 @@ public sealed class QuickstartLearningTests(GarnetFixture garnet, ITestOutputHel
         Assert.Equal(ExperimentState.Finished, status.State);
         var learned = curve.Points.TakeLast(4).Average(p => p.TimeAtGoalMean);
         output.WriteLine($"learned (mean of the last 4 evaluations): {learned:F1}");
-        Assert.True(learned > Math.Max(8, 4 * random.TimeAtGoalMean),
+        // Generous: a learned policy reaches 40-60 here, random about 2; the bar is 8x random and at least 15.
+        Assert.True(learned > Math.Max(15, 8 * random.TimeAtGoalMean),
             $"time at goal {learned:F1} (mean of the last 4 evaluations) is not far above random's {random.TimeAtGoalMean:F1}");
     }
 }

@@ -15,40 +15,30 @@ public static class Report
     {
         if (!Directory.Exists(folder.Path)) throw new DirectoryNotFoundException($"results folder '{folder.Path}' does not exist");
         var written = new List<string>();
-        if (File.Exists(folder.Eval))
-        {
-            var evals = EvalCsv.Read(folder.Eval);
-            if (evals.Count > 0)
-            {
-                var path = System.IO.Path.Combine(folder.Path, TimeAtGoalPlot.FileName);
-                TimeAtGoalPlot.Save(evals, $"{folder.Name}: time at goal", path);
-                written.Add(path);
-            }
-        }
-        if (File.Exists(folder.Topology))
-        {
-            var cells = TopologyCsv.Read(folder.Topology);
-            if (cells.Count > 0)
-            {
-                var path = System.IO.Path.Combine(folder.Path, TopologyPlot.FileName);
-                TopologyPlot.Save(cells, path);
-                written.Add(path);
-            }
-        }
+        DrawIfAny(folder, folder.Eval, EvalCsv.Read, TimeAtGoalPlot.FileName,
+            (evals, path) => TimeAtGoalPlot.Save(evals, $"{folder.Name}: time at goal", path), written);
+        DrawIfAny(folder, folder.Topology, TopologyCsv.Read, TopologyPlot.FileName, TopologyPlot.Save, written);
         if (File.Exists(folder.SweepSummary))
         {
-            var depths = SweepCsv.ReadSummary(folder.SweepSummary);
-            if (depths.Count > 0)
-            {
-                var path = System.IO.Path.Combine(folder.Path, DepthSweepPlot.FileName);
-                DepthSweepPlot.Save(depths, $"{folder.Name}: final time at goal vs depth", path);
-                written.Add(path);
-            }
+            DrawIfAny(folder, folder.SweepSummary, SweepCsv.ReadSummary, DepthSweepPlot.FileName,
+                (depths, path) => DepthSweepPlot.Save(depths, $"{folder.Name}: final time at goal vs depth", path), written);
             foreach (var run in SweepCsv.ReadRuns(folder.SweepRuns).Select(r => r.Run).Distinct())
                 written.AddRange(Draw(new RunFolder(System.IO.Path.Combine(folder.Path, run))));
         }
         if (written.Count == 0)
             throw new FileNotFoundException($"nothing to draw in '{folder.Path}': expected {EvalCsv.FileName}, {TopologyCsv.FileName} or {SweepCsv.SummaryFileName}");
         return written;
+    }
+
+    /// <summary>One plot from one CSV: drawn when the CSV exists and holds rows, nothing otherwise.</summary>
+    private static void DrawIfAny<TRow>(RunFolder folder, string csv, Func<string, IReadOnlyList<TRow>> read, string plotFile,
+        Action<IReadOnlyList<TRow>, string> save, List<string> written)
+    {
+        if (!File.Exists(csv)) return;
+        var rows = read(csv);
+        if (rows.Count == 0) return;
+        var path = System.IO.Path.Combine(folder.Path, plotFile);
+        save(rows, path);
+        written.Add(path);
     }
 }

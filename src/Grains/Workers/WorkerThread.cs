@@ -74,7 +74,14 @@ public abstract class WorkerThread
     }
 
     /// <summary>Waits for a store call on this dedicated thread (there is no scheduler here to return to).</summary>
-    protected static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
+    /// <summary>
+    /// Upper bound on any one blocking wait of a worker. Every store call has its own, shorter timeout; this bound
+    /// turns a wait that never ends (a lost reply) into an error, so the experiment restarts the worker from its
+    /// checkpoint instead of the run hanging.
+    /// </summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(2);
 
-    protected static void Wait(Task task) => task.GetAwaiter().GetResult();
+    protected static T Wait<T>(Task<T> task) => task.WaitAsync(MaxWait).GetAwaiter().GetResult();
+
+    protected static void Wait(Task task) => task.WaitAsync(MaxWait).GetAwaiter().GetResult();
 }

@@ -6,11 +6,19 @@ namespace Fathom.Learner.Tests.Nets;
 
 public class FlatAdamTests
 {
-    [Fact]
-    public void MatchesTorchSharpsAdamStepForStep()
+    /// <summary>
+    /// Both step paths against TorchSharp's own Adam. The large shape spans several parallel chunks of the fused loop
+    /// and leaves a tail shorter than one SIMD vector; the small one fits in a single chunk.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 3, 4, 5)]
+    [InlineData(false, 3, 4, 5)]
+    [InlineData(true, 700, 1000, 13)]
+    [InlineData(false, 700, 1000, 13)]
+    public void MatchesTorchSharpsAdamStepForStep(bool fusedLoop, long rows, long columns, long bias)
     {
         using var scope = NewDisposeScope();
-        using var flat = new FlatParameters([[3, 4], [5]], CPU);
+        using var flat = new FlatParameters([[rows, columns], [bias]], CPU);
         var generator = new Generator(13);
         using (no_grad()) flat.Values.copy_(randn(new long[] { flat.Count }, generator: generator));
         var reference = flat.Tensors.Select(t => new TorchSharp.Modules.Parameter(t.detach().clone())).ToList();
@@ -27,7 +35,7 @@ public class FlatAdamTests
                 p.grad = gradient.narrow(0, offset, p.numel()).view(p.shape).clone();
                 offset += p.numel();
             }
-            adam.Step();
+            adam.Step(fusedLoop);
             referenceAdam.step();
         }
         var expected = cat(reference.Select(p => p.detach().flatten()).ToArray());

@@ -7,7 +7,8 @@ namespace Fathom.Learner.Crl;
 
 /// <summary>
 /// Contrastive RL (crl-spec sections 2-3): a state-action encoder phi, a goal encoder psi, a goal-conditioned
-/// tanh-Gaussian actor and a learnable log-alpha, each with its own Adam. One agent belongs to one thread.
+/// tanh-Gaussian actor and a learnable log-alpha, each with its own Adam. One agent belongs to one thread, which
+/// also fixes its intra-op thread budget (<c>torch.get_num_threads()</c> when the agent is made).
 /// </summary>
 public sealed class CrlAgent : IDisposable
 {
@@ -21,6 +22,7 @@ public sealed class CrlAgent : IDisposable
     private readonly FlatAdam _stateActionOptimizer;
     private readonly FlatAdam _goalOptimizer;
     private readonly FlatAdam _alphaOptimizer;
+    private readonly ConcurrentPasses _passes;
     private (Tensor States, Tensor Actions, Tensor Goals)? _staging;
 
     public CrlConfig Config { get; }
@@ -52,12 +54,14 @@ public sealed class CrlAgent : IDisposable
         _stateActionOptimizer = new FlatAdam(_stateActionEncoder.Parameters, config.LearningRate);
         _goalOptimizer = new FlatAdam(_goalEncoder.Parameters, config.LearningRate);
         _alphaOptimizer = new FlatAdam(_logAlpha, config.LearningRate);
+        _passes = new ConcurrentPasses(get_num_threads(), "crl update");
     }
 
     /// <summary>
     /// One SGD step on a minibatch of B hindsight triples: the actor and alpha step against the critic as it was,
     /// then the critic steps on the same minibatch. All gradients are taken before any weight moves (the critic's
-    /// loss does not depend on the actor), so a non-finite value anywhere skips the whole update.
+    /// loss does not depend on the actor), so a non-finite value anywhere skips the whole update. The critic pass and
+    /// the actor pass touch disjoint parameters and run side by side (<see cref="ConcurrentPasses"/>).
     /// </summary>
     public CrlMetrics Update(Tensor states, Tensor actions, Tensor goals)
     {
@@ -68,32 +72,24 @@ public sealed class CrlAgent : IDisposable
         goals = goals.to(_device);
         foreach (var p in AllParameters) p.ZeroGrad();
 
-        // Critic: phi(s, a) against psi(g) for every pair of the batch; positives on the diagonal.
-        var phi = _stateActionEncoder.Forward(cat([states, actions], 1));
+        // psi(g) once, here: the critic pass trains through it, the actor pass reads it detached.
         var psi = _goalEncoder.Forward(goals);
-        var logits = Energies.Pairwise(Config.Energy, phi, psi, Config.DistanceEpsilon);
-        var criticLoss = ContrastiveLosses.Compute(Config.Loss, logits, Config.LogSumExpPenalty);
+        var psiValue = psi.detach();
+        var (critic, actor) = _passes.Run(() => CriticPass(states, actions, psi, batch), () => ActorPass(states, goals, psiValue));
+        scope.Attach([critic, actor]);
 
-        // Actor and alpha: Q(s, pi(s, g), g) through a frozen critic; psi(g) is shared with the critic pass.
-        var alpha = _logAlpha.Tensors[0].exp();
-        var (sampled, logProb) = _actor.Sample(states, goals, _generator);
-        Tensor q;
-        _stateActionEncoder.Parameters.SetRequiresGrad(false);
-        try
+        // One device sync for the finiteness check and the metrics: a sum is finite only if every term is (a finite
+        // sum that overflows float32 is skipped too, which is what we want for gradients that large).
+        float[] values;
+        using (no_grad())
         {
-            q = Energies.Matched(Config.Energy, _stateActionEncoder.Forward(cat([states, sampled], 1)), psi.detach(), Config.DistanceEpsilon);
+            var gradientSums = AllParameters.Select(p => p.Gradients.sum().reshape(1));
+            values = cat([critic, actor, .. gradientSums]).cpu().data<float>().ToArray();
         }
-        finally
-        {
-            _stateActionEncoder.Parameters.SetRequiresGrad(true);
-        }
-        var actorLoss = (alpha.detach() * logProb - q).mean();
-        var alphaLoss = (alpha * (-logProb.detach()).sub(Scalars.Of(Config.TargetEntropy))).mean();
-
-        // The three losses touch disjoint parameters, so one backward pass gives each its own gradient.
-        criticLoss.add(actorLoss, Scalars.One).add(alphaLoss, Scalars.One).backward();
-
-        bool finite = AllFinite([criticLoss, actorLoss, alphaLoss]);
+        var m = new CrlMetrics(CriticLoss: values[0], ActorLoss: values[5], AlphaLoss: values[6], Alpha: values[7], Entropy: values[8],
+            CategoricalAccuracy: values[1], MeanPositiveLogit: values[2], MeanNegativeLogit: values[3], LogSumExp: values[4],
+            Skipped: false, UpdateCount, SkippedUpdates);
+        bool finite = new[] { m.CriticLoss, m.ActorLoss, m.AlphaLoss }.Concat(values.Skip(CriticValues + ActorValues)).All(float.IsFinite);
         if (finite)
         {
             _actorOptimizer.Step();
@@ -106,7 +102,44 @@ public sealed class CrlAgent : IDisposable
         {
             SkippedUpdates++;
         }
-        return Metrics(logits, batch, criticLoss, actorLoss, alphaLoss, alpha, logProb, skipped: !finite);
+        return m with { Skipped = !finite, UpdateCount = UpdateCount, SkippedUpdates = SkippedUpdates };
+    }
+
+    private const int CriticValues = 5, ActorValues = 4;
+
+    /// <summary>
+    /// Critic: phi(s, a) against psi(g) for every pair of the batch, positives on the diagonal; backward into both
+    /// encoders. Returns [loss, categorical accuracy, mean positive, mean negative, mean logsumexp].
+    /// </summary>
+    private Tensor CriticPass(Tensor states, Tensor actions, Tensor psi, long batch)
+    {
+        using var scope = NewDisposeScope();
+        var phi = _stateActionEncoder.Forward(cat([states, actions], 1));
+        var logits = Energies.Pairwise(Config.Energy, phi, psi, Config.DistanceEpsilon);
+        var loss = ContrastiveLosses.Compute(Config.Loss, logits, Config.LogSumExpPenalty);
+        loss.backward();
+        using var _ = no_grad();
+        var diagonal = logits.diagonal();
+        var accuracy = logits.argmax(1).eq(arange(batch, device: _device)).to(ScalarType.Float32).mean();
+        var negatives = (logits.sum() - diagonal.sum()).div(Scalars.Of(batch * (batch - 1)));
+        return stack([loss, accuracy, diagonal.mean(), negatives, logits.logsumexp(1).mean()]).DetachFromDisposeScope();
+    }
+
+    /// <summary>
+    /// Actor and alpha: Q(s, pi(s, g), g) through the critic as it is, with backward restricted to the actor and
+    /// log-alpha so that no critic weight gradient is computed. Returns [actor loss, alpha loss, alpha, entropy].
+    /// </summary>
+    private Tensor ActorPass(Tensor states, Tensor goals, Tensor psi)
+    {
+        using var scope = NewDisposeScope();
+        var alpha = _logAlpha.Tensors[0].exp();
+        var (sampled, logProb) = _actor.Sample(states, goals, _generator);
+        var q = Energies.Matched(Config.Energy, _stateActionEncoder.Forward(cat([states, sampled], 1)), psi, Config.DistanceEpsilon);
+        var actorLoss = (alpha.detach() * logProb - q).mean();
+        var alphaLoss = (alpha * (-logProb.detach()).sub(Scalars.Of(Config.TargetEntropy))).mean();
+        autograd.backward([actorLoss.add(alphaLoss, Scalars.One)], null, null, false, [.. _actor.Network.Parameters.Tensors, .. _logAlpha.Tensors]);
+        using var _ = no_grad();
+        return stack([actorLoss, alphaLoss, alpha.reshape([]), -logProb.mean()]).DetachFromDisposeScope();
     }
 
     /// <summary>
@@ -183,31 +216,6 @@ public sealed class CrlAgent : IDisposable
 
     private IEnumerable<FlatParameters> AllParameters => TrainedParts.Select(part => part.Parameters);
 
-    /// <summary>
-    /// One pass per gradient buffer: a sum is finite only if every term is (a finite sum that overflows float32 is
-    /// skipped too, which is what we want for gradients that large). One device sync for the whole check.
-    /// </summary>
-    private bool AllFinite(Tensor[] losses)
-    {
-        using var _ = no_grad();
-        var sums = losses.Select(l => l.reshape(1)).Concat(AllParameters.Select(p => p.Gradients.sum().reshape(1)));
-        return cat(sums.ToArray()).isfinite().all().item<bool>();
-    }
-
-    private CrlMetrics Metrics(Tensor logits, long batch, Tensor criticLoss, Tensor actorLoss, Tensor alphaLoss, Tensor alpha, Tensor logProb, bool skipped)
-    {
-        using var _ = no_grad();
-        var diagonal = logits.diagonal();
-        var accuracy = logits.argmax(1).eq(arange(batch, device: _device)).to(ScalarType.Float32).mean();
-        var negatives = (logits.sum() - diagonal.sum()).div(Scalars.Of(batch * (batch - 1)));
-        var values = stack([
-            criticLoss, actorLoss, alphaLoss, alpha.reshape([]), -logProb.mean(),
-            accuracy, diagonal.mean(), negatives, logits.logsumexp(1).mean(),
-        ]).to(ScalarType.Float32).cpu().data<float>().ToArray();
-        return new CrlMetrics(values[0], values[1], values[2], values[3], values[4], values[5], values[6], values[7], values[8],
-            skipped, UpdateCount, SkippedUpdates);
-    }
-
     private long CheckBatch(Tensor states, Tensor actions, Tensor goals, int minRows)
     {
         long rows = CheckRows(states, Config.StateDim, nameof(states));
@@ -232,6 +240,7 @@ public sealed class CrlAgent : IDisposable
 
     public void Dispose()
     {
+        _passes.Dispose();
         foreach (var (_, _, optimizer) in TrainedParts.ToList()) optimizer.Dispose();
         _actor.Dispose();
         _stateActionEncoder.Dispose();

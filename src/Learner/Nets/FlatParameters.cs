@@ -41,12 +41,6 @@ public sealed class FlatParameters : IDisposable
         }
     }
 
-    /// <summary>Frozen parameters still pass gradients to their inputs but compute no weight gradients.</summary>
-    public void SetRequiresGrad(bool requiresGrad)
-    {
-        foreach (var view in _views) view.requires_grad_(requiresGrad);
-    }
-
     public void ZeroGrad() => Gradients.zero_();
 
     public void Dispose()

@@ -243,4 +243,41 @@ public class CrlAgentTests
             Assert.Equal(new long[] { 8, 2 }, agent.Act(s, g, deterministic: false).shape);
         }
     }
+
+    /// <summary>
+    /// An agent made on a thread with two torch threads runs its critic and actor passes side by side; one made with a
+    /// single thread runs them in turn. Both must train the same networks to float rounding.
+    /// </summary>
+    [Fact]
+    public void SideBySidePassesUpdateLikeOneThreadAfterTheOther()
+    {
+        int before = get_num_threads();
+        CrlAgent sequential, sideBySide;
+        set_num_threads(1);
+        sequential = new CrlAgent(Small(seed: 5));
+        set_num_threads(2);
+        sideBySide = new CrlAgent(Small(seed: 5));
+        set_num_threads(before);
+        using (sequential)
+        using (sideBySide)
+        {
+            var data = new SyntheticTrajectories(episodes: 20, length: 20, gamma: 0.9, seed: 12);
+            for (int i = 0; i < 5; i++)
+            {
+                using var scope = NewDisposeScope();
+                var (s, a, g) = data.Batch(16);
+                var expected = sequential.Update(s, a, g);
+                var actual = sideBySide.Update(s, a, g);
+                Assert.Equal(expected.CriticLoss, actual.CriticLoss, 1e-4f);
+                Assert.Equal(expected.ActorLoss, actual.ActorLoss, 1e-4f);
+                Assert.Equal(expected.CategoricalAccuracy, actual.CategoricalAccuracy);
+            }
+            var expectedBuffers = Snapshot(sequential);
+            var actualBuffers = Snapshot(sideBySide);
+            for (int i = 0; i < expectedBuffers.Length; i++)
+            {
+                Assert.True(expectedBuffers[i].allclose(actualBuffers[i], rtol: 1e-4, atol: 1e-6), $"buffer {i} differs");
+            }
+        }
+    }
 }

@@ -160,8 +160,8 @@ public sealed class ReplayBench : IBenchmark
     /// </summary>
     private static (double Set, double Get) RedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients)
     {
-        double set = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 400, "set", keyspace: 100_000_000)["SET"];
-        double get = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 2000, "set,get", keyspace: 16)["GET"];
+        double set = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 2000, "set", keyspace: 100_000_000)["SET"];
+        double get = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 20000, "set,get", keyspace: 16)["GET"];
         return (set, get);
     }
 

@@ -52,5 +52,8 @@ public sealed class Episode
     public long Sequence { get; }
 
     /// <summary>Unique name of the episode within a run: appending the same id twice stores it once.</summary>
-    public string Id => $"{Producer}#{Sequence}";
+    public string Id => IdOf(Producer, Sequence);
+
+    /// <summary>The one place an episode id is formed, also for blobs read in place.</summary>
+    public static string IdOf(string producer, long sequence) => $"{producer}#{sequence}";
 }

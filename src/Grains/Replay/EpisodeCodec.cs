@@ -65,8 +65,17 @@ public static class EpisodeCodec
         return size;
     }
 
-    /// <summary>Decodes and verifies a blob; throws <see cref="CorruptEpisodeException"/> saying what is wrong.</summary>
+    /// <summary>Decodes and verifies a blob into a new episode; throws <see cref="CorruptEpisodeException"/> saying what is wrong.</summary>
     public static Episode Decode(ReadOnlySpan<byte> blob)
+    {
+        return Verify(blob).ToEpisode(blob);
+    }
+
+    /// <summary>
+    /// Verifies a blob (magic, format version, checksum, header values, size) without copying its payload; the
+    /// returned header reads states and actions in place. Throws <see cref="CorruptEpisodeException"/> saying what is wrong.
+    /// </summary>
+    public static EpisodeHeader Verify(ReadOnlySpan<byte> blob)
     {
         if (blob.Length < HeaderBytes + ChecksumBytes)
             throw new CorruptEpisodeException($"Episode blob of {blob.Length} bytes is shorter than header and checksum ({HeaderBytes + ChecksumBytes} bytes).");
@@ -101,22 +110,23 @@ public static class EpisodeCodec
         long expected = HeaderBytes + producerBytes + 4 * (stateFloats + actionFloats) + ChecksumBytes;
         if (expected != blob.Length)
             throw new CorruptEpisodeException($"Episode blob is {blob.Length} bytes but its header ({layout}, Length {length}) implies {expected}.");
-
-        string producer = Encoding.UTF8.GetString(blob.Slice(HeaderBytes, producerBytes));
-        var payload = blob[(HeaderBytes + producerBytes)..body];
-        var states = new float[stateFloats];
-        var actions = new float[actionFloats];
-        payload[..(int)(4 * stateFloats)].CopyTo(MemoryMarshal.AsBytes(states.AsSpan()));
-        payload[(int)(4 * stateFloats)..].CopyTo(MemoryMarshal.AsBytes(actions.AsSpan()));
         if (policyVersion < 0 || sequence < 0)
             throw new CorruptEpisodeException($"Episode blob declares a negative policy version ({policyVersion}) or sequence ({sequence}).");
-        return new Episode(layout, length, states, actions, producer, policyVersion, sequence);
+        string producer = Encoding.UTF8.GetString(blob.Slice(HeaderBytes, producerBytes));
+        return new EpisodeHeader(layout, length, producer, policyVersion, sequence, HeaderBytes + producerBytes);
     }
 
-    /// <summary>CRC-32C (Castagnoli), hardware-accelerated through <see cref="BitOperations.Crc32C(uint, ulong)"/>.</summary>
+    /// <summary>
+    /// CRC-32C (Castagnoli) through the hardware instruction (<see cref="BitOperations.Crc32C(uint, ulong)"/>). Its
+    /// latency is three times its throughput, so long inputs run as three interleaved streams whose registers are
+    /// then combined: every sampled episode is checked, and one stream alone made the check a tenth of the
+    /// sampler's CPU time.
+    /// </summary>
     public static uint Crc32C(ReadOnlySpan<byte> data)
     {
         uint crc = ~0u;
+        crc = Crc32CStreams.LongBlocks.Update(crc, ref data);
+        crc = Crc32CStreams.ShortBlocks.Update(crc, ref data);
         while (data.Length >= 8)
         {
             crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
@@ -125,4 +135,79 @@ public static class EpisodeCodec
         foreach (byte b in data) crc = BitOperations.Crc32C(crc, b);
         return ~crc;
     }
+
+    /// <summary>
+    /// Three CRC-32C streams over consecutive blocks of <see cref="Block"/> bytes. The raw CRC register is linear, so
+    /// the register over A||B is shift(register over A) xor (register over B from zero), where shift feeds Block zero
+    /// bytes; shift is tabulated per byte of the register.
+    /// </summary>
+    private sealed class Crc32CStreams
+    {
+        public static readonly Crc32CStreams LongBlocks = new(4096);
+        public static readonly Crc32CStreams ShortBlocks = new(256);
+
+        private readonly uint[] _shift = new uint[4 * 256];
+
+        private Crc32CStreams(int block)
+        {
+            Block = block;
+            var basis = new uint[32];
+            for (int bit = 0; bit < 32; bit++)
+            {
+                uint register = 1u << bit;
+                for (int i = 0; i < block / 8; i++) register = BitOperations.Crc32C(register, 0UL);
+                basis[bit] = register;
+            }
+            for (int b = 0; b < 256; b++)
+                for (int bit = 0; bit < 8; bit++)
+                    if ((b >> bit & 1) != 0)
+                        for (int octet = 0; octet < 4; octet++) _shift[octet * 256 + b] ^= basis[octet * 8 + bit];
+        }
+
+        public int Block { get; }
+
+        /// <summary>Consumes whole rounds of three blocks from the front of <paramref name="data"/>.</summary>
+        public uint Update(uint crc, ref ReadOnlySpan<byte> data)
+        {
+            while (data.Length >= 3 * Block)
+            {
+                var first = MemoryMarshal.Cast<byte, ulong>(data[..Block]);
+                var second = MemoryMarshal.Cast<byte, ulong>(data.Slice(Block, Block));
+                var third = MemoryMarshal.Cast<byte, ulong>(data.Slice(2 * Block, Block));
+                uint a = crc, b = 0, c = 0;
+                for (int i = 0; i < first.Length; i++)
+                {
+                    a = BitOperations.Crc32C(a, first[i]);
+                    b = BitOperations.Crc32C(b, second[i]);
+                    c = BitOperations.Crc32C(c, third[i]);
+                }
+                crc = Shift(Shift(a) ^ b) ^ c;
+                data = data[(3 * Block)..];
+            }
+            return crc;
+        }
+
+        private uint Shift(uint register) =>
+            _shift[register & 0xff] ^ _shift[256 + (register >> 8 & 0xff)] ^ _shift[512 + (register >> 16 & 0xff)] ^ _shift[768 + (register >> 24)];
+    }
+}
+
+/// <summary>
+/// What a verified blob declares, and where its payload lies: states ((T+1) x S float32) start at
+/// <see cref="PayloadOffset"/>, actions (T x A) follow. Reading in place spares a copy of every sampled episode.
+/// </summary>
+public sealed record EpisodeHeader(EpisodeLayout Layout, int Length, string Producer, long PolicyVersion, long Sequence, int PayloadOffset)
+{
+    public int StateFloats => (Length + 1) * Layout.StateDim;
+    public int ActionFloats => Length * Layout.ActionDim;
+
+    /// <summary>The episode's id, as <see cref="Episode.Id"/> forms it.</summary>
+    public string Id => Episode.IdOf(Producer, Sequence);
+
+    public ReadOnlySpan<float> States(ReadOnlySpan<byte> blob) => MemoryMarshal.Cast<byte, float>(blob.Slice(PayloadOffset, 4 * StateFloats));
+
+    public ReadOnlySpan<float> Actions(ReadOnlySpan<byte> blob) => MemoryMarshal.Cast<byte, float>(blob.Slice(PayloadOffset + 4 * StateFloats, 4 * ActionFloats));
+
+    /// <summary>A copy of the episode in <paramref name="blob"/> (the blob this header was read from).</summary>
+    public Episode ToEpisode(ReadOnlySpan<byte> blob) => new(Layout, Length, States(blob).ToArray(), Actions(blob).ToArray(), Producer, PolicyVersion, Sequence);
 }

@@ -35,6 +35,12 @@ public interface IReplayStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<FetchedEpisode>> FetchAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// As <see cref="FetchAsync"/>, verified the same way, but each episode stays in its (pooled) blob and is read in
+    /// place: the sampler's path, which would otherwise copy every sampled episode into new arrays. Dispose each lease.
+    /// </summary>
+    Task<IReadOnlyList<LeasedEpisode>> LeaseAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default);
+
     Task<ReplaySizes> GetSizesAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Removes every episode, index and counter of this run.</summary>

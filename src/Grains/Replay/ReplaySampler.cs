@@ -78,15 +78,23 @@ public sealed class ReplaySampler : IAsyncDisposable
         {
             try
             {
-                var (episodes, bytesRead) = await FetchEpisodesAsync(random, stop);
-                if (episodes.Count == 0)
+                var (slots, leased) = await FetchEpisodesAsync(random, stop);
+                if (slots.Count == 0)
                 {
                     await Task.Delay(_settings.RetryDelay, stop);
                     continue;
                 }
-                long sourceBytes = bytesRead / _settings.BatchesPerFetch;
-                for (int b = 0; b < _settings.BatchesPerFetch; b++)
-                    await _ready.Writer.WriteAsync(BuildBatch(random, episodes, sourceBytes), stop);
+                var batches = new Minibatch[_settings.BatchesPerFetch];
+                try
+                {
+                    long sourceBytes = leased.Sum(e => (long)e.BlobBytes) / batches.Length;
+                    for (int b = 0; b < batches.Length; b++) batches[b] = BuildBatch(random, slots, sourceBytes);
+                }
+                finally
+                {
+                    foreach (var episode in leased) episode.Dispose();
+                }
+                foreach (var batch in batches) await _ready.Writer.WriteAsync(batch, stop);
                 _lastError = null;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -105,13 +113,13 @@ public sealed class ReplaySampler : IAsyncDisposable
 
     /// <summary>
     /// Draws episodes with replacement in proportion to length; one slot per draw, so repeats keep their weight.
-    /// Each distinct episode is read once; returns the slots and the blob bytes read.
+    /// Each distinct episode is read once, in place; returns the slots and the leases, which the caller disposes.
     /// </summary>
-    private async Task<(List<FetchedEpisode> Slots, long BytesRead)> FetchEpisodesAsync(Random random, CancellationToken stop)
+    private async Task<(List<LeasedEpisode> Slots, IReadOnlyList<LeasedEpisode> Leased)> FetchEpisodesAsync(Random random, CancellationToken stop)
     {
         var index = await ReadIndexAsync(stop);
         var all = index.Episodes;
-        if (all.Count == 0) return ([], 0);
+        if (all.Count == 0) return ([], []);
         var cumulative = index.Cumulative;
         long total = cumulative[^1];
 
@@ -122,11 +130,12 @@ public sealed class ReplaySampler : IAsyncDisposable
             draws[d] = found >= 0 ? found + 1 : ~found; // first episode whose cumulative length exceeds the draw
         }
         var distinct = draws.Distinct().Select(i => all[i]).ToList();
-        var fetched = (await _store.FetchAsync(distinct, stop)).ToDictionary(e => e.Ref);
-        var slots = new List<FetchedEpisode>(draws.Length);
+        var leased = await _store.LeaseAsync(distinct, stop);
+        var byRef = leased.ToDictionary(e => e.Ref);
+        var slots = new List<LeasedEpisode>(draws.Length);
         foreach (int d in draws)
-            if (fetched.TryGetValue(all[d], out var episode)) slots.Add(episode);
-        return (slots, fetched.Values.Sum(e => (long)e.BlobBytes));
+            if (byRef.TryGetValue(all[d], out var episode)) slots.Add(episode);
+        return (slots, leased);
     }
 
     private async Task<IndexSnapshot> ReadIndexAsync(CancellationToken stop)
@@ -141,7 +150,7 @@ public sealed class ReplaySampler : IAsyncDisposable
         return fresh;
     }
 
-    private Minibatch BuildBatch(Random random, List<FetchedEpisode> slots, long sourceBytes)
+    private Minibatch BuildBatch(Random random, List<LeasedEpisode> slots, long sourceBytes)
     {
         var layout = _store.Options.Layout;
         int size = _settings.BatchSize, s = layout.StateDim, a = layout.ActionDim, g = layout.GoalDim;
@@ -150,12 +159,13 @@ public sealed class ReplaySampler : IAsyncDisposable
         var goals = new float[size * g];
         for (int row = 0; row < size; row++)
         {
-            var episode = slots[random.Next(slots.Count)].Episode;
+            var episode = slots[random.Next(slots.Count)];
+            var episodeStates = episode.States;
             int t = random.Next(episode.Length);
             int k = HindsightGoal.SampleOffset(random, _settings.Gamma, episode.Length - t);
-            episode.States.AsSpan(t * s, s).CopyTo(states.AsSpan(row * s));
-            episode.Actions.AsSpan(t * a, a).CopyTo(actions.AsSpan(row * a));
-            episode.States.AsSpan((t + k) * s + layout.GoalStart, g).CopyTo(goals.AsSpan(row * g));
+            episodeStates.Slice(t * s, s).CopyTo(states.AsSpan(row * s));
+            episode.Actions.Slice(t * a, a).CopyTo(actions.AsSpan(row * a));
+            episodeStates.Slice((t + k) * s + layout.GoalStart, g).CopyTo(goals.AsSpan(row * g));
         }
         return new Minibatch(size, states, actions, goals) { SourceBytes = sourceBytes };
     }

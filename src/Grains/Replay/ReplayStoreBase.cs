@@ -79,6 +79,17 @@ public abstract class ReplayStoreBase : IReplayStore
 
     public async Task<IReadOnlyList<FetchedEpisode>> FetchAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default)
     {
+        var leased = await LeaseAsync(episodes, cancellationToken);
+        var fetched = new List<FetchedEpisode>(leased.Count);
+        foreach (var lease in leased)
+        {
+            using (lease) fetched.Add(new FetchedEpisode(lease.Ref, lease.ToEpisode(), lease.BlobBytes));
+        }
+        return fetched;
+    }
+
+    public async Task<IReadOnlyList<LeasedEpisode>> LeaseAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(episodes);
         using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplayFetch);
         var byShard = episodes.GroupBy(e => e.Shard).ToList();
@@ -88,20 +99,20 @@ public abstract class ReplayStoreBase : IReplayStore
             var ids = group.Select(e => e.Id).ToArray();
             return TryOnShard(group.Key, ct => FetchBlobsAsync(group.Key, ids, ct), cancellationToken);
         }));
-        var fetched = new List<FetchedEpisode>(episodes.Count);
+        var leased = new List<LeasedEpisode>(episodes.Count);
         for (int g = 0; g < byShard.Count; g++)
         {
             if (blobs[g] is not { } shardBlobs) continue;
             int i = 0;
             foreach (var reference in byShard[g])
             {
-                using var blob = shardBlobs[i++];
+                var blob = shardBlobs[i++];
                 if (blob is null) continue; // evicted since the index was read
-                var bytes = blob.Memory.Span;
-                if (Verify(reference, bytes) is { } episode) fetched.Add(new FetchedEpisode(reference, episode, bytes.Length));
+                if (Verify(reference, blob.Memory.Span) is { } header) leased.Add(new LeasedEpisode(reference, header, blob));
+                else blob.Dispose();
             }
         }
-        return fetched;
+        return leased;
     }
 
     public async Task<ReplaySizes> GetSizesAsync(CancellationToken cancellationToken = default)
@@ -132,7 +143,7 @@ public abstract class ReplayStoreBase : IReplayStore
     /// <summary>Stores the blob under the id unless present, indexes it, evicts oldest beyond capacity; one atomic step.</summary>
     protected abstract Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, ReadOnlyMemory<byte> blob, long shardCapacity, CancellationToken cancellationToken);
     protected abstract Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken);
-    /// <summary>Blobs in the order of <paramref name="ids"/> (disposed once decoded, so they may be pooled); null where an id is gone.</summary>
+    /// <summary>Blobs in the order of <paramref name="ids"/> (disposed once read, so they may be pooled); null where an id is gone.</summary>
     protected abstract Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);
     protected abstract Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken);
     protected abstract Task DeleteShardAsync(int shard, CancellationToken cancellationToken);
@@ -146,16 +157,16 @@ public abstract class ReplayStoreBase : IReplayStore
 
     private KeyValuePair<string, object?> RunTag => new(FathomTelemetry.Tags.Run, Options.Run);
 
-    private Episode? Verify(EpisodeRef reference, ReadOnlySpan<byte> blob)
+    private EpisodeHeader? Verify(EpisodeRef reference, ReadOnlySpan<byte> blob)
     {
         try
         {
-            var episode = EpisodeCodec.Decode(blob);
-            if (episode.Layout != Options.Layout)
-                throw new CorruptEpisodeException($"Episode layout {episode.Layout} differs from the run's layout {Options.Layout}.");
-            if (episode.Id != reference.Id || episode.Length != reference.Length)
-                throw new CorruptEpisodeException($"Blob holds episode {episode.Id} of length {episode.Length}, the index says {reference.Id} of length {reference.Length}.");
-            return episode;
+            var header = EpisodeCodec.Verify(blob);
+            if (header.Layout != Options.Layout)
+                throw new CorruptEpisodeException($"Episode layout {header.Layout} differs from the run's layout {Options.Layout}.");
+            if (header.Id != reference.Id || header.Length != reference.Length)
+                throw new CorruptEpisodeException($"Blob holds episode {header.Id} of length {header.Length}, the index says {reference.Id} of length {reference.Length}.");
+            return header;
         }
         catch (CorruptEpisodeException e)
         {

@@ -72,10 +72,11 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         var limits = new RateLimiterSettings(learner.SamplesPerInsert, spec.Replay.MinTransitions,
             learner.Batch + learner.SamplesPerInsert * episodeLength);
         var limiter = new SampleToInsertRatioLimiter(limits, store, learner.Batch, episodeLength, learner.Name);
-        var sampler = new ReplaySampler(store, new SamplerSettings(learner.Batch) { Seed = (int)(spec.Seed * 1000L + index), Timeout = WaitSlice });
         long version = learner.Role == LearnerRole.Behaviour ? Wait(weights.LatestVersion(assignment.Run, learner.Name, stop)) : 0;
         var lastPublish = Stopwatch.StartNew();
         var lastPace = Stopwatch.StartNew();
+        // Its prefetch loops start at once and end only when it is disposed: nothing may throw before the try.
+        var sampler = new ReplaySampler(store, new SamplerSettings(learner.Batch) { Seed = (int)(spec.Seed * 1000L + index), Timeout = WaitSlice });
         try
         {
             if (learner.Role == LearnerRole.Behaviour) version = Publish(agent, version + 1, tags, stop);

@@ -73,7 +73,6 @@ public abstract class WorkerThread
         }
     }
 
-    /// <summary>Waits for a store call on this dedicated thread (there is no scheduler here to return to).</summary>
     /// <summary>
     /// Upper bound on any one blocking wait of a worker. Every store call has its own, shorter timeout; this bound
     /// turns a wait that never ends (a lost reply) into an error, so the experiment restarts the worker from its
@@ -81,6 +80,7 @@ public abstract class WorkerThread
     /// </summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(2);
 
+    /// <summary>Waits for a store call on this dedicated thread (there is no scheduler here to return to).</summary>
     protected static T Wait<T>(Task<T> task) => task.WaitAsync(MaxWait).GetAwaiter().GetResult();
 
     protected static void Wait(Task task) => task.WaitAsync(MaxWait).GetAwaiter().GetResult();

@@ -1,4 +1,5 @@
 using Fathom.Grains.Stores;
+using Fathom.Grains.Workers;
 using Fathom.Silo;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -37,5 +38,5 @@ public static class FathomTestCluster
     }
 
     /// <summary>The Fathom worker registry of one silo (to check that no worker outlives a killed silo).</summary>
-    public static Workers.SiloWorkers Workers(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<Workers.SiloWorkers>();
+    public static SiloWorkers Workers(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<SiloWorkers>();
 }

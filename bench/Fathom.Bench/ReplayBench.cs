@@ -42,7 +42,7 @@ public sealed class ReplayBench : IBenchmark
         var results = new List<TargetFigures>();
         using (var garnet = EmbeddedReplayServer.Start(LocalRedisServer.FreePort(), memory: "2g"))
         {
-            results.Add(await MeasureAsync("garnet", o => RedisReplayStore.ConnectShardsAsync(o, [garnet.ConfigurationOptions]), $"127.0.0.1:{garnet.Port}", cluster: false, settings, episodes, blobBytes));
+            results.Add(await MeasureAsync("garnet", o => RedisReplayStore.ConnectShardsAsync(o, [garnet.ConfigurationOptions], EmbeddedReplayServer.ReaderConnections), $"127.0.0.1:{garnet.Port}", cluster: false, settings, episodes, blobBytes));
         }
         using (var redis = LocalRedisServer.Start())
         {

@@ -101,7 +101,7 @@ public static class FathomSiloHost
             port = server.Port;
         }
         var endpoint = $"127.0.0.1:{port}";
-        return new StoreSettings([endpoint], false, endpoint, null, timeout);
+        return new StoreSettings([endpoint], false, endpoint, null, timeout, ReplayConnections: EmbeddedReplayServer.ReaderConnections);
     }
 
     private static void ConfigureClustering(ISiloBuilder silo, FathomSiloOptions options)

@@ -46,24 +46,52 @@ public sealed class RedisReplayStore : ReplayStoreBase
     /// <summary>The store's connections (one per shard endpoint, or one to the cluster), for instrumentation.</summary>
     public IReadOnlyList<IConnectionMultiplexer> Connections => _connections;
 
-    /// <summary>One shard per endpoint (standalone servers). A shard that is down at start is retried in the background.</summary>
-    public static async Task<RedisReplayStore> ConnectShardsAsync(ReplayStoreOptions options, IReadOnlyList<ConfigurationOptions> shards)
+    /// <summary>
+    /// One shard per endpoint (standalone servers). A shard that is down at start is retried in the background.
+    /// <paramref name="connectionsPerShard"/> connections take turns per call: one connection carries one blob at a
+    /// time, and a server that serves connections in parallel (Garnet) reads faster over several; single-threaded
+    /// redis-server gains nothing from more than one.
+    /// </summary>
+    public static async Task<RedisReplayStore> ConnectShardsAsync(ReplayStoreOptions options, IReadOnlyList<ConfigurationOptions> shards, int connectionsPerShard = 1)
     {
         ArgumentNullException.ThrowIfNull(shards);
         if (shards.Count < 1) throw new ArgumentException("At least one shard endpoint is required.", nameof(shards));
-        var connections = await Task.WhenAll(shards.Select(Connect));
+        CheckConnections(connectionsPerShard);
+        var connections = await Task.WhenAll(shards.SelectMany(shard => Enumerable.Repeat(shard, connectionsPerShard)).Select(Connect));
         var descriptions = shards.Select(Describe).ToArray();
-        return new RedisReplayStore(options, shards.Count, connections, shard => connections[shard].GetDatabase(), shard => descriptions[shard]);
+        var turns = new Turns(connectionsPerShard);
+        return new RedisReplayStore(options, shards.Count, connections, shard => connections[shard * connectionsPerShard + turns.Next()].GetDatabase(), shard => descriptions[shard]);
     }
 
-    /// <summary>One Redis Cluster; <paramref name="shardCount"/> hash tags spread the run over its slots (use a few per master).</summary>
-    public static async Task<RedisReplayStore> ConnectClusterAsync(ReplayStoreOptions options, ConfigurationOptions cluster, int shardCount)
+    /// <summary>
+    /// One Redis Cluster; <paramref name="shardCount"/> hash tags spread the run over its slots (use a few per master).
+    /// <paramref name="connections"/> cluster connections take turns per call, as in <see cref="ConnectShardsAsync"/>.
+    /// </summary>
+    public static async Task<RedisReplayStore> ConnectClusterAsync(ReplayStoreOptions options, ConfigurationOptions cluster, int shardCount, int connections = 1)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         if (shardCount < 1) throw new ArgumentOutOfRangeException(nameof(shardCount), shardCount, "ShardCount must be at least 1.");
-        var connection = await Connect(cluster);
+        CheckConnections(connections);
+        var multiplexers = await Task.WhenAll(Enumerable.Repeat(cluster, connections).Select(Connect));
         string description = "cluster " + Describe(cluster);
-        return new RedisReplayStore(options, shardCount, [connection], _ => connection.GetDatabase(), shard => $"{description} slot tag {RedisReplayKeys.Tag(options.Run, shard)}");
+        var turns = new Turns(connections);
+        return new RedisReplayStore(options, shardCount, multiplexers, _ => multiplexers[turns.Next()].GetDatabase(), shard => $"{description} slot tag {RedisReplayKeys.Tag(options.Run, shard)}");
+    }
+
+    private static void CheckConnections(int connections)
+    {
+        if (connections is < 1 or > MaxConnections)
+            throw new ArgumentOutOfRangeException(nameof(connections), connections, $"Connections per shard must be in [1, {MaxConnections}].");
+    }
+
+    public const int MaxConnections = 64;
+
+    /// <summary>Round-robin over n connections, safe across threads.</summary>
+    private sealed class Turns(int count)
+    {
+        private uint _next;
+
+        public int Next() => count == 1 ? 0 : (int)(Interlocked.Increment(ref _next) % (uint)count);
     }
 
     private static Task<ConnectionMultiplexer> Connect(ConfigurationOptions configuration)

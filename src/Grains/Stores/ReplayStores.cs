@@ -26,10 +26,10 @@ public sealed class ReplayStores(StoreSettings settings, RedisConnectionHook? ho
             OperationTimeout = settings.OperationTimeout,
         };
         var store = settings.ReplayIsCluster
-            ? await RedisReplayStore.ConnectClusterAsync(options, settings.RedisOptions(string.Join(",", settings.ReplayEndpoints)), spec.Replay.Shards)
+            ? await RedisReplayStore.ConnectClusterAsync(options, settings.RedisOptions(string.Join(",", settings.ReplayEndpoints)), spec.Replay.Shards, settings.ReplayConnections)
             : await RedisReplayStore.ConnectShardsAsync(options, Enumerable.Range(0, spec.Replay.Shards)
                 .Select(shard => settings.RedisOptions(settings.ReplayEndpoints[shard % settings.ReplayEndpoints.Length]))
-                .ToArray());
+                .ToArray(), settings.ReplayConnections);
         if (hook is not null)
             foreach (var connection in store.Connections) _hooked.Add(hook.OnConnected(connection));
         return store;

@@ -3,14 +3,16 @@ namespace Fathom.Grains.Stores;
 /// <summary>
 /// Where a silo's stores live. Replay shards are Redis endpoints ("host:port"), or one Redis Cluster; weights and
 /// checkpoints go to <see cref="StateEndpoint"/> (by default the first replay endpoint). The password is passed
-/// through to every connection and never logged.
+/// through to every connection and never logged. <see cref="ReplayConnections"/> is the number of connections per
+/// replay shard (or to the cluster), see <see cref="Fathom.Grains.Replay.RedisReplayStore.ConnectShardsAsync"/>.
 /// </summary>
 public sealed record StoreSettings(
     string[] ReplayEndpoints,
     bool ReplayIsCluster,
     string StateEndpoint,
     string? Password,
-    TimeSpan OperationTimeout)
+    TimeSpan OperationTimeout,
+    int ReplayConnections = 1)
 {
     public static readonly TimeSpan DefaultOperationTimeout = TimeSpan.FromSeconds(30);
 

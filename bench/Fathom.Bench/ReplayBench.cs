@@ -11,7 +11,7 @@ namespace Fathom.Bench;
 /// Replay store throughput (append and sample; transitions/s and MB/s of stored blobs) on embedded Garnet,
 /// one redis-server, three redis-server shards and a three-master Redis Cluster, each next to redis-benchmark
 /// SET/GET of the same value size against the same server, so the ratio says how much the store's own work costs.
-/// Args: [episodes=160] [length=1000] [writers=8] [sample_seconds=4].
+/// Args: [episodes=160] [length=1000] [writers=8] [append_seconds=4] [sample_seconds=6].
 /// </summary>
 public sealed class ReplayBench : IBenchmark
 {
@@ -20,19 +20,23 @@ public sealed class ReplayBench : IBenchmark
     public string Name => "replay";
     public string Description => "replay store append/sample throughput vs redis-benchmark (Garnet, Redis, 3 shards, Cluster)";
 
-    private sealed record Settings(int Episodes, int Length, int Writers, double SampleSeconds, int BatchSize, int EpisodesPerFetch, int Samplers);
+    private sealed record Settings(int Episodes, int Length, int Writers, double AppendSeconds, double SampleSeconds, int BatchSize, int EpisodesPerFetch, int Samplers);
 
+    /// <summary>
+    /// One target's figures. Appends come in two regimes, each against its own SET reference: filling an empty store
+    /// (every append and every SET allocates fresh memory) and a full store (every append evicts the oldest episode,
+    /// every SET replaces a value, so memory is freed and reused).
+    /// </summary>
     public sealed record TargetFigures(
         string Target,
-        double AppendTransitionsPerS, double AppendMbPerS,
-        double SampleTransitionsPerS, double SampleMbPerS,
-        double RedisBenchmarkSetMbPerS, double RedisBenchmarkGetMbPerS,
-        double AppendRatio, double SampleRatio);
+        double FillTransitionsPerS, double FillMbPerS, double RedisBenchmarkSetFreshMbPerS, double FillRatio,
+        double FullTransitionsPerS, double FullMbPerS, double RedisBenchmarkSetReplaceMbPerS, double FullRatio,
+        double SampleTransitionsPerS, double SampleMbPerS, double RedisBenchmarkGetMbPerS, double SampleRatio);
 
     public async Task<int> RunAsync(string[] args)
     {
         var settings = new Settings(
-            Episodes: Arg(args, 0, 160), Length: Arg(args, 1, 1000), Writers: Arg(args, 2, 8), SampleSeconds: Arg(args, 3, 4),
+            Episodes: Arg(args, 0, 160), Length: Arg(args, 1, 1000), Writers: Arg(args, 2, 8), AppendSeconds: Arg(args, 3, 4), SampleSeconds: Arg(args, 4, 6),
             BatchSize: 256, EpisodesPerFetch: 8, Samplers: 2);
         var episodes = Enumerable.Range(0, settings.Episodes).Select(n => MakeEpisode(n, settings.Length)).ToArray();
         int blobBytes = EpisodeCodec.EncodedSize(episodes[0]);
@@ -65,9 +69,9 @@ public sealed class ReplayBench : IBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{"target",-13} {"append tr/s",12} {"MB/s",8} {"SET MB/s",9} {"ratio",6} | {"sample tr/s",12} {"MB/s",8} {"GET MB/s",9} {"ratio",6}");
+        Console.WriteLine($"{"target",-13} {"fill MB/s",10} {"SET new",8} {"ratio",6} | {"full MB/s",10} {"SET repl",9} {"ratio",6} | {"sample tr/s",12} {"MB/s",8} {"GET MB/s",9} {"ratio",6}");
         foreach (var r in results)
-            Console.WriteLine($"{r.Target,-13} {r.AppendTransitionsPerS,12:F0} {r.AppendMbPerS,8:F1} {r.RedisBenchmarkSetMbPerS,9:F1} {r.AppendRatio,6:F2} | {r.SampleTransitionsPerS,12:F0} {r.SampleMbPerS,8:F1} {r.RedisBenchmarkGetMbPerS,9:F1} {r.SampleRatio,6:F2}");
+            Console.WriteLine($"{r.Target,-13} {r.FillMbPerS,10:F1} {r.RedisBenchmarkSetFreshMbPerS,8:F1} {r.FillRatio,6:F2} | {r.FullMbPerS,10:F1} {r.RedisBenchmarkSetReplaceMbPerS,9:F1} {r.FullRatio,6:F2} | {r.SampleTransitionsPerS,12:F0} {r.SampleMbPerS,8:F1} {r.RedisBenchmarkGetMbPerS,9:F1} {r.SampleRatio,6:F2}");
 
         BenchResults.Write(Name, new
         {
@@ -76,6 +80,8 @@ public sealed class ReplayBench : IBenchmark
             StateDim = Layout.StateDim,
             ActionDim = Layout.ActionDim,
             settings.Episodes,
+            settings.AppendSeconds,
+            settings.SampleSeconds,
             settings.Writers,
             settings.Samplers,
             ConcurrentFetchesPerSampler = settings.Writers / settings.Samplers,
@@ -85,7 +91,8 @@ public sealed class ReplayBench : IBenchmark
             RedisBenchmarkClients = settings.Writers,
             Cores = Environment.ProcessorCount,
             Note = "MB/s counts stored blob bytes (1 MB = 1e6 B); sample MB/s counts blobs read by the samplers. redis-benchmark runs SET/GET with the blob size against the same server " +
-                   "(the first shard for three_shards, --cluster for the cluster). Ratio = store MB/s / redis-benchmark MB/s.",
+                   "(the first shard for three_shards, --cluster for the cluster). fill: appends into an empty store vs SET of new keys; full: appends into a full store " +
+                   "(each evicts the oldest) vs SET replacing values over a keyspace of the capacity. Ratio = store MB/s / redis-benchmark MB/s.",
             Targets = results,
         });
         return 0;
@@ -101,20 +108,23 @@ public sealed class ReplayBench : IBenchmark
         await using var store = await connect(options);
         await store.DeleteRunAsync();
 
-        // Warm-up (JIT tiers, connections, script cache), then the timed appends of every episode by concurrent writers.
-        await Task.WhenAll(episodes.Take(32).Select(episode => store.AppendAsync(AsWarmUp(episode))));
-        int next = -1;
-        var appendClock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, settings.Writers).Select(_ => Task.Run(async () =>
-        {
-            for (int i = Interlocked.Increment(ref next); i < episodes.Length; i = Interlocked.Increment(ref next))
-                await store.AppendAsync(episodes[i]);
-        })));
-        double appendSeconds = appendClock.Elapsed.TotalSeconds;
-        double appendTransitions = (double)episodes.Length * settings.Length / appendSeconds;
-        double appendMb = (double)episodes.Length * blobBytes / appendSeconds / 1e6;
+        // Fill: after a warm-up of 32 (JIT tiers, connections, script cache), concurrent writers append every prepared
+        // episode once into the empty store. Capacity holds four times the prepared episodes, so nothing is evicted.
+        await Task.WhenAll(episodes.Take(32).Select((episode, n) => store.AppendAsync(Relabel(episode, "warmup", n))));
+        var fillClock = Stopwatch.StartNew();
+        long filled = await AppendForAsync(store, episodes, "fill", settings.Writers, until: n => n < episodes.Length);
+        double fillSeconds = fillClock.Elapsed.TotalSeconds;
 
-        // Samplers (one per learner) pull batches as fast as they can for a fixed time, after a one-second warm-up.
+        // Full: writers append relabelled copies (new ids, so each stores) for two seconds, which fills the store to
+        // capacity, then for a fixed time against the full store, each append evicting the oldest as a long run's do.
+        var untilWarm = Stopwatch.StartNew();
+        await AppendForAsync(store, episodes, "warm", settings.Writers, until: _ => untilWarm.Elapsed < TimeSpan.FromSeconds(2));
+        var fullClock = Stopwatch.StartNew();
+        long full = await AppendForAsync(store, episodes, "full", settings.Writers, until: _ => fullClock.Elapsed < TimeSpan.FromSeconds(settings.AppendSeconds));
+        double fullSeconds = fullClock.Elapsed.TotalSeconds;
+
+        // Samplers (one per learner) pull batches as fast as they can for a fixed time, after a warm-up long enough for
+        // the JIT to reach its final tier (Garnet runs in this process too): steady state is what a learner sees.
         // Samplers x concurrent fetches = redis-benchmark's client count, so both keep as many requests in flight.
         var samplerSettings = new SamplerSettings(settings.BatchSize)
         {
@@ -125,7 +135,7 @@ public sealed class ReplayBench : IBenchmark
         using var deadline = new CancellationTokenSource();
         var samplers = Enumerable.Range(0, settings.Samplers).Select(_ => new ReplaySampler(store, samplerSettings)).ToList();
         var warmUp = Stopwatch.StartNew();
-        while (warmUp.Elapsed < TimeSpan.FromSeconds(1))
+        while (warmUp.Elapsed < TimeSpan.FromSeconds(3))
             foreach (var sampler in samplers) await sampler.NextAsync();
         sampleClock.Start();
         deadline.CancelAfter(TimeSpan.FromSeconds(settings.SampleSeconds));
@@ -147,22 +157,28 @@ public sealed class ReplayBench : IBenchmark
         if (store.RejectedCount != 0) throw new InvalidOperationException($"{store.RejectedCount} blobs rejected during the benchmark.");
         await store.DeleteRunAsync();
 
-        var (set, get) = RedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers);
-        double appendRatio = appendMb / set, sampleRatio = bytes / sampleSeconds / 1e6 / get;
-        var figures = new TargetFigures(target, appendTransitions, appendMb, rows / sampleSeconds, bytes / sampleSeconds / 1e6, set, get, appendRatio, sampleRatio);
-        Console.WriteLine($"   append {figures.AppendMbPerS:F1} MB/s (SET {set:F1}), sample {figures.SampleMbPerS:F1} MB/s (GET {get:F1})");
+        var (setFresh, setReplace, get) = RedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes: 4 * episodes.Length);
+        double fillMb = filled * blobBytes / fillSeconds / 1e6, fullMb = full * blobBytes / fullSeconds / 1e6, sampleMb = bytes / sampleSeconds / 1e6;
+        var figures = new TargetFigures(target,
+            filled * settings.Length / fillSeconds, fillMb, setFresh, fillMb / setFresh,
+            full * settings.Length / fullSeconds, fullMb, setReplace, fullMb / setReplace,
+            rows / sampleSeconds, sampleMb, get, sampleMb / get);
+        Console.WriteLine($"   fill {fillMb:F1} MB/s (SET fresh {setFresh:F1}), full {fullMb:F1} MB/s (SET replacing {setReplace:F1}), sample {sampleMb:F1} MB/s (GET {get:F1})");
         return figures;
     }
 
     /// <summary>
-    /// redis-benchmark SET and GET of <paramref name="valueBytes"/> values; MB/s of values for each. SET writes fresh keys
-    /// (a keyspace of 10^8), as every append stores new data; GET reads 16 keys that the same run's SET pass filled.
+    /// redis-benchmark SET and GET of <paramref name="valueBytes"/> values; MB/s of values for each. SET fresh writes new
+    /// keys (a keyspace of 10^8), as appends that fill a store do; SET replacing writes over a keyspace as large as the
+    /// store's capacity in episodes, so that after the first pass each SET frees a value and stores one, as an append to
+    /// a full store does (evicting the oldest); GET reads 16 keys that the same run filled.
     /// </summary>
-    private static (double Set, double Get) RedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients)
+    private static (double SetFresh, double SetReplace, double Get) RedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes)
     {
-        double set = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 2000, "set", keyspace: 100_000_000)["SET"];
+        double fresh = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: capacityEpisodes, "set", keyspace: 100_000_000)["SET"];
+        double replace = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 4 * capacityEpisodes, "set", keyspace: capacityEpisodes)["SET"];
         double get = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 20000, "set,get", keyspace: 16)["GET"];
-        return (set, get);
+        return (fresh, replace, get);
     }
 
     private static Dictionary<string, double> RunRedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients, int requests, string tests, int keyspace)
@@ -194,7 +210,22 @@ public sealed class ReplayBench : IBenchmark
         return new Episode(Layout, length, states, actions, "bench", policyVersion: 0, sequence: number);
     }
 
-    private static Episode AsWarmUp(Episode e) => new(e.Layout, e.Length, e.States, e.Actions, "warmup", e.PolicyVersion, e.Sequence);
+    /// <summary>Appends relabelled copies of <paramref name="episodes"/> (the n-th as sequence n) from concurrent writers while <paramref name="until"/> holds for the next n; returns how many.</summary>
+    private static async Task<long> AppendForAsync(RedisReplayStore store, Episode[] episodes, string producer, int writers, Func<long, bool> until)
+    {
+        long next = -1, appended = 0;
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+        {
+            for (long n = Interlocked.Increment(ref next); until(n); n = Interlocked.Increment(ref next))
+            {
+                await store.AppendAsync(Relabel(episodes[n % episodes.Length], producer, n));
+                Interlocked.Increment(ref appended);
+            }
+        })));
+        return appended;
+    }
+
+    private static Episode Relabel(Episode e, string producer, long sequence) => new(e.Layout, e.Length, e.States, e.Actions, producer, e.PolicyVersion, sequence);
 
     private static int Arg(string[] args, int position, int fallback) => args.Length > position ? int.Parse(args[position], CultureInfo.InvariantCulture) : fallback;
 }

@@ -86,10 +86,9 @@ public sealed class CrlAgent : IDisposable
             var gradientSums = AllParameters.Select(p => p.Gradients.sum().reshape(1));
             values = cat([critic, actor, .. gradientSums]).cpu().data<float>().ToArray();
         }
-        var m = new CrlMetrics(CriticLoss: values[0], ActorLoss: values[5], AlphaLoss: values[6], Alpha: values[7], Entropy: values[8],
-            CategoricalAccuracy: values[1], MeanPositiveLogit: values[2], MeanNegativeLogit: values[3], LogSumExp: values[4],
-            Skipped: false, UpdateCount, SkippedUpdates);
-        bool finite = new[] { m.CriticLoss, m.ActorLoss, m.AlphaLoss }.Concat(values.Skip(CriticValues + ActorValues)).All(float.IsFinite);
+        float criticLoss = values[0], actorLoss = values[CriticValues], alphaLoss = values[CriticValues + 1];
+        bool finite = float.IsFinite(criticLoss) && float.IsFinite(actorLoss) && float.IsFinite(alphaLoss)
+            && values.Skip(CriticValues + ActorValues).All(float.IsFinite);
         if (finite)
         {
             _actorOptimizer.Step();
@@ -102,7 +101,9 @@ public sealed class CrlAgent : IDisposable
         {
             SkippedUpdates++;
         }
-        return m with { Skipped = !finite, UpdateCount = UpdateCount, SkippedUpdates = SkippedUpdates };
+        return new CrlMetrics(criticLoss, actorLoss, alphaLoss, Alpha: values[CriticValues + 2], Entropy: values[CriticValues + 3],
+            CategoricalAccuracy: values[1], MeanPositiveLogit: values[2], MeanNegativeLogit: values[3], LogSumExp: values[4],
+            Skipped: !finite, UpdateCount, SkippedUpdates);
     }
 
     private const int CriticValues = 5, ActorValues = 4;

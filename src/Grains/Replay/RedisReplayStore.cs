@@ -56,7 +56,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
     {
         ArgumentNullException.ThrowIfNull(shards);
         if (shards.Count < 1) throw new ArgumentException("At least one shard endpoint is required.", nameof(shards));
-        CheckConnections(connectionsPerShard);
+        CheckConnections(connectionsPerShard, nameof(connectionsPerShard));
         var connections = await Task.WhenAll(shards.SelectMany(shard => Enumerable.Repeat(shard, connectionsPerShard)).Select(Connect));
         var descriptions = shards.Select(Describe).ToArray();
         var turns = new Turns(connectionsPerShard);
@@ -71,20 +71,21 @@ public sealed class RedisReplayStore : ReplayStoreBase
     {
         ArgumentNullException.ThrowIfNull(cluster);
         if (shardCount < 1) throw new ArgumentOutOfRangeException(nameof(shardCount), shardCount, "ShardCount must be at least 1.");
-        CheckConnections(connections);
+        CheckConnections(connections, nameof(connections));
         var multiplexers = await Task.WhenAll(Enumerable.Repeat(cluster, connections).Select(Connect));
         string description = "cluster " + Describe(cluster);
         var turns = new Turns(connections);
         return new RedisReplayStore(options, shardCount, multiplexers, _ => multiplexers[turns.Next()].GetDatabase(), shard => $"{description} slot tag {RedisReplayKeys.Tag(options.Run, shard)}");
     }
 
-    private static void CheckConnections(int connections)
+    /// <summary>Upper bound on connections per shard (or to a cluster).</summary>
+    public const int MaxConnections = 64;
+
+    private static void CheckConnections(int connections, string name)
     {
         if (connections is < 1 or > MaxConnections)
-            throw new ArgumentOutOfRangeException(nameof(connections), connections, $"Connections per shard must be in [1, {MaxConnections}].");
+            throw new ArgumentOutOfRangeException(name, connections, $"{name} must be in [1, {MaxConnections}].");
     }
-
-    public const int MaxConnections = 64;
 
     /// <summary>Round-robin over n connections, safe across threads.</summary>
     private sealed class Turns(int count)

@@ -1,3 +1,4 @@
+using Fathom.Silo.Replay;
 using Fathom.Grains.Replay;
 using Fathom.Grains.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -101,11 +102,25 @@ public sealed class RedisClusterReplayStoreTests(RedisClusterFixture fixture) : 
     }
 }
 
-/// <summary>The contract on the embedded Garnet server of the local mode.</summary>
+/// <summary>The contract on the embedded Garnet server of the local mode, over as many connections as that mode opens.</summary>
 [Collection(GarnetCollection.Name)]
 public sealed class GarnetReplayStoreTests(GarnetFixture fixture) : RedisReplayStoreContract
 {
-    protected override async Task<IReplayStore> CreateStoreAsync(ReplayStoreOptions options) => await RedisReplayStore.ConnectShardsAsync(options, [fixture.Options]);
+    protected override async Task<IReplayStore> CreateStoreAsync(ReplayStoreOptions options) =>
+        await RedisReplayStore.ConnectShardsAsync(options, [fixture.Options], EmbeddedReplayServer.ReaderConnections);
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(RedisReplayStore.MaxConnections + 1)]
+    public async Task AConnectionCountOutsideItsRangeIsRefusedByName(int connections)
+    {
+        var options = TestEpisodes.Options(1000);
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => RedisReplayStore.ConnectShardsAsync(options, [fixture.Options], connections));
+        Assert.Equal("connectionsPerShard", error.ParamName);
+        Assert.Contains($"[1, {RedisReplayStore.MaxConnections}]", error.Message);
+        error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => RedisReplayStore.ConnectClusterAsync(options, fixture.Options, shardCount: 1, connections));
+        Assert.Equal("connections", error.ParamName);
+    }
 
     protected override ConfigurationOptions RawOptions(int shard) => fixture.Options;
 }

@@ -85,6 +85,7 @@ public sealed class FlatAdam : IDisposable
 
     private readonly record struct Buffers(nint Values, nint Gradients, nint FirstMoment, nint SecondMoment);
 
+    /// <summary>The address of a CPU tensor's data; libtorch owns that memory, so it stays put outside the fixed block.</summary>
     private static unsafe nint Pointer(Tensor t)
     {
         fixed (byte* p = t.bytes) return (nint)p;

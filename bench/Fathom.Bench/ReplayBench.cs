@@ -43,30 +43,43 @@ public sealed class ReplayBench : IBenchmark
         Console.WriteLine($"episodes of {settings.Length} steps, S={Layout.StateDim} A={Layout.ActionDim}: {blobBytes / 1024.0:F0} KB per blob; " +
                           $"{settings.Writers} writers, {settings.Samplers} samplers x {settings.Writers / settings.Samplers} concurrent fetches (B={settings.BatchSize}, {settings.EpisodesPerFetch} episodes per fetch)");
 
+        // FATHOM_REPLAY_TARGETS=garnet,cluster measures only those (all four by default).
+        var only = Environment.GetEnvironmentVariable("FATHOM_REPLAY_TARGETS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var targets = new (string Name, Func<Task<TargetFigures>> Measure)[]
+        {
+            ("garnet", async () =>
+            {
+                using var garnet = EmbeddedReplayServer.Start(LocalRedisServer.FreePort(), memory: "2g");
+                return await MeasureAsync("garnet", o => RedisReplayStore.ConnectShardsAsync(o, [garnet.ConfigurationOptions]), $"127.0.0.1:{garnet.Port}", cluster: false, settings, episodes, blobBytes);
+            }),
+            ("redis", async () =>
+            {
+                using var redis = LocalRedisServer.Start();
+                return await MeasureAsync("redis", o => RedisReplayStore.ConnectShardsAsync(o, [Options(redis.EndPoint)]), redis.EndPoint, cluster: false, settings, episodes, blobBytes);
+            }),
+            ("three_shards", async () =>
+            {
+                var shards = Enumerable.Range(0, 3).Select(_ => LocalRedisServer.Start()).ToList();
+                try
+                {
+                    return await MeasureAsync("three_shards", o => RedisReplayStore.ConnectShardsAsync(o, shards.Select(s => Options(s.EndPoint)).ToList()), shards[0].EndPoint, cluster: false, settings, episodes, blobBytes);
+                }
+                finally
+                {
+                    foreach (var shard in shards) shard.Dispose();
+                }
+            }),
+            ("cluster", async () =>
+            {
+                using var cluster = LocalRedisCluster.Start(masters: 3);
+                var options = new ConfigurationOptions();
+                foreach (var endpoint in cluster.EndPoints) options.EndPoints.Add(endpoint);
+                return await MeasureAsync("cluster", o => RedisReplayStore.ConnectClusterAsync(o, options, shardCount: 6), cluster.Nodes[0].EndPoint, cluster: true, settings, episodes, blobBytes);
+            }),
+        };
         var results = new List<TargetFigures>();
-        using (var garnet = EmbeddedReplayServer.Start(LocalRedisServer.FreePort(), memory: "2g"))
-        {
-            results.Add(await MeasureAsync("garnet", o => RedisReplayStore.ConnectShardsAsync(o, [garnet.ConfigurationOptions], EmbeddedReplayServer.ReaderConnections), $"127.0.0.1:{garnet.Port}", cluster: false, settings, episodes, blobBytes));
-        }
-        using (var redis = LocalRedisServer.Start())
-        {
-            results.Add(await MeasureAsync("redis", o => RedisReplayStore.ConnectShardsAsync(o, [Options(redis.EndPoint)]), redis.EndPoint, cluster: false, settings, episodes, blobBytes));
-        }
-        var shards = Enumerable.Range(0, 3).Select(_ => LocalRedisServer.Start()).ToList();
-        try
-        {
-            results.Add(await MeasureAsync("three_shards", o => RedisReplayStore.ConnectShardsAsync(o, shards.Select(s => Options(s.EndPoint)).ToList()), shards[0].EndPoint, cluster: false, settings, episodes, blobBytes));
-        }
-        finally
-        {
-            foreach (var shard in shards) shard.Dispose();
-        }
-        using (var cluster = LocalRedisCluster.Start(masters: 3))
-        {
-            var options = new ConfigurationOptions();
-            foreach (var endpoint in cluster.EndPoints) options.EndPoints.Add(endpoint);
-            results.Add(await MeasureAsync("cluster", o => RedisReplayStore.ConnectClusterAsync(o, options, shardCount: 6), cluster.Nodes[0].EndPoint, cluster: true, settings, episodes, blobBytes));
-        }
+        foreach (var (name, measure) in targets)
+            if (only is null || only.Contains(name)) results.Add(await measure());
 
         Console.WriteLine();
         Console.WriteLine($"{"target",-13} {"fill MB/s",10} {"SET new",8} {"ratio",6} | {"full MB/s",10} {"SET repl",9} {"ratio",6} | {"sample tr/s",12} {"MB/s",8} {"GET MB/s",9} {"ratio",6}");
@@ -98,27 +111,46 @@ public sealed class ReplayBench : IBenchmark
         return 0;
     }
 
+    /// <summary>
+    /// A full blocking collection before each measured phase: Garnet runs in this process, so garbage left by one phase
+    /// (a deleted run's blobs) would otherwise be collected during the next, ours or redis-benchmark's, at random.
+    /// </summary>
+    private static void Settle()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+    }
+
+    /// <summary>The store holds eight times the prepared episodes (relabelled copies make up the rest): long enough a fill to measure.</summary>
+    private static int CapacityEpisodes(Settings settings) => 8 * settings.Episodes;
+
     private static ConfigurationOptions Options(string endpoint) => new() { EndPoints = { endpoint } };
 
     private static async Task<TargetFigures> MeasureAsync(string target, Func<ReplayStoreOptions, Task<RedisReplayStore>> connect, string benchmarkEndpoint, bool cluster,
         Settings settings, Episode[] episodes, int blobBytes)
     {
         Console.WriteLine($"-- {target}");
-        var options = new ReplayStoreOptions("bench-" + target, Layout, capacityTransitions: 4L * episodes.Length * settings.Length);
+        int capacityEpisodes = CapacityEpisodes(settings);
+        var options = new ReplayStoreOptions("bench-" + target, Layout, capacityTransitions: (long)capacityEpisodes * settings.Length);
         await using var store = await connect(options);
         await store.DeleteRunAsync();
 
-        // Fill: after a warm-up of 32 (JIT tiers, connections, script cache), concurrent writers append every prepared
-        // episode once into the empty store. Capacity holds four times the prepared episodes, so nothing is evicted.
-        await Task.WhenAll(episodes.Take(32).Select((episode, n) => store.AppendAsync(Relabel(episode, "warmup", n))));
+        // Warm-up: fill the store once and delete it (JIT tiers, connections, script cache, and the server's memory,
+        // which redis-benchmark's later runs find warm too). Fill: concurrent writers append relabelled copies into
+        // the empty store until it holds all but one episode of its capacity, so nothing is evicted.
+        await AppendForAsync(store, episodes, "warmup", settings.Writers, until: n => n < capacityEpisodes - 1);
+        await store.DeleteRunAsync();
+        Settle();
         var fillClock = Stopwatch.StartNew();
-        long filled = await AppendForAsync(store, episodes, "fill", settings.Writers, until: n => n < episodes.Length);
+        long filled = await AppendForAsync(store, episodes, "fill", settings.Writers, until: n => n < capacityEpisodes - 1);
         double fillSeconds = fillClock.Elapsed.TotalSeconds;
 
         // Full: writers append relabelled copies (new ids, so each stores) for two seconds, which fills the store to
         // capacity, then for a fixed time against the full store, each append evicting the oldest as a long run's do.
         var untilWarm = Stopwatch.StartNew();
         await AppendForAsync(store, episodes, "warm", settings.Writers, until: _ => untilWarm.Elapsed < TimeSpan.FromSeconds(2));
+        Settle();
         var fullClock = Stopwatch.StartNew();
         long full = await AppendForAsync(store, episodes, "full", settings.Writers, until: _ => fullClock.Elapsed < TimeSpan.FromSeconds(settings.AppendSeconds));
         double fullSeconds = fullClock.Elapsed.TotalSeconds;
@@ -137,6 +169,7 @@ public sealed class ReplayBench : IBenchmark
         var warmUp = Stopwatch.StartNew();
         while (warmUp.Elapsed < TimeSpan.FromSeconds(3))
             foreach (var sampler in samplers) await sampler.NextAsync();
+        Settle();
         sampleClock.Start();
         deadline.CancelAfter(TimeSpan.FromSeconds(settings.SampleSeconds));
         await Task.WhenAll(samplers.Select(sampler => Task.Run(async () =>
@@ -157,7 +190,7 @@ public sealed class ReplayBench : IBenchmark
         if (store.RejectedCount != 0) throw new InvalidOperationException($"{store.RejectedCount} blobs rejected during the benchmark.");
         await store.DeleteRunAsync();
 
-        var (setFresh, setReplace, get) = RedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes: 4 * episodes.Length);
+        var (setFresh, setReplace, get) = RedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
         double fillMb = filled * blobBytes / fillSeconds / 1e6, fullMb = full * blobBytes / fullSeconds / 1e6, sampleMb = bytes / sampleSeconds / 1e6;
         var figures = new TargetFigures(target,
             filled * settings.Length / fillSeconds, fillMb, setFresh, fillMb / setFresh,
@@ -183,6 +216,7 @@ public sealed class ReplayBench : IBenchmark
 
     private static Dictionary<string, double> RunRedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients, int requests, string tests, int keyspace)
     {
+        Settle();
         var start = new ProcessStartInfo("redis-benchmark") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         string[] hostPort = endpoint.Split(':');
         string[] args = ["-h", hostPort[0], "-p", hostPort[1], "-t", tests, "-d", valueBytes.ToString(), "-n", requests.ToString(), "-c", clients.ToString(), "-r", keyspace.ToString(), "--csv"];

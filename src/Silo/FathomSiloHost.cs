@@ -101,7 +101,8 @@ public static class FathomSiloHost
             port = server.Port;
         }
         var endpoint = $"127.0.0.1:{port}";
-        return new StoreSettings([endpoint], false, endpoint, null, timeout, ReplayConnections: EmbeddedReplayServer.ReaderConnections);
+        var limit = new ReplayBytesLimit(EmbeddedReplayServer.SafeReplayBytes(options.LocalStoreMemory), $"40% of FATHOM_LOCAL_STORE_MEMORY={options.LocalStoreMemory}");
+        return new StoreSettings([endpoint], false, endpoint, null, timeout, ReplayBytesLimit: limit);
     }
 
     private static void ConfigureClustering(ISiloBuilder silo, FathomSiloOptions options)

@@ -47,7 +47,7 @@ public sealed record FathomSiloOptions
     /// <summary>FATHOM_LOCAL_STORE_PORT: loopback port of the embedded Garnet server in local mode (0 = a free port).</summary>
     public int LocalStorePort { get; init; }
 
-    /// <summary>FATHOM_LOCAL_STORE_MEMORY: Garnet log memory (e.g. 2g); size it for the replay capacity.</summary>
+    /// <summary>FATHOM_LOCAL_STORE_MEMORY: Garnet log memory (e.g. 2g); runs whose replay could exceed 40% of it are refused.</summary>
     public string LocalStoreMemory { get; init; } = "2g";
 
     /// <summary>FATHOM_HEALTH_PORT: /healthz/live and /healthz/ready (0 = a free loopback port, e.g. for co-hosted or test silos).</summary>
@@ -138,6 +138,8 @@ public sealed record FathomSiloOptions
             if (ReplayEndpoints.Length == 0)
                 throw new ArgumentException($"FATHOM_REPLAY_ENDPOINTS is required in {Mode.ToString().ToLowerInvariant()} mode (comma-separated host:port, one per shard)", "FATHOM_REPLAY_ENDPOINTS");
         }
+        if (Mode == SiloMode.Local && !Replay.EmbeddedReplayServer.IsValidMemory(LocalStoreMemory))
+            throw new ArgumentException($"FATHOM_LOCAL_STORE_MEMORY must be a size from {Replay.EmbeddedReplayServer.MinMemory >> 20}m up, such as 512m or 2g (got '{LocalStoreMemory}')", "FATHOM_LOCAL_STORE_MEMORY");
         if (Mode == SiloMode.Kubernetes)
         {
             if (SiloName is null) throw new ArgumentException("POD_NAME is required in kubernetes mode (set it from metadata.name)", "POD_NAME");

@@ -41,6 +41,7 @@ public sealed class ExperimentGrain(
     public async Task Start(ExperimentSpec spec)
     {
         SpecValidator.ThrowIfInvalid(spec);
+        replay.ThrowIfTooLarge(spec);
         if (!SpecValidator.IsRunName(Run))
             throw new ArgumentException($"run name '{Run}' must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'", "run");
         var fingerprint = JsonSerializer.Serialize(spec);

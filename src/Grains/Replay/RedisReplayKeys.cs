@@ -8,8 +8,14 @@ public static class RedisReplayKeys
 {
     public static string Tag(string run, int shard) => $"{{{run}:shard-{shard}}}";
 
-    /// <summary>Hash: episode id -> encoded blob.</summary>
-    public static string Episodes(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:episodes";
+    /// <summary>String: one episode's encoded blob.</summary>
+    public static string Episode(string run, int shard, string id) => $"fathom:replay:{Tag(run, shard)}:episode:{id}";
+
+    /// <summary>SCAN pattern of every key of one shard (run names hold no glob characters).</summary>
+    public static string ShardPattern(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:*";
+
+    /// <summary>Hash: episode id -> length, of indexed episodes only (a blob may briefly be stored before it is indexed).</summary>
+    public static string Lengths(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:lengths";
 
     /// <summary>List of "LENGTH:ID", oldest first: the eviction order and the sampling index.</summary>
     public static string Index(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:index";

@@ -10,26 +10,33 @@ namespace Fathom.Grains.Replay;
 /// </summary>
 public sealed class RedisReplayStore : ReplayStoreBase
 {
-    // One shard's append: store unless present, index, count, evict oldest beyond capacity; atomic as a script.
-    // KEYS: episodes, index, size, inserted. ARGV: id, blob, length, shard capacity.
-    private const string AppendScript = """
-        if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {0, 0} end
-        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-        redis.call('RPUSH', KEYS[2], ARGV[3] .. ':' .. ARGV[1])
-        local size = redis.call('INCRBY', KEYS[3], ARGV[3])
-        redis.call('INCRBY', KEYS[4], ARGV[3])
-        local capacity = tonumber(ARGV[4])
+    // One shard's index step, once the blob is stored under its own key: index unless indexed, count, evict the
+    // oldest beyond capacity (index entry, length and blob); atomic as a script. The blob stays out of the script:
+    // passing 100s of KB through Lua costs the server a copy per call, which halved append throughput on Garnet.
+    // KEYS: blob, lengths, index, size, inserted. ARGV: id, length, shard capacity, blob key prefix (same hash tag).
+    // Returns {1, evicted} when indexed now, {0, 0} when already indexed, {-1, 0} when the blob is missing.
+    private const string IndexScript = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+        if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return {0, 0} end
+        redis.call('RPUSH', KEYS[3], ARGV[2] .. ':' .. ARGV[1])
+        local size = redis.call('INCRBY', KEYS[4], ARGV[2])
+        redis.call('INCRBY', KEYS[5], ARGV[2])
+        local capacity = tonumber(ARGV[3])
         local evicted = 0
         while size > capacity do
-          local entry = redis.call('LPOP', KEYS[2])
+          local entry = redis.call('LPOP', KEYS[3])
           if not entry then break end
           local sep = string.find(entry, ':', 1, true)
-          redis.call('HDEL', KEYS[1], string.sub(entry, sep + 1))
-          size = redis.call('DECRBY', KEYS[3], tonumber(string.sub(entry, 1, sep - 1)))
+          local id = string.sub(entry, sep + 1)
+          redis.call('DEL', ARGV[4] .. id)
+          redis.call('HDEL', KEYS[2], id)
+          size = redis.call('DECRBY', KEYS[4], tonumber(string.sub(entry, 1, sep - 1)))
           evicted = evicted + 1
         end
         return {1, evicted}
         """;
+
+
 
     private readonly IReadOnlyList<ConnectionMultiplexer> _connections;
     private readonly Func<int, IDatabase> _database;
@@ -48,11 +55,9 @@ public sealed class RedisReplayStore : ReplayStoreBase
 
     /// <summary>
     /// One shard per endpoint (standalone servers). A shard that is down at start is retried in the background.
-    /// <paramref name="connectionsPerShard"/> connections take turns per call: one connection carries one blob at a
-    /// time, and a server that serves connections in parallel (Garnet) reads faster over several; single-threaded
-    /// redis-server gains nothing from more than one.
+    /// <paramref name="connectionsPerShard"/> connections take turns per call (see <see cref="DefaultConnections"/>).
     /// </summary>
-    public static async Task<RedisReplayStore> ConnectShardsAsync(ReplayStoreOptions options, IReadOnlyList<ConfigurationOptions> shards, int connectionsPerShard = 1)
+    public static async Task<RedisReplayStore> ConnectShardsAsync(ReplayStoreOptions options, IReadOnlyList<ConfigurationOptions> shards, int connectionsPerShard = DefaultConnections)
     {
         ArgumentNullException.ThrowIfNull(shards);
         if (shards.Count < 1) throw new ArgumentException("At least one shard endpoint is required.", nameof(shards));
@@ -67,7 +72,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
     /// One Redis Cluster; <paramref name="shardCount"/> hash tags spread the run over its slots (use a few per master).
     /// <paramref name="connections"/> cluster connections take turns per call, as in <see cref="ConnectShardsAsync"/>.
     /// </summary>
-    public static async Task<RedisReplayStore> ConnectClusterAsync(ReplayStoreOptions options, ConfigurationOptions cluster, int shardCount, int connections = 1)
+    public static async Task<RedisReplayStore> ConnectClusterAsync(ReplayStoreOptions options, ConfigurationOptions cluster, int shardCount, int connections = DefaultConnections)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         if (shardCount < 1) throw new ArgumentOutOfRangeException(nameof(shardCount), shardCount, "ShardCount must be at least 1.");
@@ -77,6 +82,13 @@ public sealed class RedisReplayStore : ReplayStoreBase
         var turns = new Turns(connections);
         return new RedisReplayStore(options, shardCount, multiplexers, _ => multiplexers[turns.Next()].GetDatabase(), shard => $"{description} slot tag {RedisReplayKeys.Tag(options.Run, shard)}");
     }
+
+    /// <summary>
+    /// Connections per shard (or to a cluster) unless told otherwise. One connection carries one large reply at a time:
+    /// Garnet serves connections in parallel, and over a single connection redis-server's sampling throughput
+    /// swung between 550 and 1,700 MB/s from run to run, where four held 1,430-1,470 (docs/benchmarks.md).
+    /// </summary>
+    public const int DefaultConnections = 4;
 
     /// <summary>Upper bound on connections per shard (or to a cluster).</summary>
     public const int MaxConnections = 64;
@@ -106,13 +118,28 @@ public sealed class RedisReplayStore : ReplayStoreBase
 
     private static string Describe(ConfigurationOptions configuration) => string.Join(",", configuration.EndPoints.Select(e => e.ToString()));
 
+    /// <summary>
+    /// Two commands sent back to back on one connection (one round trip): SET NX of the blob under its own key, then
+    /// the index script. Readers only find episodes through the index, and the script indexes only a stored blob, so
+    /// they never see half an append. If the connection drops between the two, the blob waits unindexed until the
+    /// writer's retry (the same id) indexes it; deleting the run removes it in any case.
+    /// </summary>
     protected override async Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, ReadOnlyMemory<byte> blob, long shardCapacity, CancellationToken cancellationToken)
     {
         string run = Options.Run;
-        RedisKey[] keys = [RedisReplayKeys.Episodes(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard)];
-        RedisValue[] args = [id, blob, length, shardCapacity];
-        var result = (RedisResult[])(await _database(shard).ScriptEvaluateAsync(AppendScript, keys, args))!;
-        return ((long)result[0] == 1, (int)result[1]);
+        var db = _database(shard);
+        string blobKey = RedisReplayKeys.Episode(run, shard, id);
+        var store = db.StringSetAsync(blobKey, blob, when: When.NotExists);
+        RedisKey[] keys = [blobKey, RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard)];
+        var index = db.ScriptEvaluateAsync(IndexScript, keys, [id, length, shardCapacity, RedisReplayKeys.Episode(run, shard, "")]);
+        await Task.WhenAll(store, index); // observes both; a failed blob write surfaces first
+        var result = (RedisResult[])index.Result!;
+        return (long)result[0] switch
+        {
+            1 => (true, (int)result[1]),
+            0 => (false, 0),
+            _ => throw new InvalidOperationException($"Episode {id} was missing from shard {shard} right after it was written, so it was not indexed."),
+        };
     }
 
     protected override async Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken)
@@ -130,10 +157,9 @@ public sealed class RedisReplayStore : ReplayStoreBase
 
     protected override async Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
     {
-        // One pipelined HGET per episode into pooled leases: no large-object allocation per blob, and no single huge reply.
+        // One pipelined GET per episode into pooled leases: no large-object allocation per blob, and no single huge reply.
         var db = _database(shard);
-        RedisKey key = RedisReplayKeys.Episodes(Options.Run, shard);
-        var leases = ids.Select(id => db.HashGetLeaseAsync(key, id)).ToArray();
+        var leases = ids.Select(id => db.StringGetLeaseAsync(RedisReplayKeys.Episode(Options.Run, shard, id))).ToArray();
         try
         {
             return await Task.WhenAll(leases);
@@ -156,10 +182,32 @@ public sealed class RedisReplayStore : ReplayStoreBase
         return new ShardSizes((long?)size.Result ?? 0, episodes.Result, (long?)inserted.Result ?? 0);
     }
 
-    protected override Task DeleteShardAsync(int shard, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes every key of the shard's hash tag, found by SCAN on the server that holds the tag's slot: the counters,
+    /// the index and each blob, including a blob whose append was cut off before it was indexed.
+    /// </summary>
+    protected override async Task DeleteShardAsync(int shard, CancellationToken cancellationToken)
     {
-        string run = Options.Run;
-        return _database(shard).KeyDeleteAsync([RedisReplayKeys.Episodes(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard)]);
+        var db = _database(shard);
+        RedisKey anyKey = RedisReplayKeys.Index(Options.Run, shard);
+        var endpoint = await db.IdentifyEndpointAsync(anyKey) ?? throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, $"No server holds {anyKey}.", null, CommandStatus.Unknown);
+        var server = db.Multiplexer.GetServer(endpoint);
+        var batch = new List<RedisKey>(DeleteBatch);
+        await foreach (var key in server.KeysAsync(pattern: RedisReplayKeys.ShardPattern(Options.Run, shard), pageSize: DeleteBatch).WithCancellation(cancellationToken))
+        {
+            batch.Add(key);
+            if (batch.Count == DeleteBatch) await DeleteKeysAsync(db, batch);
+        }
+        await DeleteKeysAsync(db, batch);
+    }
+
+    private const int DeleteBatch = 512;
+
+    private static async Task DeleteKeysAsync(IDatabase db, List<RedisKey> keys)
+    {
+        if (keys.Count == 0) return;
+        await db.KeyDeleteAsync([.. keys]);
+        keys.Clear();
     }
 
     protected override string DescribeShard(int shard) => _describe(shard);

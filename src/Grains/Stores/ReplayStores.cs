@@ -15,6 +15,22 @@ public sealed class ReplayStores(StoreSettings settings, RedisConnectionHook? ho
     private readonly ConcurrentDictionary<string, Lazy<Task<IReplayStore>>> _stores = new();
     private readonly ConcurrentBag<IDisposable> _hooked = [];
 
+    /// <summary>
+    /// Refuses a spec whose full replay could exceed <see cref="StoreSettings.ReplayBytesLimit"/>: beyond it the
+    /// embedded store would drop episodes silently, so the run must not start.
+    /// </summary>
+    public void ThrowIfTooLarge(ExperimentSpec spec)
+    {
+        if (settings.ReplayBytesLimit is not { } limit) return;
+        var layout = EnvironmentFactory.Layout(spec.Environment);
+        long bytesPerTransition = 4L * (layout.StateDim + layout.ActionDim);
+        long capacity = spec.Replay.CapacityTransitions;
+        if (capacity * bytesPerTransition <= limit.Bytes) return;
+        throw new SpecException([$"replay.capacity: must be in [1, {limit.Bytes / bytesPerTransition}] transitions on this store; {capacity} transitions of " +
+                                 $"{bytesPerTransition} B take {capacity * bytesPerTransition / 1e6:F0} MB, more than the {limit.Bytes / 1e6:F0} MB it holds safely " +
+                                 $"({limit.Setting}). Lower replay.capacity or give the store more memory."]);
+    }
+
     /// <summary>The run's store; the first call connects off the caller's thread (grain turns stay short).</summary>
     public Task<IReplayStore> Get(string run, ExperimentSpec spec) =>
         _stores.GetOrAdd(run, _ => new Lazy<Task<IReplayStore>>(() => Task.Run(() => Connect(run, spec)))).Value;

@@ -5,6 +5,8 @@ namespace Fathom.Grains.Stores;
 /// checkpoints go to <see cref="StateEndpoint"/> (by default the first replay endpoint). The password is passed
 /// through to every connection and never logged. <see cref="ReplayConnections"/> is the number of connections per
 /// replay shard (or to the cluster), see <see cref="Fathom.Grains.Replay.RedisReplayStore.ConnectShardsAsync"/>.
+/// <see cref="ReplayBytesLimit"/> is the most episode data the replay servers hold without loss, when that is known
+/// (the embedded store of the local mode); runs that could exceed it are refused at start.
 /// </summary>
 public sealed record StoreSettings(
     string[] ReplayEndpoints,
@@ -12,7 +14,8 @@ public sealed record StoreSettings(
     string StateEndpoint,
     string? Password,
     TimeSpan OperationTimeout,
-    int ReplayConnections = 1)
+    int ReplayConnections = Replay.RedisReplayStore.DefaultConnections,
+    ReplayBytesLimit? ReplayBytesLimit = null)
 {
     public static readonly TimeSpan DefaultOperationTimeout = TimeSpan.FromSeconds(30);
 
@@ -29,3 +32,6 @@ public sealed record StoreSettings(
     public override string ToString() =>
         $"replay [{string.Join(", ", ReplayEndpoints)}]{(ReplayIsCluster ? " (cluster)" : "")}, state {StateEndpoint}, password {(Password is null ? "none" : "set")}";
 }
+
+/// <summary>A bound on stored episode bytes and the setting it comes from, for the error that names it.</summary>
+public sealed record ReplayBytesLimit(long Bytes, string Setting);

@@ -21,10 +21,10 @@ public abstract class RedisReplayStoreContract : ReplayStoreContract, IAsyncLife
         var victim = (await store.ListAsync()).Episodes.Single(e => e.Id == TestEpisodes.Make(1, 6).Id);
 
         var db = await RawAsync(victim.Shard);
-        RedisKey key = RedisReplayKeys.Episodes(store.Options.Run, victim.Shard);
-        byte[] blob = (await db.HashGetAsync(key, victim.Id))!;
+        RedisKey key = RedisReplayKeys.Episode(store.Options.Run, victim.Shard, victim.Id);
+        byte[] blob = (await db.StringGetAsync(key))!;
         blob[EpisodeCodec.HeaderBytes + 20] ^= 0x01;
-        await db.HashSetAsync(key, victim.Id, blob);
+        await db.StringSetAsync(key, blob);
 
         long counted = 0;
         using var listener = new MeterListener();
@@ -48,6 +48,55 @@ public abstract class RedisReplayStoreContract : ReplayStoreContract, IAsyncLife
         }
         Assert.True(store.RejectedCount >= 2);
         await store.DeleteRunAsync();
+    }
+
+    [Fact]
+    public async Task EvictionDeletesTheBlobsOfEvictedEpisodes()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(30 * 3));
+        long shardCapacity = store.Options.ShardCapacity(store.ShardCount);
+        var episodes = Enumerable.Range(0, (int)(shardCapacity / 10) + 2).Select(n => TestEpisodes.Make(n, 10)).ToList();
+        foreach (var episode in episodes) await store.AppendAsync(0, episode);
+
+        var db = await RawAsync(0);
+        string run = store.Options.Run;
+        Assert.False(await db.KeyExistsAsync(RedisReplayKeys.Episode(run, 0, episodes[0].Id)));
+        Assert.False(await db.KeyExistsAsync(RedisReplayKeys.Episode(run, 0, episodes[1].Id)));
+        Assert.True(await db.KeyExistsAsync(RedisReplayKeys.Episode(run, 0, episodes[2].Id)));
+        Assert.True(await db.KeyExistsAsync(RedisReplayKeys.Episode(run, 0, episodes[^1].Id)));
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
+    public async Task AnAppendCutOffBeforeItsIndexStepIsIndexedByTheRetryAndDeletedWithTheRun()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(10_000));
+        var cutOff = TestEpisodes.Make(7, 5);
+        int shard = store.ShardOf(cutOff);
+        var db = await RawAsync(shard);
+        string run = store.Options.Run;
+        // What a writer leaves when its connection drops between the blob write and the index script.
+        await db.StringSetAsync(RedisReplayKeys.Episode(run, shard, cutOff.Id), EpisodeCodec.Encode(cutOff));
+        Assert.Empty((await store.ListAsync()).Episodes);
+
+        var retried = await store.AppendAsync(cutOff);
+        Assert.True(retried.Stored);
+        Assert.False((await store.AppendAsync(cutOff)).Stored);
+        var index = await store.ListAsync();
+        Assert.Equal([cutOff.Id], index.Episodes.Select(e => e.Id));
+        Assert.Equal(5, (await store.GetSizesAsync()).Transitions);
+        Assert.Equal(EpisodeCodec.Encode(cutOff), EpisodeCodec.Encode((await store.FetchAsync(index.Episodes)).Single().Episode));
+
+        // A second cut-off append that is never retried: deleting the run removes it with everything else.
+        var orphan = TestEpisodes.Make(8, 5);
+        RedisKey orphanKey = RedisReplayKeys.Episode(run, store.ShardOf(orphan), orphan.Id);
+        var orphanDb = await RawAsync(store.ShardOf(orphan));
+        await orphanDb.StringSetAsync(orphanKey, EpisodeCodec.Encode(orphan));
+        await store.DeleteRunAsync();
+        Assert.False(await orphanDb.KeyExistsAsync(orphanKey));
+        Assert.False(await db.KeyExistsAsync(RedisReplayKeys.Episode(run, shard, cutOff.Id)));
+        Assert.False(await db.KeyExistsAsync(RedisReplayKeys.Index(run, shard)));
+        Assert.Equal(0, (await store.GetSizesAsync()).Transitions);
     }
 
     protected async Task<IDatabase> RawAsync(int shard)

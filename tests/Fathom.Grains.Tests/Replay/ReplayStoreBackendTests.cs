@@ -96,7 +96,7 @@ public sealed class RedisClusterReplayStoreTests(RedisClusterFixture fixture) : 
         var slots = connection.GetServer(connection.GetEndPoints()[0]).ClusterConfiguration!;
         const string run = "spread-check"; // fixed, so the slot layout (and this test) is deterministic
         var masters = Enumerable.Range(0, 6)
-            .Select(shard => slots.GetBySlot(RedisReplayKeys.Episodes(run, shard))!.EndPoint!.ToString())
+            .Select(shard => slots.GetBySlot(RedisReplayKeys.Index(run, shard))!.EndPoint!.ToString())
             .Distinct().Count();
         Assert.True(masters >= 2, $"six shard tags landed on {masters} master(s)");
     }
@@ -107,7 +107,7 @@ public sealed class RedisClusterReplayStoreTests(RedisClusterFixture fixture) : 
 public sealed class GarnetReplayStoreTests(GarnetFixture fixture) : RedisReplayStoreContract
 {
     protected override async Task<IReplayStore> CreateStoreAsync(ReplayStoreOptions options) =>
-        await RedisReplayStore.ConnectShardsAsync(options, [fixture.Options], EmbeddedReplayServer.ReaderConnections);
+        await RedisReplayStore.ConnectShardsAsync(options, [fixture.Options]);
 
     [Theory]
     [InlineData(0)]
@@ -123,4 +123,38 @@ public sealed class GarnetReplayStoreTests(GarnetFixture fixture) : RedisReplayS
     }
 
     protected override ConfigurationOptions RawOptions(int shard) => fixture.Options;
+
+    [Fact]
+    public async Task AReplayAtTheSafeShareOfMemoryLosesNoEpisodeWhileTheLogTurnsOverThreeTimes()
+    {
+        // Without a storage tier Garnet drops its oldest log pages once the log outgrows its memory. At the capacity the
+        // local mode allows (EmbeddedReplayServer.SafeReplayBytes), every indexed episode must still be there after
+        // appends worth three times the memory, of mixed lengths so that freed records cannot always be reused.
+        const string memory = "64m";
+        using var server = EmbeddedReplayServer.Start(LocalRedisServer.FreePort(), memory);
+        long bytesPerTransition = 4L * (TestEpisodes.Layout.StateDim + TestEpisodes.Layout.ActionDim);
+        var options = TestEpisodes.Options(EmbeddedReplayServer.SafeReplayBytes(memory) / bytesPerTransition);
+        await using var store = await RedisReplayStore.ConnectShardsAsync(options, [server.ConfigurationOptions]);
+
+        static int Length(long n) => 200 + (int)(n * 7919 % 801);
+        long written = 0, next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            for (long n = Interlocked.Increment(ref next); Interlocked.Read(ref written) < 3 * EmbeddedReplayServer.ParseSize(memory); n = Interlocked.Increment(ref next))
+            {
+                var episode = TestEpisodes.Make((int)n, Length(n));
+                await store.AppendAsync(episode);
+                Interlocked.Add(ref written, EpisodeCodec.EncodedSize(episode));
+            }
+        })));
+
+        var index = await store.ListAsync();
+        var sizes = await store.GetSizesAsync();
+        Assert.True(sizes.Transitions > options.CapacityTransitions * 9 / 10, $"the store holds {sizes.Transitions} of {options.CapacityTransitions} transitions");
+        var fetched = await store.FetchAsync(index.Episodes);
+        Assert.Equal(index.Episodes.Count, fetched.Count);
+        foreach (var f in fetched.Where((_, i) => i % 50 == 0))
+            Assert.Equal(EpisodeCodec.Encode(TestEpisodes.Make((int)f.Episode.States[0], f.Episode.Length)), EpisodeCodec.Encode(f.Episode));
+        Assert.Equal(0, store.RejectedCount);
+    }
 }

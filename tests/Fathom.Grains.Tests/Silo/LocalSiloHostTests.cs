@@ -30,6 +30,7 @@ public sealed class LocalSiloHostTests
         Assert.Equal("ready", (await http.GetStringAsync($"http://127.0.0.1:{options.HealthPort}/healthz/ready")).Trim('"'));
         Assert.Equal("live", (await http.GetStringAsync($"http://127.0.0.1:{options.HealthPort}/healthz/live")).Trim('"'));
         Assert.StartsWith("127.0.0.1:", stores.StateEndpoint);
+        Assert.Equal(Fathom.Silo.Replay.EmbeddedReplayServer.SafeReplayBytes("64m"), stores.ReplayBytesLimit!.Bytes);
         Assert.True(LoopbackPorts.IsListening(int.Parse(stores.StateEndpoint.Split(':')[1])), "the embedded store is not listening");
         var metrics = await http.GetStringAsync($"http://127.0.0.1:{options.PrometheusPort}/metrics");
         Assert.Contains("orleans_", metrics);

@@ -35,6 +35,8 @@ public sealed class SiloOptionsTests
     [InlineData("FATHOM_PROMETHEUS_PORT", "70000", "[0, 65535]")]
     [InlineData("FATHOM_TORCH_THREADS", "0", "positive integer")]
     [InlineData("FATHOM_REPLAY_CLUSTER", "perhaps", "true or false")]
+    [InlineData("FATHOM_LOCAL_STORE_MEMORY", "lots", "such as 512m or 2g")]
+    [InlineData("FATHOM_LOCAL_STORE_MEMORY", "16m", "from 64m up")]
     public void A_bad_setting_is_named_with_its_allowed_values(string key, string value, string allowed)
     {
         var error = Assert.Throws<ArgumentException>(() => Read((key, value)));

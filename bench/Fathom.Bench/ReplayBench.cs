@@ -170,6 +170,7 @@ public sealed class ReplayBench : IBenchmark
         while (warmUp.Elapsed < TimeSpan.FromSeconds(3))
             foreach (var sampler in samplers) await sampler.NextAsync();
         Settle();
+        Console.WriteLine($"   sampling for {settings.SampleSeconds} s");
         sampleClock.Start();
         deadline.CancelAfter(TimeSpan.FromSeconds(settings.SampleSeconds));
         await Task.WhenAll(samplers.Select(sampler => Task.Run(async () =>

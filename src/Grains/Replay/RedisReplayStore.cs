@@ -36,8 +36,6 @@ public sealed class RedisReplayStore : ReplayStoreBase
         return {1, evicted}
         """;
 
-
-
     private readonly IReadOnlyList<ConnectionMultiplexer> _connections;
     private readonly Func<int, IDatabase> _database;
     private readonly Func<int, string> _describe;
@@ -138,7 +136,8 @@ public sealed class RedisReplayStore : ReplayStoreBase
         {
             1 => (true, (int)result[1]),
             0 => (false, 0),
-            _ => throw new InvalidOperationException($"Episode {id} was missing from shard {shard} right after it was written, so it was not indexed."),
+            _ => throw new InvalidOperationException($"Episode {id} was gone from shard {shard} ({_describe(shard)}) when its index step ran, so it was not indexed: " +
+                                                     "evicted as an earlier copy of the same id, deleted with the run, or dropped by a server out of memory."),
         };
     }
 

@@ -83,8 +83,8 @@ public sealed class RedisReplayStore : ReplayStoreBase
 
     /// <summary>
     /// Connections per shard (or to a cluster) unless told otherwise. One connection carries one large reply at a time:
-    /// Garnet serves connections in parallel, and over a single connection redis-server's sampling throughput
-    /// swung between 550 and 1,700 MB/s from run to run, where four held 1,430-1,470 (docs/benchmarks.md).
+    /// Garnet serves connections in parallel, and over a single connection redis-server's sampling fell into a slow
+    /// mode (500-650 instead of 1,600-1,740 MB/s) in most runs, over four in 2 of 15 (docs/benchmarks.md).
     /// </summary>
     public const int DefaultConnections = 4;
 

@@ -84,7 +84,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
     /// <summary>
     /// Connections per shard (or to a cluster) unless told otherwise. One connection carries one large reply at a time:
     /// Garnet serves connections in parallel, and over a single connection redis-server's sampling fell into a slow
-    /// mode (500-650 instead of 1,600-1,740 MB/s) in most runs, over four in 2 of 15 (docs/benchmarks.md).
+    /// mode (500-650 instead of 1,600-1,740 MB/s) in most runs, over four in 2 of 16 (docs/benchmarks.md).
     /// </summary>
     public const int DefaultConnections = 4;
 

@@ -41,7 +41,7 @@ public sealed class ExperimentGrain(
     public async Task Start(ExperimentSpec spec)
     {
         SpecValidator.ThrowIfInvalid(spec);
-        replay.ThrowIfTooLarge(spec);
+        await Task.Run(() => replay.ThrowIfTooLarge(spec)); // builds a one-env instance: off the grain's turn
         if (!SpecValidator.IsRunName(Run))
             throw new ArgumentException($"run name '{Run}' must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'", "run");
         var fingerprint = JsonSerializer.Serialize(spec);

@@ -65,6 +65,12 @@ public static class EpisodeCodec
         return size;
     }
 
+    /// <summary>
+    /// Payload bytes each transition adds to a blob: one state row and one action row of float32. The header, the
+    /// producer name, the final state and the checksum come once per episode.
+    /// </summary>
+    public static long BytesPerTransition(EpisodeLayout layout) => 4L * (layout.StateDim + layout.ActionDim);
+
     /// <summary>Decodes and verifies a blob into a new episode; throws <see cref="CorruptEpisodeException"/> saying what is wrong.</summary>
     public static Episode Decode(ReadOnlySpan<byte> blob)
     {

@@ -9,7 +9,10 @@ public static class RedisReplayKeys
     public static string Tag(string run, int shard) => $"{{{run}:shard-{shard}}}";
 
     /// <summary>String: one episode's encoded blob.</summary>
-    public static string Episode(string run, int shard, string id) => $"fathom:replay:{Tag(run, shard)}:episode:{id}";
+    public static string Episode(string run, int shard, string id) => EpisodePrefix(run, shard) + id;
+
+    /// <summary>What every blob key of a shard starts with (the index script appends the evicted id to it).</summary>
+    public static string EpisodePrefix(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:episode:";
 
     /// <summary>SCAN pattern of every key of one shard (run names hold no glob characters).</summary>
     public static string ShardPattern(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:*";

@@ -129,7 +129,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
         string blobKey = RedisReplayKeys.Episode(run, shard, id);
         var store = db.StringSetAsync(blobKey, blob, when: When.NotExists);
         RedisKey[] keys = [blobKey, RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard)];
-        var index = db.ScriptEvaluateAsync(IndexScript, keys, [id, length, shardCapacity, RedisReplayKeys.Episode(run, shard, "")]);
+        var index = db.ScriptEvaluateAsync(IndexScript, keys, [id, length, shardCapacity, RedisReplayKeys.EpisodePrefix(run, shard)]);
         await Task.WhenAll(store, index); // observes both; a failed blob write surfaces first
         var result = (RedisResult[])index.Result!;
         return (long)result[0] switch

@@ -140,7 +140,10 @@ public abstract class ReplayStoreBase : IReplayStore
 
     public abstract ValueTask DisposeAsync();
 
-    /// <summary>Stores the blob under the id unless present, indexes it, evicts oldest beyond capacity; one atomic step.</summary>
+    /// <summary>
+    /// Stores the blob under the id unless present, indexes it, evicts oldest beyond capacity. Readers see either none
+    /// of it or all of it; index, counters and eviction change in one atomic step.
+    /// </summary>
     protected abstract Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, ReadOnlyMemory<byte> blob, long shardCapacity, CancellationToken cancellationToken);
     protected abstract Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken);
     /// <summary>Blobs in the order of <paramref name="ids"/> (disposed once read, so they may be pooled); null where an id is gone.</summary>

@@ -22,8 +22,7 @@ public sealed class ReplayStores(StoreSettings settings, RedisConnectionHook? ho
     public void ThrowIfTooLarge(ExperimentSpec spec)
     {
         if (settings.ReplayBytesLimit is not { } limit) return;
-        var layout = EnvironmentFactory.Layout(spec.Environment);
-        long bytesPerTransition = 4L * (layout.StateDim + layout.ActionDim);
+        long bytesPerTransition = EpisodeCodec.BytesPerTransition(EnvironmentFactory.Layout(spec.Environment));
         long capacity = spec.Replay.CapacityTransitions;
         if (capacity * bytesPerTransition <= limit.Bytes) return;
         throw new SpecException([$"replay.capacity: must be in [1, {limit.Bytes / bytesPerTransition}] transitions on this store; {capacity} transitions of " +

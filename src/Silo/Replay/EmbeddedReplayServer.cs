@@ -50,7 +50,7 @@ public sealed class EmbeddedReplayServer : IDisposable
 
     /// <param name="port">Loopback port to listen on.</param>
     /// <param name="memory">Log memory of the store (Garnet size syntax, e.g. "512m"); size it for the replay capacity.</param>
-    public static EmbeddedReplayServer Start(int port, string memory = "1g")
+    public static EmbeddedReplayServer Start(int port, string memory)
     {
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "Port must be in [1, 65535].");
         if (ParseSize(memory) < MinMemory)

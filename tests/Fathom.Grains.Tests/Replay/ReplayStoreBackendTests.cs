@@ -132,8 +132,7 @@ public sealed class GarnetReplayStoreTests(GarnetFixture fixture) : RedisReplayS
         // appends worth three times the memory, of mixed lengths so that freed records cannot always be reused.
         const string memory = "64m";
         using var server = EmbeddedReplayServer.Start(LocalRedisServer.FreePort(), memory);
-        long bytesPerTransition = 4L * (TestEpisodes.Layout.StateDim + TestEpisodes.Layout.ActionDim);
-        var options = TestEpisodes.Options(EmbeddedReplayServer.SafeReplayBytes(memory) / bytesPerTransition);
+        var options = TestEpisodes.Options(EmbeddedReplayServer.SafeReplayBytes(memory) / EpisodeCodec.BytesPerTransition(TestEpisodes.Layout));
         await using var store = await RedisReplayStore.ConnectShardsAsync(options, [server.ConfigurationOptions]);
 
         static int Length(long n) => 200 + (int)(n * 7919 % 801);

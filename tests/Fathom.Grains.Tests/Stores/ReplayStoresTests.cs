@@ -1,3 +1,4 @@
+using Fathom.Grains.Replay;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
@@ -12,11 +13,7 @@ public sealed class ReplayStoresTests
         return spec with { Replay = spec.Replay with { CapacityTransitions = capacity, MinTransitions = 1 } };
     }
 
-    private static long BytesPerTransition(ExperimentSpec spec)
-    {
-        var layout = EnvironmentFactory.Layout(spec.Environment);
-        return 4L * (layout.StateDim + layout.ActionDim);
-    }
+    private static long BytesPerTransition(ExperimentSpec spec) => EpisodeCodec.BytesPerTransition(EnvironmentFactory.Layout(spec.Environment));
 
     [Fact]
     public async Task A_replay_larger_than_the_store_holds_safely_is_refused_by_field_with_its_range()

@@ -21,7 +21,7 @@ public class CommandTests
     [Fact]
     public async Task Run_UnknownPreset_ListsThePresets()
     {
-        var folder = Directory.CreateTempSubdirectory("fathom-run").FullName;
+        var folder = ScratchFolder.Create("fathom-run");
         var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "run", "no-such-preset");
         Assert.NotEqual(0, code);
         Assert.Contains("quickstart", stderr);
@@ -30,7 +30,7 @@ public class CommandTests
     [Fact]
     public async Task Sweep_BadDepths_ExitsNonZeroNamingTheOption()
     {
-        var folder = Directory.CreateTempSubdirectory("fathom-run").FullName;
+        var folder = ScratchFolder.Create("fathom-run");
         var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "sweep", "--depths", "4,6", "quickstart");
         Assert.NotEqual(0, code);
         Assert.Contains("--depths", stderr);
@@ -40,7 +40,7 @@ public class CommandTests
     [Fact]
     public async Task Report_RegeneratesEveryPngFromCsvsAlone()
     {
-        var folder = new RunFolder(Directory.CreateTempSubdirectory("fathom-report").FullName);
+        var folder = new RunFolder(ScratchFolder.Create("fathom-report"));
         EvalCsv.Write(folder.Eval, SampleResults.Evals(folder.Name));
         TopologyCsv.Write(folder.Topology, SampleResults.UMaze(folder.Name));
 

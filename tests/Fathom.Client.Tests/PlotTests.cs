@@ -8,7 +8,7 @@ public class PlotTests
     [Fact]
     public void Report_DrawsTimeAtGoalAndTopologyFromCsvs()
     {
-        var folder = new RunFolder(Directory.CreateTempSubdirectory("fathom-report").FullName);
+        var folder = new RunFolder(ScratchFolder.Create("fathom-report"));
         EvalCsv.Write(folder.Eval, SampleResults.Evals(folder.Name));
         TopologyCsv.Write(folder.Topology, SampleResults.UMaze(folder.Name));
 
@@ -22,7 +22,7 @@ public class PlotTests
     [Fact]
     public void Report_OnSweepFolder_DrawsDepthPlotAndEveryRun()
     {
-        var sweep = new RunFolder(Directory.CreateTempSubdirectory("fathom-sweep").FullName);
+        var sweep = new RunFolder(ScratchFolder.Create("fathom-sweep"));
         var runs = new List<SweepRun>();
         foreach (var depth in new[] { 4, 8, 16 })
             for (var seed = 0; seed < 2; seed++)
@@ -46,7 +46,7 @@ public class PlotTests
     [Fact]
     public void Report_OnEmptyFolder_SaysWhatItExpected()
     {
-        var folder = new RunFolder(Directory.CreateTempSubdirectory("fathom-empty").FullName);
+        var folder = new RunFolder(ScratchFolder.Create("fathom-empty"));
         Assert.Contains("eval.csv", Assert.Throws<FileNotFoundException>(() => Report.Draw(folder)).Message);
     }
 

@@ -4,7 +4,7 @@ namespace Fathom.Client.Tests;
 
 public class ResultsCsvTests
 {
-    static string TempFile() => Path.Combine(Directory.CreateTempSubdirectory("fathom-csv").FullName, "t.csv");
+    static string TempFile() => Path.Combine(ScratchFolder.Create("fathom-csv"), "t.csv");
 
     [Fact]
     public void CsvTable_RoundTripsQuotedFieldsAndNumbers()
@@ -98,7 +98,7 @@ public class ResultsCsvTests
         Assert.Equal(1.0 / Math.Sqrt(3), summary[1].FinalTimeAtGoalSe, 9);
         Assert.All(summary, d => Assert.Equal(3, d.Seeds));
 
-        var folder = Directory.CreateTempSubdirectory("fathom-sweep").FullName;
+        var folder = ScratchFolder.Create("fathom-sweep");
         SweepCsv.WriteSummary(Path.Combine(folder, "summary.csv"), summary);
         SweepCsv.WriteRuns(Path.Combine(folder, "sweep-runs.csv"), runs);
         Assert.Equal(summary, SweepCsv.ReadSummary(Path.Combine(folder, "summary.csv")));

@@ -42,7 +42,7 @@ static class TinySpec
     /// <summary>Writes the spec into a fresh folder and returns (folder, spec path).</summary>
     public static (string Folder, string Path) Write(string name, long envSteps, string criticDepthOfDeep = "8")
     {
-        var folder = Directory.CreateTempSubdirectory("fathom-run").FullName;
+        var folder = ScratchFolder.Create("fathom-run");
         var path = System.IO.Path.Combine(folder, name + ".yaml");
         File.WriteAllText(path, Yaml(envSteps, criticDepthOfDeep));
         return (folder, path);

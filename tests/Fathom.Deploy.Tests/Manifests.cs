@@ -23,8 +23,8 @@ public static class Manifests
     /// <summary>Writes text to a fresh temporary file (the caller's render, for tools that read files).</summary>
     public static string WriteTemp(string text, string name = "render.yaml")
     {
-        var dir = Directory.CreateTempSubdirectory("fathom-deploy-");
-        var path = Path.Combine(dir.FullName, name);
+        var dir = ScratchFolder.Create("fathom-deploy");
+        var path = Path.Combine(dir, name);
         File.WriteAllText(path, text);
         return path;
     }

@@ -11,7 +11,7 @@ namespace Fathom.Bench;
 /// Replay store throughput (append and sample; transitions/s and MB/s of stored blobs) on embedded Garnet,
 /// one redis-server, three redis-server shards and a three-master Redis Cluster, each next to redis-benchmark
 /// SET/GET of the same value size against the same server, so the ratio says how much the store's own work costs.
-/// Args: [episodes=160] [length=1000] [writers=8] [append_seconds=4] [sample_seconds=6].
+/// Args: [episodes=160] [length=1000] [writers=8] [append_seconds=4] [sample_seconds=4, per round].
 /// </summary>
 public sealed class ReplayBench : IBenchmark
 {
@@ -31,12 +31,15 @@ public sealed class ReplayBench : IBenchmark
         string Target,
         double FillTransitionsPerS, double FillMbPerS, double RedisBenchmarkSetFreshMbPerS, double FillRatio,
         double FullTransitionsPerS, double FullMbPerS, double RedisBenchmarkSetReplaceMbPerS, double FullRatio,
-        double SampleTransitionsPerS, double SampleMbPerS, double RedisBenchmarkGetMbPerS, double SampleRatio);
+        double SampleTransitionsPerS, double SampleMbPerS, double RedisBenchmarkGetMbPerS, double SampleRatio, IReadOnlyList<SampleRound> SampleRounds);
+
+    /// <summary>One sampling round and the GET reference taken right after it; the sample figures above are the median round's.</summary>
+    public sealed record SampleRound(double TransitionsPerS, double MbPerS, double RedisBenchmarkGetMbPerS, double Ratio);
 
     public async Task<int> RunAsync(string[] args)
     {
         var settings = new Settings(
-            Episodes: Arg(args, 0, 160), Length: Arg(args, 1, 1000), Writers: Arg(args, 2, 8), AppendSeconds: Arg(args, 3, 4), SampleSeconds: Arg(args, 4, 6),
+            Episodes: Arg(args, 0, 160), Length: Arg(args, 1, 1000), Writers: Arg(args, 2, 8), AppendSeconds: Arg(args, 3, 4), SampleSeconds: Arg(args, 4, 4),
             BatchSize: 256, EpisodesPerFetch: 8, Samplers: 2);
         var episodes = Enumerable.Range(0, settings.Episodes).Select(n => MakeEpisode(n, settings.Length)).ToArray();
         int blobBytes = EpisodeCodec.EncodedSize(episodes[0]);
@@ -94,7 +97,8 @@ public sealed class ReplayBench : IBenchmark
             ActionDim = Layout.ActionDim,
             settings.Episodes,
             settings.AppendSeconds,
-            settings.SampleSeconds,
+            SampleSecondsPerRound = settings.SampleSeconds,
+            SampleRounds,
             settings.Writers,
             settings.Samplers,
             ConcurrentFetchesPerSampler = settings.Writers / settings.Samplers,
@@ -105,7 +109,8 @@ public sealed class ReplayBench : IBenchmark
             Cores = Environment.ProcessorCount,
             Note = "MB/s counts stored blob bytes (1 MB = 1e6 B); sample MB/s counts blobs read by the samplers. redis-benchmark runs SET/GET with the blob size against the same server " +
                    "(the first shard for three_shards, --cluster for the cluster). fill: appends into an empty store vs SET of new keys; full: appends into a full store " +
-                   "(each evicts the oldest) vs SET replacing values over a keyspace of the capacity. Ratio = store MB/s / redis-benchmark MB/s.",
+                   "(each evicts the oldest) vs SET replacing values over a keyspace of the capacity; sample: rounds of sampling, each followed at once by its own GET reference, " +
+                   "the median round reported. Ratio = store MB/s / redis-benchmark MB/s.",
             Targets = results,
         });
         return 0;
@@ -136,83 +141,127 @@ public sealed class ReplayBench : IBenchmark
         await using var store = await connect(options);
         await store.DeleteRunAsync();
 
-        // Warm-up: fill the store once and delete it (JIT tiers, connections, script cache, and the server's memory,
-        // which redis-benchmark's later runs find warm too). Fill: concurrent writers append relabelled copies into
-        // the empty store until it holds all but one episode of its capacity, so nothing is evicted.
-        await AppendForAsync(store, episodes, "warmup", settings.Writers, until: n => n < capacityEpisodes - 1);
-        await store.DeleteRunAsync();
+        // Warm-up: fill the store and delete it, again and again for WarmUp (connections, script cache, the server's
+        // memory, which redis-benchmark's later runs find warm too, and JIT tiers: Garnet in this process compiled
+        // for seconds, up to 29% of the CPU, whenever a phase took new paths). Fill: concurrent writers append
+        // relabelled copies into the empty store until it holds all but one episode of its capacity, so nothing is evicted.
+        for (var warming = Stopwatch.StartNew(); warming.Elapsed < WarmUp;)
+        {
+            await AppendForAsync(store, episodes, "warmup", settings.Writers, until: n => n < capacityEpisodes - 1);
+            await store.DeleteRunAsync();
+        }
         Settle();
         var fillClock = Stopwatch.StartNew();
         long filled = await AppendForAsync(store, episodes, "fill", settings.Writers, until: n => n < capacityEpisodes - 1);
         double fillSeconds = fillClock.Elapsed.TotalSeconds;
 
-        // Full: writers append relabelled copies (new ids, so each stores) for two seconds, which fills the store to
-        // capacity, then for a fixed time against the full store, each append evicting the oldest as a long run's do.
+        // Full: writers append relabelled copies (new ids, so each stores) for WarmUp, which fills the store to capacity
+        // and warms the eviction paths, then for a fixed time against the full store, each append evicting the oldest
+        // as a long run's do.
         var untilWarm = Stopwatch.StartNew();
-        await AppendForAsync(store, episodes, "warm", settings.Writers, until: _ => untilWarm.Elapsed < TimeSpan.FromSeconds(2));
+        await AppendForAsync(store, episodes, "warm", settings.Writers, until: _ => untilWarm.Elapsed < WarmUp);
         Settle();
         var fullClock = Stopwatch.StartNew();
         long full = await AppendForAsync(store, episodes, "full", settings.Writers, until: _ => fullClock.Elapsed < TimeSpan.FromSeconds(settings.AppendSeconds));
         double fullSeconds = fullClock.Elapsed.TotalSeconds;
 
-        // Samplers (one per learner) pull batches as fast as they can for a fixed time, after a warm-up long enough for
-        // the JIT to reach its final tier (Garnet runs in this process too): steady state is what a learner sees.
-        // Samplers x concurrent fetches = redis-benchmark's client count, so both keep as many requests in flight.
+        // Sampling runs in rounds, each right next to its own redis-benchmark GET: loopback throughput on this VM drifts
+        // by up to 1.5x between minutes for both clients alike, so a ratio of two figures taken minutes apart mostly
+        // measures the drift. Each round's ratio pairs figures taken seconds apart; the median round is reported.
+        var rounds = new List<SampleRound>();
+        for (int round = 0; round < SampleRounds; round++)
+        {
+            var warmUp = round == 0 ? WarmUp : TimeSpan.FromSeconds(1);
+            Console.WriteLine($"   sample round {round + 1}: {warmUp.TotalSeconds:F0} s warm-up, then {settings.SampleSeconds} s measured");
+            var (sampleRows, sampleMb) = await SampleForAsync(store, settings, warmUp);
+            double roundGet = RunRedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers, requests: GetRequests, "set,get", keyspace: 16)["GET"];
+            rounds.Add(new SampleRound(sampleRows, sampleMb, roundGet, sampleMb / roundGet));
+            Console.WriteLine($"   sample round {round + 1}: {sampleMb:F1} MB/s, GET {roundGet:F1} MB/s, ratio {sampleMb / roundGet:F2}");
+        }
+        if (store.RejectedCount != 0) throw new InvalidOperationException($"{store.RejectedCount} blobs rejected during the benchmark.");
+        await store.DeleteRunAsync();
+        var median = rounds.OrderBy(r => r.Ratio).ElementAt(rounds.Count / 2);
+
+        var (setFresh, setReplace) = RedisBenchmarkSets(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
+        double fillMb = filled * blobBytes / fillSeconds / 1e6, fullMb = full * blobBytes / fullSeconds / 1e6;
+        var figures = new TargetFigures(target,
+            filled * settings.Length / fillSeconds, fillMb, setFresh, fillMb / setFresh,
+            full * settings.Length / fullSeconds, fullMb, setReplace, fullMb / setReplace,
+            median.TransitionsPerS, median.MbPerS, median.RedisBenchmarkGetMbPerS, median.Ratio, rounds);
+        Console.WriteLine($"   fill {fillMb:F1} MB/s (SET fresh {setFresh:F1}), full {fullMb:F1} MB/s (SET replacing {setReplace:F1}), sample (median round) {median.MbPerS:F1} MB/s (GET {median.RedisBenchmarkGetMbPerS:F1})");
+        return figures;
+    }
+
+    /// <summary>Unmeasured work before each regime's first timed phase, long enough for the JIT to settle.</summary>
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(6);
+
+    /// <summary>Sampling rounds per target, each paired with its own GET reference.</summary>
+    private const int SampleRounds = 3;
+
+    /// <summary>
+    /// redis-benchmark runs are sized to last seconds: with --cluster it times a run in steps of 250 ms (20,000 GETs
+    /// read 1.250 or 1.500 s, nothing between), so a run of about one second was off by up to a quarter.
+    /// GET: 64,000 replies of 160 KB, ~4 s at 2.5 GB/s.
+    /// </summary>
+    private const int GetRequests = 64_000;
+
+    /// <summary>
+    /// Samplers (one per learner) pull batches as fast as they can for a fixed time after an unmeasured warm-up that
+    /// fills their prefetch pipelines (the first one also lets the JIT reach its final tier; Garnet runs in this
+    /// process too): steady state is what a learner sees. Samplers x concurrent fetches = redis-benchmark's client
+    /// count, so both keep as many requests in flight. Fresh samplers each round, so none starts with batches that
+    /// were prefetched while redis-benchmark ran. Returns transitions/s and MB/s of blobs read.
+    /// </summary>
+    private static async Task<(double TransitionsPerS, double MbPerS)> SampleForAsync(RedisReplayStore store, Settings settings, TimeSpan warmUp)
+    {
         var samplerSettings = new SamplerSettings(settings.BatchSize)
         {
             EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, ConcurrentFetches = settings.Writers / settings.Samplers, PrefetchDepth = 8, Seed = 1,
         };
-        long rows = 0, bytes = 0;
-        var sampleClock = new Stopwatch();
-        using var deadline = new CancellationTokenSource();
         var samplers = Enumerable.Range(0, settings.Samplers).Select(_ => new ReplaySampler(store, samplerSettings)).ToList();
-        var warmUp = Stopwatch.StartNew();
-        while (warmUp.Elapsed < TimeSpan.FromSeconds(3))
-            foreach (var sampler in samplers) await sampler.NextAsync();
-        Settle();
-        Console.WriteLine($"   sampling for {settings.SampleSeconds} s");
-        sampleClock.Start();
-        deadline.CancelAfter(TimeSpan.FromSeconds(settings.SampleSeconds));
-        await Task.WhenAll(samplers.Select(sampler => Task.Run(async () =>
+        try
         {
-            while (!deadline.IsCancellationRequested)
+            var warming = Stopwatch.StartNew();
+            while (warming.Elapsed < warmUp)
+                foreach (var sampler in samplers) await sampler.NextAsync();
+            Settle();
+            long rows = 0, bytes = 0;
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(settings.SampleSeconds));
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(samplers.Select(sampler => Task.Run(async () =>
             {
-                try
+                while (!deadline.IsCancellationRequested)
                 {
-                    var batch = await sampler.NextAsync(deadline.Token);
-                    Interlocked.Add(ref rows, batch.Size);
-                    Interlocked.Add(ref bytes, batch.SourceBytes);
+                    try
+                    {
+                        var batch = await sampler.NextAsync(deadline.Token);
+                        Interlocked.Add(ref rows, batch.Size);
+                        Interlocked.Add(ref bytes, batch.SourceBytes);
+                    }
+                    catch (OperationCanceledException) { }
                 }
-                catch (OperationCanceledException) { }
-            }
-        })));
-        double sampleSeconds = sampleClock.Elapsed.TotalSeconds;
-        foreach (var sampler in samplers) await sampler.DisposeAsync();
-        if (store.RejectedCount != 0) throw new InvalidOperationException($"{store.RejectedCount} blobs rejected during the benchmark.");
-        await store.DeleteRunAsync();
-
-        var (setFresh, setReplace, get) = RedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
-        double fillMb = filled * blobBytes / fillSeconds / 1e6, fullMb = full * blobBytes / fullSeconds / 1e6, sampleMb = bytes / sampleSeconds / 1e6;
-        var figures = new TargetFigures(target,
-            filled * settings.Length / fillSeconds, fillMb, setFresh, fillMb / setFresh,
-            full * settings.Length / fullSeconds, fullMb, setReplace, fullMb / setReplace,
-            rows / sampleSeconds, sampleMb, get, sampleMb / get);
-        Console.WriteLine($"   fill {fillMb:F1} MB/s (SET fresh {setFresh:F1}), full {fullMb:F1} MB/s (SET replacing {setReplace:F1}), sample {sampleMb:F1} MB/s (GET {get:F1})");
-        return figures;
+            })));
+            double seconds = clock.Elapsed.TotalSeconds;
+            return (rows / seconds, bytes / seconds / 1e6);
+        }
+        finally
+        {
+            foreach (var sampler in samplers) await sampler.DisposeAsync();
+        }
     }
 
     /// <summary>
-    /// redis-benchmark SET and GET of <paramref name="valueBytes"/> values; MB/s of values for each. SET fresh writes new
-    /// keys (a keyspace of 10^8), as appends that fill a store do; SET replacing writes over a keyspace as large as the
-    /// store's capacity in episodes, so that after the first pass each SET frees a value and stores one, as an append to
-    /// a full store does (evicting the oldest); GET reads 16 keys that the same run filled.
+    /// redis-benchmark SET of <paramref name="valueBytes"/> values; MB/s of values. SET fresh writes new keys (a keyspace
+    /// of 10^8), as appends that fill a store do; SET replacing writes over a keyspace as large as the store's capacity in
+    /// episodes, so that after the first pass each SET frees a value and stores one, as an append to a full store does
+    /// (evicting the oldest). The GET reference (16 keys that the same run filled) runs with each sampling round.
     /// </summary>
-    private static (double SetFresh, double SetReplace, double Get) RedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes)
+    private static (double SetFresh, double SetReplace) RedisBenchmarkSets(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes)
     {
-        double fresh = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: capacityEpisodes, "set", keyspace: 100_000_000)["SET"];
-        double replace = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 4 * capacityEpisodes, "set", keyspace: capacityEpisodes)["SET"];
-        double get = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 20000, "set,get", keyspace: 16)["GET"];
-        return (fresh, replace, get);
+        // Eight and sixteen times the capacity (1.6 and 3.3 GB): a few seconds each (see GetRequests).
+        double fresh = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 8 * capacityEpisodes, "set", keyspace: 100_000_000)["SET"];
+        double replace = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 16 * capacityEpisodes, "set", keyspace: capacityEpisodes)["SET"];
+        return (fresh, replace);
     }
 
     private static Dictionary<string, double> RunRedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients, int requests, string tests, int keyspace)

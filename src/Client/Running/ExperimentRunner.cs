@@ -57,7 +57,7 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         if (interrupt.IsCancellationRequested && _last is not { IsOver: true })
         {
             await grain.Stop().WaitAsync(StopTimeout);
-            _last = await grain.GetStatus();
+            _last = await AwaitStopped(grain);
         }
         // Stopped by Ctrl-C here or by `fathom stop` elsewhere: keep what it takes to resume.
         var stopped = _last?.State is ExperimentState.Stopping or ExperimentState.Stopped;
@@ -99,6 +99,23 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
             try { await Task.Delay(PollPeriod, interrupt); }
             catch (OperationCanceledException) { yield break; }
         }
+    }
+
+    /// <summary>
+    /// The status once the experiment has left Stopping (at most <see cref="StopTimeout"/>): its last poll counts what
+    /// the stopped collectors stored and takes the learners' final evaluations, so the resume point's env steps are
+    /// not behind the evaluations already recorded.
+    /// </summary>
+    async Task<ExperimentStatus> AwaitStopped(IExperimentGrain grain)
+    {
+        var deadline = _clock.Elapsed + StopTimeout;
+        var status = await grain.GetStatus();
+        while (status.State == ExperimentState.Stopping && _clock.Elapsed < deadline)
+        {
+            await Task.Delay(PollPeriod);
+            status = await grain.GetStatus();
+        }
+        return status;
     }
 
     RunProgress Frame(ExperimentStatus status, long offset)

@@ -145,6 +145,8 @@ public sealed class ExperimentGrain(
             }
             if ((learnersDone && collectorsDone) || DateTime.UtcNow - State.StoppingSince > settings.StopTimeout)
             {
+                // Counted once more now that no collector writes: this poll's count may predate their last episodes.
+                await PollReplay(spec);
                 await CollectTopology(spec);
                 State.State = State.EndState;
                 State.Seconds = (DateTime.UtcNow - State.StartedAt).TotalSeconds;

@@ -9,7 +9,12 @@ public static class ScratchFolder
     static readonly Lazy<string> Root = new(() =>
     {
         var root = Directory.CreateTempSubdirectory("fathom-tests-").FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(root, recursive: true);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            // Best effort: a child process still writing there must not turn a finished test run into a crash.
+            try { Directory.Delete(root, recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        };
         return root;
     });
 

@@ -54,6 +54,30 @@ public abstract class ReplayStoreContract
     }
 
     [Fact]
+    public async Task ConcurrentAppendsIntoAFullShardEvictExactlyDownToItsCapacity()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(100 * 3));
+        long shardCapacity = store.Options.ShardCapacity(store.ShardCount);
+        const int writers = 8, perWriter = 40, length = 10;
+        // Each append is one atomic step: interleaved appends must neither evict too few (over capacity) nor too many.
+        var evicted = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            int count = 0;
+            for (int i = 0; i < perWriter; i++) count += (await store.AppendAsync(0, TestEpisodes.Make(w * 1000 + i, length))).EvictedEpisodes;
+            return count;
+        })));
+
+        var sizes = await store.GetSizesAsync();
+        Assert.Equal(shardCapacity, sizes.Transitions);
+        Assert.Equal(shardCapacity / length, sizes.Episodes);
+        Assert.Equal(writers * perWriter - shardCapacity / length, evicted.Sum());
+        Assert.Equal(writers * perWriter * (long)length, sizes.InsertedTransitions);
+        var index = await store.ListAsync();
+        Assert.Equal(shardCapacity / length, (await store.FetchAsync(index.Episodes)).Count);
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
     public async Task GoalOffsetsFollowTheTruncatedGeometricLawAndNeverCrossEpisodes()
     {
         const double gamma = 0.9;

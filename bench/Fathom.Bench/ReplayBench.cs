@@ -11,7 +11,7 @@ namespace Fathom.Bench;
 /// Replay store throughput (append and sample; transitions/s and MB/s of stored blobs) on embedded Garnet,
 /// one redis-server, three redis-server shards and a three-master Redis Cluster, each next to redis-benchmark
 /// SET/GET of the same value size against the same server, so the ratio says how much the store's own work costs.
-/// Args: [episodes=160] [length=1000] [writers=8] [append_seconds=4] [sample_seconds=4, per round].
+/// Args: [episodes=160] [length=1000] [writers=8] [append_seconds=4] [sample_seconds=4, per round] [episodes_per_append=16].
 /// </summary>
 public sealed class ReplayBench : IBenchmark
 {
@@ -20,31 +20,36 @@ public sealed class ReplayBench : IBenchmark
     public string Name => "replay";
     public string Description => "replay store append/sample throughput vs redis-benchmark (Garnet, Redis, 3 shards, Cluster)";
 
-    private sealed record Settings(int Episodes, int Length, int Writers, double AppendSeconds, double SampleSeconds, int BatchSize, int EpisodesPerFetch, int Samplers);
+    private sealed record Settings(int Episodes, int Length, int Writers, int EpisodesPerAppend, double AppendSeconds, double SampleSeconds, int BatchSize, int Samplers)
+    {
+        /// <summary>Each sampler runs one fetch at a time; its episodes are read by pipelined GETs, so samplers x episodes per
+        /// fetch GETs are in flight: as many as redis-benchmark's clients (one request each).</summary>
+        public int EpisodesPerFetch => Writers / Samplers;
+    }
 
     /// <summary>
     /// One target's figures. Appends come in two regimes, each against its own SET reference: filling an empty store
     /// (every append and every SET allocates fresh memory) and a full store (every append evicts the oldest episode,
-    /// every SET replaces a value, so memory is freed and reused).
+    /// every SET replaces a value, so memory is freed and reused). Full-store and sample figures are the median round's.
     /// </summary>
     public sealed record TargetFigures(
         string Target,
         double FillTransitionsPerS, double FillMbPerS, double RedisBenchmarkSetFreshMbPerS, double FillRatio,
-        double FullTransitionsPerS, double FullMbPerS, double RedisBenchmarkSetReplaceMbPerS, double FullRatio,
-        double SampleTransitionsPerS, double SampleMbPerS, double RedisBenchmarkGetMbPerS, double SampleRatio, IReadOnlyList<SampleRound> SampleRounds);
+        double FullTransitionsPerS, double FullMbPerS, double RedisBenchmarkSetReplaceMbPerS, double FullRatio, IReadOnlyList<Round> FullRounds,
+        double SampleTransitionsPerS, double SampleMbPerS, double RedisBenchmarkGetMbPerS, double SampleRatio, IReadOnlyList<Round> SampleRounds);
 
-    /// <summary>One sampling round and the GET reference taken right after it; the sample figures above are the median round's.</summary>
-    public sealed record SampleRound(double TransitionsPerS, double MbPerS, double RedisBenchmarkGetMbPerS, double Ratio);
+    /// <summary>One timed round of the store (full-store appends or sampling) and its redis-benchmark reference taken right after it.</summary>
+    public sealed record Round(double TransitionsPerS, double MbPerS, double RedisBenchmarkMbPerS, double Ratio);
 
     public async Task<int> RunAsync(string[] args)
     {
         var settings = new Settings(
-            Episodes: Arg(args, 0, 160), Length: Arg(args, 1, 1000), Writers: Arg(args, 2, 8), AppendSeconds: Arg(args, 3, 4), SampleSeconds: Arg(args, 4, 4),
-            BatchSize: 256, EpisodesPerFetch: 8, Samplers: 2);
+            Episodes: Arg(args, 0, 160), Length: Arg(args, 1, 1000), Writers: Arg(args, 2, 8), EpisodesPerAppend: Arg(args, 5, 16), AppendSeconds: Arg(args, 3, 4), SampleSeconds: Arg(args, 4, 4),
+            BatchSize: 256, Samplers: 2);
         var episodes = Enumerable.Range(0, settings.Episodes).Select(n => MakeEpisode(n, settings.Length)).ToArray();
         int blobBytes = EpisodeCodec.EncodedSize(episodes[0]);
         Console.WriteLine($"episodes of {settings.Length} steps, S={Layout.StateDim} A={Layout.ActionDim}: {blobBytes / 1024.0:F0} KB per blob; " +
-                          $"{settings.Writers} writers, {settings.Samplers} samplers x {settings.Writers / settings.Samplers} concurrent fetches (B={settings.BatchSize}, {settings.EpisodesPerFetch} episodes per fetch)");
+                          $"{settings.Writers} writers appending {settings.EpisodesPerAppend} episodes per call, {settings.Samplers} samplers x 1 fetch of {settings.EpisodesPerFetch} episodes (B={settings.BatchSize})");
 
         // FATHOM_REPLAY_TARGETS=garnet,cluster measures only those (all four by default).
         var only = Environment.GetEnvironmentVariable("FATHOM_REPLAY_TARGETS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -98,10 +103,11 @@ public sealed class ReplayBench : IBenchmark
             settings.Episodes,
             settings.AppendSeconds,
             SampleSecondsPerRound = settings.SampleSeconds,
-            SampleRounds,
+            Rounds,
             settings.Writers,
             settings.Samplers,
-            ConcurrentFetchesPerSampler = settings.Writers / settings.Samplers,
+            settings.EpisodesPerAppend,
+            ConcurrentFetchesPerSampler = 1,
             LoadAverageAtEnd = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown",
             settings.BatchSize,
             settings.EpisodesPerFetch,
@@ -143,27 +149,36 @@ public sealed class ReplayBench : IBenchmark
 
         // Warm-up: fill the store and delete it, again and again for WarmUp (connections, script cache, the server's
         // memory, which redis-benchmark's later runs find warm too, and JIT tiers: Garnet in this process compiled
-        // for seconds, up to 29% of the CPU, whenever a phase took new paths). Fill: concurrent writers append
-        // relabelled copies into the empty store until it holds all but one episode of its capacity, so nothing is evicted.
+        // for seconds, up to 29% of the CPU, whenever a phase took new paths). Fill: concurrent writers append batches
+        // of relabelled copies into the empty store until its shards hold as many whole batches as fit, so nothing is evicted.
+        long fillBatches = store.Options.ShardCapacity(store.ShardCount) / settings.Length / settings.EpisodesPerAppend * store.ShardCount;
         for (var warming = Stopwatch.StartNew(); warming.Elapsed < WarmUp;)
         {
-            await AppendForAsync(store, episodes, "warmup", settings.Writers, until: n => n < capacityEpisodes - 1);
+            await AppendForAsync(store, episodes, "warmup", settings, until: b => b < fillBatches);
             await store.DeleteRunAsync();
         }
         Settle();
         var fillClock = Stopwatch.StartNew();
-        long filled = await AppendForAsync(store, episodes, "fill", settings.Writers, until: n => n < capacityEpisodes - 1);
+        long filled = await AppendForAsync(store, episodes, "fill", settings, until: b => b < fillBatches);
         double fillSeconds = fillClock.Elapsed.TotalSeconds;
+        double fillMb = filled * blobBytes / fillSeconds / 1e6;
 
         // Full: writers append relabelled copies (new ids, so each stores) for WarmUp, which fills the store to capacity
-        // and warms the eviction paths, then for a fixed time against the full store, each append evicting the oldest
-        // as a long run's do.
+        // and warms the eviction paths, then in timed rounds against the full store, each append evicting the oldest
+        // as a long run's do. Like sampling below, each round is paired with its own reference (SET replacing).
         var untilWarm = Stopwatch.StartNew();
-        await AppendForAsync(store, episodes, "warm", settings.Writers, until: _ => untilWarm.Elapsed < WarmUp);
-        Settle();
-        var fullClock = Stopwatch.StartNew();
-        long full = await AppendForAsync(store, episodes, "full", settings.Writers, until: _ => fullClock.Elapsed < TimeSpan.FromSeconds(settings.AppendSeconds));
-        double fullSeconds = fullClock.Elapsed.TotalSeconds;
+        await AppendForAsync(store, episodes, "warm", settings, until: _ => untilWarm.Elapsed < WarmUp);
+        var fullRounds = new List<Round>();
+        for (int round = 0; round < Rounds; round++)
+        {
+            Settle();
+            var fullClock = Stopwatch.StartNew();
+            long full = await AppendForAsync(store, episodes, $"full{round}", settings, until: _ => fullClock.Elapsed < TimeSpan.FromSeconds(settings.AppendSeconds));
+            double fullSeconds = fullClock.Elapsed.TotalSeconds, fullMb = full * blobBytes / fullSeconds / 1e6;
+            double setReplace = RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
+            fullRounds.Add(new Round(full * settings.Length / fullSeconds, fullMb, setReplace, fullMb / setReplace));
+            Console.WriteLine($"   full round {round + 1}: {fullMb:F1} MB/s, SET replacing {setReplace:F1} MB/s, ratio {fullMb / setReplace:F2}");
+        }
 
         // Sampling runs in rounds, each right next to its own redis-benchmark GET: loopback throughput on this VM drifts
         // by up to 1.5x between minutes for both clients alike, so a ratio of two figures taken minutes apart mostly
@@ -171,35 +186,38 @@ public sealed class ReplayBench : IBenchmark
         // The 16 keys the GET reference reads, written once (redis-benchmark names them the same in every run, also
         // with --cluster: its GET-only runs counted no keyspace miss).
         RunRedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers, requests: 1_000, "set", keyspace: GetKeys);
-        var rounds = new List<SampleRound>();
-        for (int round = 0; round < SampleRounds; round++)
+        var sampleRounds = new List<Round>();
+        for (int round = 0; round < Rounds; round++)
         {
             var warmUp = round == 0 ? WarmUp : TimeSpan.FromSeconds(1);
-            Console.WriteLine($"   sample round {round + 1}: {warmUp.TotalSeconds:F0} s warm-up, then {settings.SampleSeconds} s measured");
             var (sampleRows, sampleMb) = await SampleForAsync(store, settings, warmUp);
             double roundGet = RunRedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers, requests: GetRequests, "get", keyspace: GetKeys)["GET"];
-            rounds.Add(new SampleRound(sampleRows, sampleMb, roundGet, sampleMb / roundGet));
-            Console.WriteLine($"   sample round {round + 1}: {sampleMb:F1} MB/s, GET {roundGet:F1} MB/s, ratio {sampleMb / roundGet:F2}");
+            sampleRounds.Add(new Round(sampleRows, sampleMb, roundGet, sampleMb / roundGet));
+            Console.WriteLine($"   sample round {round + 1} ({warmUp.TotalSeconds:F0} s warm-up): {sampleMb:F1} MB/s, GET {roundGet:F1} MB/s, ratio {sampleMb / roundGet:F2}");
         }
         if (store.RejectedCount != 0) throw new InvalidOperationException($"{store.RejectedCount} blobs rejected during the benchmark.");
         await store.DeleteRunAsync();
-        var median = rounds.OrderBy(r => r.Ratio).ElementAt(rounds.Count / 2);
+        // Last, once the store is gone: 1.6 GB of new keys would push Garnet's oldest log pages, the store's among them, out of its memory.
+        double setFresh = RedisBenchmarkSetFresh(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
 
-        var (setFresh, setReplace) = RedisBenchmarkSets(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
-        double fillMb = filled * blobBytes / fillSeconds / 1e6, fullMb = full * blobBytes / fullSeconds / 1e6;
+        var fullMedian = Median(fullRounds);
+        var sampleMedian = Median(sampleRounds);
         var figures = new TargetFigures(target,
             filled * settings.Length / fillSeconds, fillMb, setFresh, fillMb / setFresh,
-            full * settings.Length / fullSeconds, fullMb, setReplace, fullMb / setReplace,
-            median.TransitionsPerS, median.MbPerS, median.RedisBenchmarkGetMbPerS, median.Ratio, rounds);
-        Console.WriteLine($"   fill {fillMb:F1} MB/s (SET fresh {setFresh:F1}), full {fullMb:F1} MB/s (SET replacing {setReplace:F1}), sample (median round) {median.MbPerS:F1} MB/s (GET {median.RedisBenchmarkGetMbPerS:F1})");
+            fullMedian.TransitionsPerS, fullMedian.MbPerS, fullMedian.RedisBenchmarkMbPerS, fullMedian.Ratio, fullRounds,
+            sampleMedian.TransitionsPerS, sampleMedian.MbPerS, sampleMedian.RedisBenchmarkMbPerS, sampleMedian.Ratio, sampleRounds);
+        Console.WriteLine($"   fill {fillMb:F1} MB/s (SET fresh {setFresh:F1}), full (median round) {fullMedian.MbPerS:F1} MB/s (SET replacing {fullMedian.RedisBenchmarkMbPerS:F1}), " +
+                          $"sample (median round) {sampleMedian.MbPerS:F1} MB/s (GET {sampleMedian.RedisBenchmarkMbPerS:F1})");
         return figures;
     }
 
     /// <summary>Unmeasured work before each regime's first timed phase, long enough for the JIT to settle.</summary>
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(6);
 
-    /// <summary>Sampling rounds per target, each paired with its own GET reference.</summary>
-    private const int SampleRounds = 3;
+    /// <summary>Timed rounds per target of full-store appends and of sampling, each paired with its own reference.</summary>
+    private const int Rounds = 3;
+
+    private static Round Median(List<Round> rounds) => rounds.OrderBy(r => r.Ratio).ElementAt(rounds.Count / 2);
 
     /// <summary>
     /// redis-benchmark runs are sized to last seconds: with --cluster it times a run in steps of 250 ms (20,000 GETs
@@ -214,15 +232,16 @@ public sealed class ReplayBench : IBenchmark
     /// <summary>
     /// Samplers (one per learner) pull batches as fast as they can for a fixed time after an unmeasured warm-up that
     /// fills their prefetch pipelines (the first one also lets the JIT reach its final tier; Garnet runs in this
-    /// process too): steady state is what a learner sees. Samplers x concurrent fetches = redis-benchmark's client
-    /// count, so both keep as many requests in flight. Fresh samplers each round, so none starts with batches that
+    /// process too): steady state is what a learner sees. As many GETs are in flight as redis-benchmark's (see
+    /// <see cref="Settings.EpisodesPerFetch"/>): on redis-server, 64 GETs of 160 KB in flight read 0.62-0.79 of the reference,
+    /// 8 read 0.89-1.01, so deeper pipelines measure the server's output buffers, not the store. Fresh samplers each round, so none starts with batches that
     /// were prefetched while redis-benchmark ran. Returns transitions/s and MB/s of blobs read.
     /// </summary>
     private static async Task<(double TransitionsPerS, double MbPerS)> SampleForAsync(RedisReplayStore store, Settings settings, TimeSpan warmUp)
     {
         var samplerSettings = new SamplerSettings(settings.BatchSize)
         {
-            EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, ConcurrentFetches = settings.Writers / settings.Samplers, PrefetchDepth = 8, Seed = 1,
+            EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, ConcurrentFetches = 1, PrefetchDepth = 8, Seed = 1,
         };
         var samplers = Enumerable.Range(0, settings.Samplers).Select(_ => new ReplaySampler(store, samplerSettings)).ToList();
         try
@@ -257,18 +276,18 @@ public sealed class ReplayBench : IBenchmark
     }
 
     /// <summary>
-    /// redis-benchmark SET of <paramref name="valueBytes"/> values; MB/s of values. SET fresh writes new keys (a keyspace
-    /// of 10^8), as appends that fill a store do; SET replacing writes over a keyspace as large as the store's capacity in
-    /// episodes, so that after the first pass each SET frees a value and stores one, as an append to a full store does
-    /// (evicting the oldest). The GET reference (<see cref="GetKeys"/> keys written before the sampling) runs with each sampling round.
+    /// redis-benchmark SET of new keys (a keyspace of 10^8), as appends that fill a store do: eight times the capacity
+    /// (1.6 GB), a few seconds (see <see cref="GetRequests"/>). MB/s of values.
     /// </summary>
-    private static (double SetFresh, double SetReplace) RedisBenchmarkSets(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes)
-    {
-        // Eight and sixteen times the capacity (1.6 and 3.3 GB): a few seconds each (see GetRequests).
-        double fresh = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 8 * capacityEpisodes, "set", keyspace: 100_000_000)["SET"];
-        double replace = RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 16 * capacityEpisodes, "set", keyspace: capacityEpisodes)["SET"];
-        return (fresh, replace);
-    }
+    private static double RedisBenchmarkSetFresh(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes)
+        => RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 8 * capacityEpisodes, "set", keyspace: 100_000_000)["SET"];
+
+    /// <summary>
+    /// redis-benchmark SET over a keyspace as large as the store's capacity in episodes, sixteen passes (3.3 GB), so that
+    /// after the first pass each SET frees a value and stores one, as an append to a full store does (evicting the oldest).
+    /// </summary>
+    private static double RedisBenchmarkSetReplacing(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes)
+        => RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 16 * capacityEpisodes, "set", keyspace: capacityEpisodes)["SET"];
 
     private static Dictionary<string, double> RunRedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients, int requests, string tests, int keyspace)
     {
@@ -300,16 +319,22 @@ public sealed class ReplayBench : IBenchmark
         return new Episode(Layout, length, states, actions, "bench", policyVersion: 0, sequence: number);
     }
 
-    /// <summary>Appends relabelled copies of <paramref name="episodes"/> (the n-th as sequence n) from concurrent writers while <paramref name="until"/> holds for the next n; returns how many.</summary>
-    private static async Task<long> AppendForAsync(RedisReplayStore store, Episode[] episodes, string producer, int writers, Func<long, bool> until)
+    /// <summary>
+    /// Concurrent writers append batches of relabelled copies of <paramref name="episodes"/> (the n-th episode as sequence
+    /// n), batch b to shard b mod the shard count, as collectors append what their environments finished together, while
+    /// <paramref name="until"/> holds for b; returns how many episodes.
+    /// </summary>
+    private static async Task<long> AppendForAsync(RedisReplayStore store, Episode[] episodes, string producer, Settings settings, Func<long, bool> until)
     {
         long next = -1, appended = 0;
-        await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+        int batch = settings.EpisodesPerAppend;
+        await Task.WhenAll(Enumerable.Range(0, settings.Writers).Select(_ => Task.Run(async () =>
         {
-            for (long n = Interlocked.Increment(ref next); until(n); n = Interlocked.Increment(ref next))
+            for (long b = Interlocked.Increment(ref next); until(b); b = Interlocked.Increment(ref next))
             {
-                await store.AppendAsync(Relabel(episodes[n % episodes.Length], producer, n));
-                Interlocked.Increment(ref appended);
+                var copies = Enumerable.Range(0, batch).Select(i => b * batch + i).Select(n => Relabel(episodes[n % episodes.Length], producer, n)).ToArray();
+                await store.AppendAsync((int)(b % store.ShardCount), copies);
+                Interlocked.Add(ref appended, batch);
             }
         })));
         return appended;

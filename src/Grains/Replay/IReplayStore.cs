@@ -26,6 +26,13 @@ public interface IReplayStore : IAsyncDisposable
     /// </summary>
     Task<AppendResult> AppendAsync(int shard, Episode episode, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Appends a batch to one shard, with the same outcome as appending the episodes one after another in order
+    /// (one result each), but in one round trip and one index step per <see cref="ReplayStoreBase.AppendChunk"/>
+    /// episodes: the way a collector writes the episodes its environments finished together.
+    /// </summary>
+    Task<IReadOnlyList<AppendResult>> AppendAsync(int shard, IReadOnlyList<Episode> episodes, CancellationToken cancellationToken = default);
+
     /// <summary>A snapshot of the index of every reachable shard, oldest first within a shard.</summary>
     Task<ReplayIndex> ListAsync(CancellationToken cancellationToken = default);
 

@@ -18,26 +18,28 @@ public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCou
 
     private readonly Shard[] _shards = Enumerable.Range(0, shardCount).Select(_ => new Shard()).ToArray();
 
-    protected override Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, ReadOnlyMemory<byte> blob, long shardCapacity, CancellationToken cancellationToken)
+    protected override Task<(bool Stored, int Evicted)[]> AppendBlobsAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity, CancellationToken cancellationToken)
     {
         var s = _shards[shard];
-        lock (s)
+        lock (s) return Task.FromResult(blobs.Select(blob => Append(s, blob, shardCapacity)).ToArray());
+    }
+
+    private static (bool Stored, int Evicted) Append(Shard s, BlobToAppend blob, long shardCapacity)
+    {
+        if (s.Blobs.ContainsKey(blob.Id)) return (false, 0);
+        s.Blobs.Add(blob.Id, blob.Blob.ToArray());
+        s.Index.AddLast((blob.Id, blob.Length));
+        s.Transitions += blob.Length;
+        s.Inserted += blob.Length;
+        int evicted = 0;
+        while (s.Transitions > shardCapacity && s.Index.First is { } oldest)
         {
-            if (s.Blobs.ContainsKey(id)) return Task.FromResult((false, 0));
-            s.Blobs.Add(id, blob.ToArray());
-            s.Index.AddLast((id, length));
-            s.Transitions += length;
-            s.Inserted += length;
-            int evicted = 0;
-            while (s.Transitions > shardCapacity && s.Index.First is { } oldest)
-            {
-                s.Index.RemoveFirst();
-                s.Blobs.Remove(oldest.Value.Id);
-                s.Transitions -= oldest.Value.Length;
-                evicted++;
-            }
-            return Task.FromResult((true, evicted));
+            s.Index.RemoveFirst();
+            s.Blobs.Remove(oldest.Value.Id);
+            s.Transitions -= oldest.Value.Length;
+            evicted++;
         }
+        return (true, evicted);
     }
 
     protected override Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken)

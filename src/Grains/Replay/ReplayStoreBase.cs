@@ -43,26 +43,57 @@ public abstract class ReplayStoreBase : IReplayStore
     public async Task<AppendResult> AppendAsync(int shard, Episode episode, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(episode);
+        return (await AppendAsync(shard, [episode], cancellationToken))[0];
+    }
+
+    public async Task<IReadOnlyList<AppendResult>> AppendAsync(int shard, IReadOnlyList<Episode> episodes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(episodes);
         CheckShard(shard);
-        if (episode.Layout != Options.Layout)
-            throw new ArgumentException($"Episode layout {episode.Layout} differs from the run's layout {Options.Layout}.", nameof(episode));
         long shardCapacity = Options.ShardCapacity(ShardCount);
-        if (episode.Length > shardCapacity)
-            throw new ArgumentException($"Episode length {episode.Length} exceeds the capacity of a shard ({shardCapacity} transitions).", nameof(episode));
+        for (int i = 0; i < episodes.Count; i++)
+        {
+            var episode = episodes[i] ?? throw new ArgumentNullException(nameof(episodes), $"Episode {i} of the batch is null.");
+            if (episode.Layout != Options.Layout)
+                throw new ArgumentException($"Episode layout {episode.Layout} differs from the run's layout {Options.Layout}.", nameof(episodes));
+            if (episode.Length > shardCapacity)
+                throw new ArgumentException($"Episode length {episode.Length} exceeds the capacity of a shard ({shardCapacity} transitions).", nameof(episodes));
+        }
 
         using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplayAppend);
-        // Blobs of long episodes are large; a pooled buffer spares the large-object heap. It goes back to the pool
-        // only once the write has completed, never after a timeout (the client may still be sending it).
-        int size = EpisodeCodec.EncodedSize(episode);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
-        EpisodeCodec.EncodeTo(episode, buffer);
-        var blob = new ReadOnlyMemory<byte>(buffer, 0, size);
-        var (stored, evicted) = await OnShard(shard, ct => AppendBlobAsync(shard, episode.Id, episode.Length, blob, shardCapacity, ct), cancellationToken);
-        ArrayPool<byte>.Shared.Return(buffer);
-        if (stored)
-            FathomTelemetry.ReplayInserted.Add(episode.Length, RunTag, new(FathomTelemetry.Tags.Shard, shard));
-        return new AppendResult(shard, stored, evicted, size);
+        activity?.SetTag("fathom.episodes", episodes.Count);
+        var results = new List<AppendResult>(episodes.Count);
+        for (int start = 0; start < episodes.Count; start += AppendChunk)
+        {
+            var chunk = episodes.Skip(start).Take(AppendChunk).ToArray();
+            // Blobs of long episodes are large; pooled buffers spare the large-object heap. They go back to the pool
+            // only once the write has completed, never after a timeout (the client may still be sending them).
+            var buffers = new byte[chunk.Length][];
+            var blobs = new BlobToAppend[chunk.Length];
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                int size = EpisodeCodec.EncodedSize(chunk[i]);
+                buffers[i] = ArrayPool<byte>.Shared.Rent(size);
+                EpisodeCodec.EncodeTo(chunk[i], buffers[i]);
+                blobs[i] = new BlobToAppend(chunk[i].Id, chunk[i].Length, new ReadOnlyMemory<byte>(buffers[i], 0, size));
+            }
+            var outcomes = await OnShard(shard, ct => AppendBlobsAsync(shard, blobs, shardCapacity, ct), cancellationToken);
+            foreach (var buffer in buffers) ArrayPool<byte>.Shared.Return(buffer);
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                if (outcomes[i].Stored)
+                    FathomTelemetry.ReplayInserted.Add(chunk[i].Length, RunTag, new(FathomTelemetry.Tags.Shard, shard));
+                results.Add(new AppendResult(shard, outcomes[i].Stored, outcomes[i].Evicted, blobs[i].Blob.Length));
+            }
+        }
+        return results;
     }
+
+    /// <summary>
+    /// Most episodes one backend call stores and indexes. It bounds the bytes in flight on one connection (64 blobs
+    /// of 160 KB: 10 MB) and how long one index step holds a single-threaded server.
+    /// </summary>
+    public const int AppendChunk = 64;
 
     public async Task<ReplayIndex> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -141,10 +172,14 @@ public abstract class ReplayStoreBase : IReplayStore
     public abstract ValueTask DisposeAsync();
 
     /// <summary>
-    /// Stores the blob under the id unless present, indexes it, evicts oldest beyond capacity. Readers see either none
-    /// of it or all of it; index, counters and eviction change in one atomic step.
+    /// As appending the blobs one after another in order: each is stored under its id unless present, indexed, and the
+    /// oldest episodes beyond capacity evicted. Readers see either none or all of one blob's append; index, counters
+    /// and eviction change in one atomic step.
     /// </summary>
-    protected abstract Task<(bool Stored, int Evicted)> AppendBlobAsync(int shard, string id, int length, ReadOnlyMemory<byte> blob, long shardCapacity, CancellationToken cancellationToken);
+    protected abstract Task<(bool Stored, int Evicted)[]> AppendBlobsAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity, CancellationToken cancellationToken);
+
+    /// <summary>One encoded episode on its way into a shard.</summary>
+    protected readonly record struct BlobToAppend(string Id, int Length, ReadOnlyMemory<byte> Blob);
     protected abstract Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken);
     /// <summary>Blobs in the order of <paramref name="ids"/> (disposed once read, so they may be pooled); null where an id is gone.</summary>
     protected abstract Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);

@@ -18,7 +18,11 @@ public sealed record SamplerSettings
     /// <summary>Minibatches built from one fetch, trading network reads for episode diversity.</summary>
     public int BatchesPerFetch { get; init => field = Check(value, 1, 4096, nameof(BatchesPerFetch)); } = 2;
 
-    /// <summary>Fetches in flight at once (independent prefetch loops), hiding network latency behind each other.</summary>
+    /// <summary>
+    /// Fetches in flight at once (independent prefetch loops), hiding network latency behind each other. A fetch sends
+    /// the GETs of all its episodes at once, so this times <see cref="EpisodesPerFetch"/> blobs are in flight: on one
+    /// redis-server, 64 blobs of 160 KB in flight were read 10-25% slower than 8 (docs/benchmarks.md, Replay).
+    /// </summary>
     public int ConcurrentFetches { get; init => field = Check(value, 1, 64, nameof(ConcurrentFetches)); } = 2;
 
     /// <summary>How long a read of the store's index is reused, so that a fetch is usually one round trip.

@@ -146,14 +146,14 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
         return new Episode(layout, length, episodeStates, episodeActions, _producer, version, sequence);
     }
 
-    /// <summary>Appends the batch's episodes to this collector's shard, retrying a shard that is down (ids make a retry safe).</summary>
+    /// <summary>Appends the batch's episodes to this collector's shard in one batch, retrying a shard that is down (ids make a retry safe).</summary>
     private void Append(Episode[] episodes)
     {
         while (true)
         {
             try
             {
-                Wait(Task.WhenAll(episodes.Select(e => store.AppendAsync(assignment.Shard, e, AbortToken))));
+                Wait(store.AppendAsync(assignment.Shard, episodes, AbortToken));
                 return;
             }
             catch (ReplayShardUnavailableException)

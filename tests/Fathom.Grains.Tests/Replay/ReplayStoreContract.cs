@@ -78,6 +78,52 @@ public abstract class ReplayStoreContract
     }
 
     [Fact]
+    public async Task ABatchAppendHasTheOutcomeOfAppendingOneAfterAnother()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(100 * 3));
+        long shardCapacity = store.Options.ShardCapacity(store.ShardCount);
+        int fits = (int)(shardCapacity / 10);
+        // One batch (one chunk): fits + 10 new episodes, then episode 0 again (evicted by then, so stored anew; on a
+        // server its blob was deleted by the batch's own eviction after its write), then the newest again (indexed).
+        var distinct = Enumerable.Range(0, fits + 10).Select(n => TestEpisodes.Make(n, 10)).ToList();
+        Assert.True(distinct.Count + 2 <= ReplayStoreBase.AppendChunk);
+        var results = await store.AppendAsync(0, [.. distinct, TestEpisodes.Make(0, 10), distinct[^1]]);
+
+        Assert.Equal(distinct.Count + 2, results.Count);
+        Assert.All(results, r => Assert.Equal(0, r.Shard));
+        Assert.Equal([.. Enumerable.Repeat(true, distinct.Count + 1), false], results.Select(r => r.Stored));
+        Assert.Equal([.. Enumerable.Repeat(0, fits), .. Enumerable.Repeat(1, 11), 0], results.Select(r => r.EvictedEpisodes));
+        var index = await store.ListAsync();
+        Assert.Equal([.. Enumerable.Range(11, fits - 1).Select(n => distinct[n].Id), distinct[0].Id], index.Episodes.Select(e => e.Id));
+        var sizes = await store.GetSizesAsync();
+        Assert.Equal(shardCapacity, sizes.Transitions);
+        Assert.Equal((distinct.Count + 1) * 10L, sizes.InsertedTransitions);
+        var fetched = await store.FetchAsync(index.Episodes);
+        Assert.Equal(EpisodeCodec.Encode(distinct[0]), EpisodeCodec.Encode(fetched.Single(f => f.Ref.Id == distinct[0].Id).Episode));
+        Assert.Equal(0, store.RejectedCount);
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
+    public async Task ABatchOfSeveralChunksIsStoredWholeAndInOrder()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(100_000));
+        int count = 2 * ReplayStoreBase.AppendChunk + 5;
+        var batch = Enumerable.Range(0, count).Select(n => TestEpisodes.Make(n, 2 + n % 7)).ToList();
+        var results = await store.AppendAsync(1 % store.ShardCount, batch);
+
+        Assert.All(results, r => Assert.True(r.Stored));
+        Assert.Equal(batch.Select(EpisodeCodec.EncodedSize), results.Select(r => r.BlobBytes));
+        var index = await store.ListAsync();
+        Assert.Equal(batch.Select(e => e.Id), index.Episodes.Select(e => e.Id));
+        Assert.All(index.Episodes, e => Assert.Equal(1 % store.ShardCount, e.Shard));
+        var fetched = await store.FetchAsync(index.Episodes);
+        Assert.Equal(batch.Select(EpisodeCodec.Encode), fetched.Select(f => EpisodeCodec.Encode(f.Episode)));
+        Assert.Equal(batch.Sum(e => (long)e.Length), (await store.GetSizesAsync()).InsertedTransitions);
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
     public async Task GoalOffsetsFollowTheTruncatedGeometricLawAndNeverCrossEpisodes()
     {
         const double gamma = 0.9;

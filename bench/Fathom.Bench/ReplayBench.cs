@@ -11,7 +11,7 @@ namespace Fathom.Bench;
 /// Replay store throughput (append and sample; transitions/s and MB/s of stored blobs) on embedded Garnet,
 /// one redis-server, three redis-server shards and a three-master Redis Cluster, each next to redis-benchmark
 /// SET/GET of the same value size against the same server, so the ratio says how much the store's own work costs.
-/// Args: [episodes=160] [length=1000] [writers=8] [append_seconds=4] [sample_seconds=4, per round] [episodes_per_append=16].
+/// Args: [episodes=160] [length=1000] [writers=8] [append_seconds=4, per round] [sample_seconds=4, per round] [episodes_per_append=16].
 /// </summary>
 public sealed class ReplayBench : IBenchmark
 {

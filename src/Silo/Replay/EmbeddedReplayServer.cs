@@ -6,7 +6,9 @@ namespace Fathom.Silo.Replay;
 
 /// <summary>
 /// The replay server of the local mode: Microsoft Garnet in this process, loopback only, Lua enabled
-/// (the replay store indexes with a script). Talk to it with <see cref="Fathom.Grains.Replay.RedisReplayStore"/>
+/// (the replay store indexes with a script) in transaction mode: otherwise Garnet runs a script's commands
+/// unlocked, and two index scripts on a full shard interleaved and evicted one episode too many (290 of 300
+/// transitions left in a contract test under CI load). Talk to it with <see cref="Fathom.Grains.Replay.RedisReplayStore"/>
 /// exactly as to redis-server.
 /// Episodes are string records in Garnet's in-memory log. Revivification reuses the record of an evicted episode
 /// for the next one of its size, so a full store replaces in place instead of growing the log. Without a storage
@@ -55,7 +57,7 @@ public sealed class EmbeddedReplayServer : IDisposable
         if (port is < 1 or > 65535) throw new ArgumentOutOfRangeException(nameof(port), port, "Port must be in [1, 65535].");
         if (ParseSize(memory) < MinMemory)
             throw new ArgumentOutOfRangeException(nameof(memory), memory, $"Memory must be at least {MinMemory >> 20}m (two 16 MB log pages and room for episodes).");
-        var server = new GarnetServer(["--port", port.ToString(), "--bind", "127.0.0.1", "--lua", "true", "--memory", memory, "--index", "16m", "--reviv", "--mutable-percent", "50"]);
+        var server = new GarnetServer(["--port", port.ToString(), "--bind", "127.0.0.1", "--lua", "true", "--lua-transaction-mode", "true", "--memory", memory, "--index", "16m", "--reviv", "--mutable-percent", "50"]);
         try
         {
             server.Start();

@@ -22,8 +22,11 @@ public sealed class ReplayBench : IBenchmark
 
     private sealed record Settings(int Episodes, int Length, int Writers, int EpisodesPerAppend, double AppendSeconds, double SampleSeconds, int BatchSize, int Samplers)
     {
-        /// <summary>Each sampler runs one fetch at a time; its episodes are read by pipelined GETs, so samplers x episodes per
-        /// fetch GETs are in flight: as many as redis-benchmark's clients (one request each).</summary>
+        /// <summary>Each sampler runs one fetch at a time.</summary>
+        public const int FetchesPerSampler = 1;
+
+        /// <summary>A fetch reads its episodes by pipelined GETs, so samplers x episodes per fetch GETs are in flight: as
+        /// many as redis-benchmark's clients (one request each).</summary>
         public int EpisodesPerFetch => Writers / Samplers;
     }
 
@@ -49,7 +52,7 @@ public sealed class ReplayBench : IBenchmark
         var episodes = Enumerable.Range(0, settings.Episodes).Select(n => MakeEpisode(n, settings.Length)).ToArray();
         int blobBytes = EpisodeCodec.EncodedSize(episodes[0]);
         Console.WriteLine($"episodes of {settings.Length} steps, S={Layout.StateDim} A={Layout.ActionDim}: {blobBytes / 1024.0:F0} KB per blob; " +
-                          $"{settings.Writers} writers appending {settings.EpisodesPerAppend} episodes per call, {settings.Samplers} samplers x 1 fetch of {settings.EpisodesPerFetch} episodes (B={settings.BatchSize})");
+                          $"{settings.Writers} writers appending {settings.EpisodesPerAppend} episodes per call, {settings.Samplers} samplers x {Settings.FetchesPerSampler} fetch of {settings.EpisodesPerFetch} episodes (B={settings.BatchSize})");
 
         // FATHOM_REPLAY_TARGETS=garnet,cluster measures only those (all four by default).
         var only = Environment.GetEnvironmentVariable("FATHOM_REPLAY_TARGETS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -107,7 +110,7 @@ public sealed class ReplayBench : IBenchmark
             settings.Writers,
             settings.Samplers,
             settings.EpisodesPerAppend,
-            ConcurrentFetchesPerSampler = 1,
+            ConcurrentFetchesPerSampler = Settings.FetchesPerSampler,
             LoadAverageAtEnd = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown",
             settings.BatchSize,
             settings.EpisodesPerFetch,
@@ -115,8 +118,8 @@ public sealed class ReplayBench : IBenchmark
             Cores = Environment.ProcessorCount,
             Note = "MB/s counts stored blob bytes (1 MB = 1e6 B); sample MB/s counts blobs read by the samplers. redis-benchmark runs SET/GET with the blob size against the same server " +
                    "(the first shard for three_shards, --cluster for the cluster). fill: appends into an empty store vs SET of new keys; full: appends into a full store " +
-                   "(each evicts the oldest) vs SET replacing values over a keyspace of the capacity; sample: rounds of sampling, each followed at once by its own GET reference, " +
-                   "the median round reported. Ratio = store MB/s / redis-benchmark MB/s.",
+                   "(each evicts the oldest) vs SET replacing values over a keyspace of the capacity, warmed up by one unmeasured run; full and sample: rounds, each followed " +
+                   "at once by its own reference (SET replacing, GET), the median round reported. Ratio = store MB/s / redis-benchmark MB/s.",
             Targets = results,
         });
         return 0;
@@ -237,15 +240,16 @@ public sealed class ReplayBench : IBenchmark
     /// Samplers (one per learner) pull batches as fast as they can for a fixed time after an unmeasured warm-up that
     /// fills their prefetch pipelines (the first one also lets the JIT reach its final tier; Garnet runs in this
     /// process too): steady state is what a learner sees. As many GETs are in flight as redis-benchmark's (see
-    /// <see cref="Settings.EpisodesPerFetch"/>): on redis-server, 64 GETs of 160 KB in flight read 0.62-0.79 of the reference,
-    /// 8 read 0.89-1.01, so deeper pipelines measure the server's output buffers, not the store. Fresh samplers each round, so none starts with batches that
-    /// were prefetched while redis-benchmark ran. Returns transitions/s and MB/s of blobs read.
+    /// <see cref="Settings.EpisodesPerFetch"/>): on redis-server, 64 GETs of 160 KB in flight read 0.62-0.79 of the
+    /// reference, 8 read 0.89-1.01, so deeper pipelines measure the server's output buffers, not the store. Fresh
+    /// samplers each round, so none starts with batches that were prefetched while redis-benchmark ran.
+    /// Returns transitions/s and MB/s of blobs read.
     /// </summary>
     private static async Task<(double TransitionsPerS, double MbPerS)> SampleForAsync(RedisReplayStore store, Settings settings, TimeSpan warmUp)
     {
         var samplerSettings = new SamplerSettings(settings.BatchSize)
         {
-            EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, ConcurrentFetches = 1, PrefetchDepth = 8, Seed = 1,
+            EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, ConcurrentFetches = Settings.FetchesPerSampler, PrefetchDepth = 8, Seed = 1,
         };
         var samplers = Enumerable.Range(0, settings.Samplers).Select(_ => new ReplaySampler(store, samplerSettings)).ToList();
         try

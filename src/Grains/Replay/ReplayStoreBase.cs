@@ -63,9 +63,8 @@ public abstract class ReplayStoreBase : IReplayStore
         using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplayAppend);
         activity?.SetTag("fathom.episodes", episodes.Count);
         var results = new List<AppendResult>(episodes.Count);
-        for (int start = 0; start < episodes.Count; start += AppendChunk)
+        foreach (var chunk in episodes.Chunk(AppendChunk))
         {
-            var chunk = episodes.Skip(start).Take(AppendChunk).ToArray();
             // Blobs of long episodes are large; pooled buffers spare the large-object heap. They go back to the pool
             // only once the write has completed, never after a timeout (the client may still be sending them).
             var buffers = new byte[chunk.Length][];
@@ -79,12 +78,13 @@ public abstract class ReplayStoreBase : IReplayStore
             }
             var outcomes = await OnShard(shard, ct => AppendBlobsAsync(shard, blobs, shardCapacity, ct), cancellationToken);
             foreach (var buffer in buffers) ArrayPool<byte>.Shared.Return(buffer);
+            long inserted = 0;
             for (int i = 0; i < chunk.Length; i++)
             {
-                if (outcomes[i].Stored)
-                    FathomTelemetry.ReplayInserted.Add(chunk[i].Length, RunTag, new(FathomTelemetry.Tags.Shard, shard));
+                if (outcomes[i].Stored) inserted += chunk[i].Length;
                 results.Add(new AppendResult(shard, outcomes[i].Stored, outcomes[i].Evicted, blobs[i].Blob.Length));
             }
+            if (inserted > 0) FathomTelemetry.ReplayInserted.Add(inserted, RunTag, new(FathomTelemetry.Tags.Shard, shard));
         }
         return results;
     }

@@ -33,16 +33,35 @@ public sealed class ReplayBench : IBenchmark
     /// <summary>
     /// One target's figures. Appends come in two regimes, each against its own SET reference: filling an empty store
     /// (every append and every SET allocates fresh memory) and a full store (every append evicts the oldest episode,
-    /// every SET replaces a value, so memory is freed and reused). Full-store and sample figures are the median round's.
+    /// every SET replaces a value, so memory is freed and reused). Full-store and sample figures are the median round's;
+    /// the server cost ratios are the median over rounds of <see cref="Round.ServerCostRatio"/>.
     /// </summary>
     public sealed record TargetFigures(
         string Target,
         double FillTransitionsPerS, double FillMbPerS, double RedisBenchmarkSetFreshMbPerS, double FillRatio,
         double FullTransitionsPerS, double FullMbPerS, double RedisBenchmarkSetReplaceMbPerS, double FullRatio, IReadOnlyList<Round> FullRounds,
-        double SampleTransitionsPerS, double SampleMbPerS, double RedisBenchmarkGetMbPerS, double SampleRatio, IReadOnlyList<Round> SampleRounds);
+        double SampleTransitionsPerS, double SampleMbPerS, double RedisBenchmarkGetMbPerS, double SampleRatio, IReadOnlyList<Round> SampleRounds,
+        double? FullServerCostRatio, double? SampleServerCostRatio);
 
-    /// <summary>One timed round of the store (full-store appends or sampling) and its redis-benchmark reference taken right after it.</summary>
-    public sealed record Round(double TransitionsPerS, double MbPerS, double RedisBenchmarkMbPerS, double Ratio);
+    /// <summary>
+    /// One timed round of the store (full-store appends or sampling) and its redis-benchmark reference taken right after it.
+    /// The server figures count MB per CPU second of the target's redis-servers (INFO cpu, user + sys) in each phase, so
+    /// <see cref="ServerCostRatio"/> (store ÷ reference) says what a byte of the store costs the server against a plain
+    /// SET or GET, whichever client is faster; on this 2-core machine the clients share the cores with the server, so the
+    /// throughput ratio also counts the client's own work. Null on Garnet, which runs in this process.
+    /// </summary>
+    public sealed record Round(double TransitionsPerS, double MbPerS, double RedisBenchmarkMbPerS, double Ratio,
+        double? ServerMbPerCpuSecond, double? RedisBenchmarkServerMbPerCpuSecond, double? ServerCostRatio)
+    {
+        public Round(double transitionsPerS, double mbPerS, double redisBenchmarkMbPerS, double? serverMbPerCpuSecond, double? redisBenchmarkServerMbPerCpuSecond)
+            : this(transitionsPerS, mbPerS, redisBenchmarkMbPerS, mbPerS / redisBenchmarkMbPerS,
+                   serverMbPerCpuSecond, redisBenchmarkServerMbPerCpuSecond, serverMbPerCpuSecond / redisBenchmarkServerMbPerCpuSecond)
+        {
+        }
+
+        public override string ToString() => $"{MbPerS:F1} MB/s, reference {RedisBenchmarkMbPerS:F1} MB/s, ratio {Ratio:F2}" +
+            (ServerCostRatio is { } cost ? $"; server MB per CPU second {ServerMbPerCpuSecond:F0}, reference {RedisBenchmarkServerMbPerCpuSecond:F0}, ratio {cost:F2}" : "");
+    }
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -61,19 +80,19 @@ public sealed class ReplayBench : IBenchmark
             ("garnet", async () =>
             {
                 using var garnet = EmbeddedReplayServer.Start(LocalRedisServer.FreePort(), memory: "2g");
-                return await MeasureAsync("garnet", o => RedisReplayStore.ConnectShardsAsync(o, [garnet.ConfigurationOptions]), $"127.0.0.1:{garnet.Port}", cluster: false, settings, episodes, blobBytes);
+                return await MeasureAsync("garnet", o => RedisReplayStore.ConnectShardsAsync(o, [garnet.ConfigurationOptions]), $"127.0.0.1:{garnet.Port}", cluster: false, inProcess: true, settings, episodes, blobBytes);
             }),
             ("redis", async () =>
             {
                 using var redis = LocalRedisServer.Start();
-                return await MeasureAsync("redis", o => RedisReplayStore.ConnectShardsAsync(o, [Options(redis.EndPoint)]), redis.EndPoint, cluster: false, settings, episodes, blobBytes);
+                return await MeasureAsync("redis", o => RedisReplayStore.ConnectShardsAsync(o, [Options(redis.EndPoint)]), redis.EndPoint, cluster: false, inProcess: false, settings, episodes, blobBytes);
             }),
             ("three_shards", async () =>
             {
                 var shards = Enumerable.Range(0, 3).Select(_ => LocalRedisServer.Start()).ToList();
                 try
                 {
-                    return await MeasureAsync("three_shards", o => RedisReplayStore.ConnectShardsAsync(o, shards.Select(s => Options(s.EndPoint)).ToList()), shards[0].EndPoint, cluster: false, settings, episodes, blobBytes);
+                    return await MeasureAsync("three_shards", o => RedisReplayStore.ConnectShardsAsync(o, shards.Select(s => Options(s.EndPoint)).ToList()), shards[0].EndPoint, cluster: false, inProcess: false, settings, episodes, blobBytes);
                 }
                 finally
                 {
@@ -85,7 +104,7 @@ public sealed class ReplayBench : IBenchmark
                 using var cluster = LocalRedisCluster.Start(masters: 3);
                 var options = new ConfigurationOptions();
                 foreach (var endpoint in cluster.EndPoints) options.EndPoints.Add(endpoint);
-                return await MeasureAsync("cluster", o => RedisReplayStore.ConnectClusterAsync(o, options, shardCount: 6), cluster.Nodes[0].EndPoint, cluster: true, settings, episodes, blobBytes);
+                return await MeasureAsync("cluster", o => RedisReplayStore.ConnectClusterAsync(o, options, shardCount: 6), cluster.Nodes[0].EndPoint, cluster: true, inProcess: false, settings, episodes, blobBytes);
             }),
         };
         var results = new List<TargetFigures>();
@@ -93,9 +112,11 @@ public sealed class ReplayBench : IBenchmark
             if (only is null || only.Contains(name)) results.Add(await measure());
 
         Console.WriteLine();
-        Console.WriteLine($"{"target",-13} {"fill MB/s",10} {"SET new",8} {"ratio",6} | {"full MB/s",10} {"SET repl",9} {"ratio",6} | {"sample tr/s",12} {"MB/s",8} {"GET MB/s",9} {"ratio",6}");
+        Console.WriteLine($"{"target",-13} {"fill MB/s",10} {"SET new",8} {"ratio",6} | {"full MB/s",10} {"SET repl",9} {"ratio",6} {"server",7} | {"sample tr/s",12} {"MB/s",8} {"GET MB/s",9} {"ratio",6} {"server",7}");
         foreach (var r in results)
-            Console.WriteLine($"{r.Target,-13} {r.FillMbPerS,10:F1} {r.RedisBenchmarkSetFreshMbPerS,8:F1} {r.FillRatio,6:F2} | {r.FullMbPerS,10:F1} {r.RedisBenchmarkSetReplaceMbPerS,9:F1} {r.FullRatio,6:F2} | {r.SampleTransitionsPerS,12:F0} {r.SampleMbPerS,8:F1} {r.RedisBenchmarkGetMbPerS,9:F1} {r.SampleRatio,6:F2}");
+            Console.WriteLine($"{r.Target,-13} {r.FillMbPerS,10:F1} {r.RedisBenchmarkSetFreshMbPerS,8:F1} {r.FillRatio,6:F2} | {r.FullMbPerS,10:F1} {r.RedisBenchmarkSetReplaceMbPerS,9:F1} {r.FullRatio,6:F2} {r.FullServerCostRatio,7:F2} | " +
+                              $"{r.SampleTransitionsPerS,12:F0} {r.SampleMbPerS,8:F1} {r.RedisBenchmarkGetMbPerS,9:F1} {r.SampleRatio,6:F2} {r.SampleServerCostRatio,7:F2}");
+        Console.WriteLine("ratio: store MB/s ÷ redis-benchmark MB/s; server: store MB per server CPU second ÷ redis-benchmark's (redis-server targets only)");
 
         BenchResults.Write(Name, new
         {
@@ -119,7 +140,9 @@ public sealed class ReplayBench : IBenchmark
             Note = "MB/s counts stored blob bytes (1 MB = 1e6 B); sample MB/s counts blobs read by the samplers. redis-benchmark runs SET/GET with the blob size against the same server " +
                    "(the first shard for three_shards, --cluster for the cluster). fill: appends into an empty store vs SET of new keys; full: appends into a full store " +
                    "(each evicts the oldest) vs SET replacing values over a keyspace of the capacity, warmed up by one unmeasured run; full and sample: rounds, each followed " +
-                   "at once by its own reference (SET replacing, GET), the median round reported. Ratio = store MB/s / redis-benchmark MB/s.",
+                   "at once by its own reference (SET replacing, GET), the median round reported. Ratio = store MB/s / redis-benchmark MB/s. " +
+                   "Server cost ratio (redis-server targets) = store MB per CPU second of the servers (INFO cpu) / the reference's, per round; its median over rounds " +
+                   "is FullServerCostRatio / SampleServerCostRatio. The clients share the 2 cores with the servers, so the MB/s ratio also counts the client's work.",
             Targets = results,
         });
         return 0;
@@ -141,13 +164,14 @@ public sealed class ReplayBench : IBenchmark
 
     private static ConfigurationOptions Options(string endpoint) => new() { EndPoints = { endpoint } };
 
-    private static async Task<TargetFigures> MeasureAsync(string target, Func<ReplayStoreOptions, Task<RedisReplayStore>> connect, string benchmarkEndpoint, bool cluster,
+    private static async Task<TargetFigures> MeasureAsync(string target, Func<ReplayStoreOptions, Task<RedisReplayStore>> connect, string benchmarkEndpoint, bool cluster, bool inProcess,
         Settings settings, Episode[] episodes, int blobBytes)
     {
         Console.WriteLine($"-- {target}");
         int capacityEpisodes = CapacityEpisodes(settings);
         var options = new ReplayStoreOptions("bench-" + target, Layout, capacityTransitions: (long)capacityEpisodes * settings.Length);
         await using var store = await connect(options);
+        await using var admin = await ConnectAdminAsync(store, inProcess);
         await store.DeleteRunAsync();
 
         // Warm-up: fill the store and delete it, again and again for WarmUp (connections, script cache, the server's
@@ -179,12 +203,18 @@ public sealed class ReplayBench : IBenchmark
         for (int round = 0; round < Rounds; round++)
         {
             Settle();
+            var cpu = await ServerCpuSecondsAsync(admin);
             var fullClock = Stopwatch.StartNew();
             long full = await AppendForAsync(store, episodes, $"full{round}", settings, until: _ => fullClock.Elapsed < TimeSpan.FromSeconds(settings.AppendSeconds));
             double fullSeconds = fullClock.Elapsed.TotalSeconds, fullMb = full * blobBytes / fullSeconds / 1e6;
+            var storeCpu = await ServerCpuSecondsAsync(admin) - cpu;
+            cpu = await ServerCpuSecondsAsync(admin);
             double setReplace = RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
-            fullRounds.Add(new Round(full * settings.Length / fullSeconds, fullMb, setReplace, fullMb / setReplace));
-            Console.WriteLine($"   full round {round + 1}: {fullMb:F1} MB/s, SET replacing {setReplace:F1} MB/s, ratio {fullMb / setReplace:F2}");
+            var referenceCpu = await ServerCpuSecondsAsync(admin) - cpu;
+            var fullRound = new Round(full * settings.Length / fullSeconds, fullMb, setReplace,
+                full * blobBytes / 1e6 / storeCpu, SetReplacingRequests(capacityEpisodes) * (double)blobBytes / 1e6 / referenceCpu);
+            fullRounds.Add(fullRound);
+            Console.WriteLine($"   full round {round + 1}: {fullRound}");
         }
 
         // Sampling runs in rounds, each right next to its own redis-benchmark GET: loopback throughput on this VM drifts
@@ -197,10 +227,13 @@ public sealed class ReplayBench : IBenchmark
         for (int round = 0; round < Rounds; round++)
         {
             var warmUp = round == 0 ? WarmUp : TimeSpan.FromSeconds(1);
-            var (sampleRows, sampleMb) = await SampleForAsync(store, settings, warmUp);
+            var (sampleRows, sampleMb, serverMbPerCpuSecond) = await SampleForAsync(store, settings, warmUp, () => ServerCpuSecondsAsync(admin));
+            var cpu = await ServerCpuSecondsAsync(admin);
             double roundGet = RunRedisBenchmark(benchmarkEndpoint, cluster, blobBytes, settings.Writers, requests: GetRequests, "get", keyspace: GetKeys)["GET"];
-            sampleRounds.Add(new Round(sampleRows, sampleMb, roundGet, sampleMb / roundGet));
-            Console.WriteLine($"   sample round {round + 1} ({warmUp.TotalSeconds:F0} s warm-up): {sampleMb:F1} MB/s, GET {roundGet:F1} MB/s, ratio {sampleMb / roundGet:F2}");
+            var referenceCpu = await ServerCpuSecondsAsync(admin) - cpu;
+            var sampleRound = new Round(sampleRows, sampleMb, roundGet, serverMbPerCpuSecond, GetRequests * (double)blobBytes / 1e6 / referenceCpu);
+            sampleRounds.Add(sampleRound);
+            Console.WriteLine($"   sample round {round + 1} ({warmUp.TotalSeconds:F0} s warm-up): {sampleRound}");
         }
         if (store.RejectedCount != 0) throw new InvalidOperationException($"{store.RejectedCount} blobs rejected during the benchmark.");
         await store.DeleteRunAsync();
@@ -212,7 +245,8 @@ public sealed class ReplayBench : IBenchmark
         var figures = new TargetFigures(target,
             filled * settings.Length / fillSeconds, fillMb, setFresh, fillMb / setFresh,
             fullMedian.TransitionsPerS, fullMedian.MbPerS, fullMedian.RedisBenchmarkMbPerS, fullMedian.Ratio, fullRounds,
-            sampleMedian.TransitionsPerS, sampleMedian.MbPerS, sampleMedian.RedisBenchmarkMbPerS, sampleMedian.Ratio, sampleRounds);
+            sampleMedian.TransitionsPerS, sampleMedian.MbPerS, sampleMedian.RedisBenchmarkMbPerS, sampleMedian.Ratio, sampleRounds,
+            MedianServerCost(fullRounds), MedianServerCost(sampleRounds));
         Console.WriteLine($"   fill {fillMb:F1} MB/s (SET fresh {setFresh:F1}), full (median round) {fullMedian.MbPerS:F1} MB/s (SET replacing {fullMedian.RedisBenchmarkMbPerS:F1}), " +
                           $"sample (median round) {sampleMedian.MbPerS:F1} MB/s (GET {sampleMedian.RedisBenchmarkMbPerS:F1})");
         return figures;
@@ -225,6 +259,8 @@ public sealed class ReplayBench : IBenchmark
     private const int Rounds = 3;
 
     private static Round Median(List<Round> rounds) => rounds.OrderBy(r => r.Ratio).ElementAt(rounds.Count / 2);
+
+    private static double? MedianServerCost(List<Round> rounds) => rounds.OrderBy(r => r.ServerCostRatio).ElementAt(rounds.Count / 2).ServerCostRatio;
 
     /// <summary>
     /// redis-benchmark runs are sized to last seconds: with --cluster it times a run in steps of 250 ms (20,000 GETs
@@ -243,9 +279,9 @@ public sealed class ReplayBench : IBenchmark
     /// <see cref="Settings.EpisodesPerFetch"/>): on redis-server, 64 GETs of 160 KB in flight read 0.62-0.79 of the
     /// reference, 8 read 0.89-1.01, so deeper pipelines measure the server's output buffers, not the store. Fresh
     /// samplers each round, so none starts with batches that were prefetched while redis-benchmark ran.
-    /// Returns transitions/s and MB/s of blobs read.
+    /// Returns transitions/s and MB/s of blobs read, and MB read per CPU second of the servers (<paramref name="serverCpu"/>).
     /// </summary>
-    private static async Task<(double TransitionsPerS, double MbPerS)> SampleForAsync(RedisReplayStore store, Settings settings, TimeSpan warmUp)
+    private static async Task<(double TransitionsPerS, double MbPerS, double? ServerMbPerCpuSecond)> SampleForAsync(RedisReplayStore store, Settings settings, TimeSpan warmUp, Func<Task<double?>> serverCpu)
     {
         var samplerSettings = new SamplerSettings(settings.BatchSize)
         {
@@ -259,6 +295,7 @@ public sealed class ReplayBench : IBenchmark
                 foreach (var sampler in samplers) await sampler.NextAsync();
             Settle();
             long rows = 0, bytes = 0;
+            var cpu = await serverCpu();
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(settings.SampleSeconds));
             var clock = Stopwatch.StartNew();
             await Task.WhenAll(samplers.Select(sampler => Task.Run(async () =>
@@ -275,7 +312,7 @@ public sealed class ReplayBench : IBenchmark
                 }
             })));
             double seconds = clock.Elapsed.TotalSeconds;
-            return (rows / seconds, bytes / seconds / 1e6);
+            return (rows / seconds, bytes / seconds / 1e6, bytes / 1e6 / (await serverCpu() - cpu));
         }
         finally
         {
@@ -295,7 +332,35 @@ public sealed class ReplayBench : IBenchmark
     /// after the first pass each SET frees a value and stores one, as an append to a full store does (evicting the oldest).
     /// </summary>
     private static double RedisBenchmarkSetReplacing(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes)
-        => RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 16 * capacityEpisodes, "set", keyspace: capacityEpisodes)["SET"];
+        => RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: SetReplacingRequests(capacityEpisodes), "set", keyspace: capacityEpisodes)["SET"];
+
+    private static int SetReplacingRequests(int capacityEpisodes) => 16 * capacityEpisodes;
+
+    /// <summary>
+    /// A connection in admin mode (INFO needs it) to every server of the store, for <see cref="ServerCpuSecondsAsync"/>;
+    /// null on Garnet, which runs in this process, so its CPU cannot be told from the clients'.
+    /// </summary>
+    private static async Task<ConnectionMultiplexer?> ConnectAdminAsync(RedisReplayStore store, bool inProcess)
+    {
+        if (inProcess) return null;
+        var options = new ConfigurationOptions { AllowAdmin = true };
+        foreach (var endpoint in store.Connections.SelectMany(c => c.GetEndPoints()).DistinctBy(e => e.ToString())) options.EndPoints.Add(endpoint);
+        return await ConnectionMultiplexer.ConnectAsync(options);
+    }
+
+    /// <summary>
+    /// CPU seconds (user + sys, INFO cpu) the store's redis-servers have used so far, null on Garnet. The reference's runs
+    /// hit the same servers (for three shards only the first, the other two idle meanwhile).
+    /// </summary>
+    private static async Task<double?> ServerCpuSecondsAsync(ConnectionMultiplexer? admin)
+    {
+        if (admin is null) return null;
+        double seconds = 0;
+        foreach (var server in admin.GetServers())
+            foreach (var field in (await server.InfoAsync("cpu")).SelectMany(section => section))
+                if (field.Key is "used_cpu_user" or "used_cpu_sys") seconds += double.Parse(field.Value, CultureInfo.InvariantCulture);
+        return seconds;
+    }
 
     private static Dictionary<string, double> RunRedisBenchmark(string endpoint, bool cluster, int valueBytes, int clients, int requests, string tests, int keyspace)
     {

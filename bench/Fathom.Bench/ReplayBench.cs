@@ -46,9 +46,9 @@ public sealed class ReplayBench : IBenchmark
     /// <summary>
     /// One timed round of the store (full-store appends or sampling) and its redis-benchmark reference taken right after it.
     /// The server figures count MB per CPU second of the target's redis-servers (INFO cpu, user + sys) in each phase, so
-    /// <see cref="ServerCostRatio"/> (store ÷ reference) says what a byte of the store costs the server against a plain
-    /// SET or GET, whichever client is faster; on this 2-core machine the clients share the cores with the server, so the
-    /// throughput ratio also counts the client's own work. Null on Garnet, which runs in this process.
+    /// <see cref="ServerCostRatio"/> (store ÷ reference; 1 = the same) compares what a byte costs the server through the
+    /// store and through plain SET or GET. The throughput ratio counts the clients' work as well, since on this 2-core
+    /// machine they share the cores with the server. Null on Garnet, which runs in this process.
     /// </summary>
     public sealed record Round(double TransitionsPerS, double MbPerS, double RedisBenchmarkMbPerS, double Ratio,
         double? ServerMbPerCpuSecond, double? RedisBenchmarkServerMbPerCpuSecond, double? ServerCostRatio)

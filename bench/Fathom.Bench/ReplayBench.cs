@@ -50,14 +50,11 @@ public sealed class ReplayBench : IBenchmark
     /// store and through plain SET or GET. The throughput ratio counts the clients' work as well, since on this 2-core
     /// machine they share the cores with the server. Null on Garnet, which runs in this process.
     /// </summary>
-    public sealed record Round(double TransitionsPerS, double MbPerS, double RedisBenchmarkMbPerS, double Ratio,
-        double? ServerMbPerCpuSecond, double? RedisBenchmarkServerMbPerCpuSecond, double? ServerCostRatio)
+    public sealed record Round(double TransitionsPerS, double MbPerS, double RedisBenchmarkMbPerS, double? ServerMbPerCpuSecond, double? RedisBenchmarkServerMbPerCpuSecond)
     {
-        public Round(double transitionsPerS, double mbPerS, double redisBenchmarkMbPerS, double? serverMbPerCpuSecond, double? redisBenchmarkServerMbPerCpuSecond)
-            : this(transitionsPerS, mbPerS, redisBenchmarkMbPerS, mbPerS / redisBenchmarkMbPerS,
-                   serverMbPerCpuSecond, redisBenchmarkServerMbPerCpuSecond, serverMbPerCpuSecond / redisBenchmarkServerMbPerCpuSecond)
-        {
-        }
+        public double Ratio => MbPerS / RedisBenchmarkMbPerS;
+
+        public double? ServerCostRatio => ServerMbPerCpuSecond / RedisBenchmarkServerMbPerCpuSecond;
 
         public override string ToString() => $"{MbPerS:F1} MB/s, reference {RedisBenchmarkMbPerS:F1} MB/s, ratio {Ratio:F2}" +
             (ServerCostRatio is { } cost ? $"; server MB per CPU second {ServerMbPerCpuSecond:F0}, reference {RedisBenchmarkServerMbPerCpuSecond:F0}, ratio {cost:F2}" : "");
@@ -207,10 +204,10 @@ public sealed class ReplayBench : IBenchmark
             var fullClock = Stopwatch.StartNew();
             long full = await AppendForAsync(store, episodes, $"full{round}", settings, until: _ => fullClock.Elapsed < TimeSpan.FromSeconds(settings.AppendSeconds));
             double fullSeconds = fullClock.Elapsed.TotalSeconds, fullMb = full * blobBytes / fullSeconds / 1e6;
-            var storeCpu = await ServerCpuSecondsAsync(admin) - cpu;
-            cpu = await ServerCpuSecondsAsync(admin);
+            var afterStore = await ServerCpuSecondsAsync(admin);
             double setReplace = RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
-            var referenceCpu = await ServerCpuSecondsAsync(admin) - cpu;
+            var storeCpu = afterStore - cpu;
+            var referenceCpu = await ServerCpuSecondsAsync(admin) - afterStore;
             var fullRound = new Round(full * settings.Length / fullSeconds, fullMb, setReplace,
                 full * blobBytes / 1e6 / storeCpu, SetReplacingRequests(capacityEpisodes) * (double)blobBytes / 1e6 / referenceCpu);
             fullRounds.Add(fullRound);

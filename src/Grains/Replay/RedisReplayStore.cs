@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
 using StackExchange.Redis;
 
 namespace Fathom.Grains.Replay;
@@ -51,71 +54,71 @@ public sealed class RedisReplayStore : ReplayStoreBase
 
     private readonly IReadOnlyList<ConnectionMultiplexer> _connections;
     private readonly Func<int, IDatabase> _database;
+    private readonly Func<int, ConfigurationOptions> _configuration;
     private readonly Func<int, string> _describe;
+    private readonly int _blobConnections;
+    /// <summary>The server of each shard's hash tag, once known; cleared when its connection is lost, moved by MOVED.</summary>
+    private readonly EndPoint?[] _shardServers;
+    private readonly ConcurrentDictionary<string, RespConnectionPool> _pools = new();
 
-    private RedisReplayStore(ReplayStoreOptions options, int shardCount, IReadOnlyList<ConnectionMultiplexer> connections, Func<int, IDatabase> database, Func<int, string> describe)
+    private RedisReplayStore(ReplayStoreOptions options, int shardCount, IReadOnlyList<ConnectionMultiplexer> connections, Func<int, IDatabase> database,
+        Func<int, ConfigurationOptions> configuration, Func<int, string> describe, int blobConnections)
         : base(options, shardCount)
     {
         _connections = connections;
         _database = database;
+        _configuration = configuration;
         _describe = describe;
+        _blobConnections = blobConnections;
+        _shardServers = new EndPoint?[shardCount];
     }
 
-    /// <summary>The store's connections (one per shard endpoint, or one to the cluster), for instrumentation.</summary>
+    /// <summary>The store's StackExchange.Redis connections (one per shard endpoint, or one to the cluster), for instrumentation.</summary>
     public IReadOnlyList<IConnectionMultiplexer> Connections => _connections;
 
     /// <summary>
     /// One shard per endpoint (standalone servers). A shard that is down at start is retried in the background.
-    /// <paramref name="connectionsPerShard"/> connections take turns per call (see <see cref="DefaultConnections"/>).
+    /// Episodes travel over at most <paramref name="connectionsPerShard"/> connections to each shard (see <see cref="DefaultConnections"/>).
     /// </summary>
     public static async Task<RedisReplayStore> ConnectShardsAsync(ReplayStoreOptions options, IReadOnlyList<ConfigurationOptions> shards, int connectionsPerShard = DefaultConnections)
     {
         ArgumentNullException.ThrowIfNull(shards);
         if (shards.Count < 1) throw new ArgumentException("At least one shard endpoint is required.", nameof(shards));
         CheckConnections(connectionsPerShard, nameof(connectionsPerShard));
-        var connections = await Task.WhenAll(shards.SelectMany(shard => Enumerable.Repeat(shard, connectionsPerShard)).Select(Connect));
+        var connections = await Task.WhenAll(shards.Select(Connect));
         var descriptions = shards.Select(Describe).ToArray();
-        var turns = new Turns(connectionsPerShard);
-        return new RedisReplayStore(options, shards.Count, connections, shard => connections[shard * connectionsPerShard + turns.Next()].GetDatabase(), shard => descriptions[shard]);
+        return new RedisReplayStore(options, shards.Count, connections, shard => connections[shard].GetDatabase(), shard => shards[shard], shard => descriptions[shard], connectionsPerShard);
     }
 
     /// <summary>
     /// One Redis Cluster; <paramref name="shardCount"/> hash tags spread the run over its slots (use a few per master).
-    /// <paramref name="connections"/> cluster connections take turns per call, as in <see cref="ConnectShardsAsync"/>.
+    /// Episodes travel over at most <paramref name="connections"/> connections to each master, as in <see cref="ConnectShardsAsync"/>.
     /// </summary>
     public static async Task<RedisReplayStore> ConnectClusterAsync(ReplayStoreOptions options, ConfigurationOptions cluster, int shardCount, int connections = DefaultConnections)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         if (shardCount < 1) throw new ArgumentOutOfRangeException(nameof(shardCount), shardCount, "ShardCount must be at least 1.");
         CheckConnections(connections, nameof(connections));
-        var multiplexers = await Task.WhenAll(Enumerable.Repeat(cluster, connections).Select(Connect));
+        var multiplexer = await Connect(cluster);
         string description = "cluster " + Describe(cluster);
-        var turns = new Turns(connections);
-        return new RedisReplayStore(options, shardCount, multiplexers, _ => multiplexers[turns.Next()].GetDatabase(), shard => $"{description} slot tag {RedisReplayKeys.Tag(options.Run, shard)}");
+        return new RedisReplayStore(options, shardCount, [multiplexer], _ => multiplexer.GetDatabase(), _ => cluster,
+            shard => $"{description} slot tag {RedisReplayKeys.Tag(options.Run, shard)}", connections);
     }
 
     /// <summary>
-    /// Connections per shard (or to a cluster) unless told otherwise. One connection carries one large reply at a time:
-    /// Garnet serves connections in parallel, and over a single connection redis-server's sampling fell into a slow
-    /// mode (500-650 instead of 1,600-1,740 MB/s) in most runs, over four in 2 of 16 (docs/benchmarks.md).
+    /// Connections that carry episodes to and from one server unless told otherwise: one per operation in flight, as
+    /// redis-benchmark opens one per client. Counters, index reads and deletes share one StackExchange.Redis connection per
+    /// shard (or to the cluster).
     /// </summary>
-    public const int DefaultConnections = 4;
+    public const int DefaultConnections = 8;
 
-    /// <summary>Upper bound on connections per shard (or to a cluster).</summary>
+    /// <summary>Upper bound on the connections setting.</summary>
     public const int MaxConnections = 64;
 
     private static void CheckConnections(int connections, string name)
     {
         if (connections is < 1 or > MaxConnections)
             throw new ArgumentOutOfRangeException(name, connections, $"{name} must be in [1, {MaxConnections}].");
-    }
-
-    /// <summary>Round-robin over n connections, safe across threads.</summary>
-    private sealed class Turns(int count)
-    {
-        private uint _next;
-
-        public int Next() => count == 1 ? 0 : (int)(Interlocked.Increment(ref _next) % (uint)count);
     }
 
     private static Task<ConnectionMultiplexer> Connect(ConfigurationOptions configuration)
@@ -137,7 +140,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
     /// </summary>
     protected override async Task<(bool Stored, int Evicted)[]> AppendBlobsAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity, CancellationToken cancellationToken)
     {
-        var outcomes = await StoreAndIndexAsync(shard, blobs, shardCapacity);
+        var outcomes = await StoreAndIndexAsync(shard, blobs, shardCapacity, cancellationToken);
         // A blob can be gone by the time its index step runs: it was an older copy of the same id, evicted meanwhile (by
         // an episode before it in the batch, or by another writer), or the run was deleted. One after another, the
         // append would have stored it anew, so it is appended again.
@@ -148,38 +151,45 @@ public sealed class RedisReplayStore : ReplayStoreBase
             if (attempt > MissingBlobRetries)
                 throw new InvalidOperationException($"Episode {blobs[missing[0]].Id} was gone from shard {shard} ({_describe(shard)}) whenever its index step ran " +
                                                     $"({MissingBlobRetries + 1} times), so it was not indexed: the blob is evicted or deleted as fast as it is written, or the server is out of memory.");
-            var again = await StoreAndIndexAsync(shard, [.. missing.Select(i => blobs[i])], shardCapacity);
+            var again = await StoreAndIndexAsync(shard, [.. missing.Select(i => blobs[i])], shardCapacity, cancellationToken);
             for (int j = 0; j < missing.Length; j++) outcomes[missing[j]] = again[j];
         }
     }
 
     private const int MissingBlobRetries = 2;
 
-    /// <summary>Per blob: stored and evicted, or null when the blob was missing at its index step.</summary>
-    private async Task<(bool Stored, int Evicted)?[]> StoreAndIndexAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity)
+    /// <summary>
+    /// Per blob: stored and evicted, or null when the blob was missing at its index step. The script goes as EVAL, not
+    /// EVALSHA: the server hashes its 1.4 KB per batch of megabytes, and a restarted server needs no SCRIPT LOAD.
+    /// </summary>
+    private Task<(bool Stored, int Evicted)?[]> StoreAndIndexAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity, CancellationToken cancellationToken)
     {
         string run = Options.Run;
-        var db = _database(shard);
-        var keys = new RedisKey[4 + blobs.Count];
-        (keys[0], keys[1], keys[2], keys[3]) = (RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard));
-        var args = new RedisValue[2 + 2 * blobs.Count];
-        (args[0], args[1]) = (shardCapacity, RedisReplayKeys.EpisodePrefix(run, shard));
-        var stores = new Task[blobs.Count];
+        var keys = new string[blobs.Count];
+        var eval = new string[3 + 4 + blobs.Count + 2 + 2 * blobs.Count];
+        (eval[0], eval[1], eval[2]) = ("EVAL", IndexScript, (4 + blobs.Count).ToString(CultureInfo.InvariantCulture));
+        (eval[3], eval[4], eval[5], eval[6]) = (RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard));
+        int argv = 7 + blobs.Count;
+        (eval[argv], eval[argv + 1]) = (shardCapacity.ToString(CultureInfo.InvariantCulture), RedisReplayKeys.EpisodePrefix(run, shard));
         for (int i = 0; i < blobs.Count; i++)
         {
-            keys[4 + i] = RedisReplayKeys.Episode(run, shard, blobs[i].Id);
-            (args[2 + 2 * i], args[3 + 2 * i]) = (blobs[i].Id, blobs[i].Length);
-            stores[i] = db.StringSetAsync(keys[4 + i], blobs[i].Blob, when: When.NotExists);
+            eval[7 + i] = keys[i] = RedisReplayKeys.Episode(run, shard, blobs[i].Id);
+            (eval[argv + 2 + 2 * i], eval[argv + 3 + 2 * i]) = (blobs[i].Id, blobs[i].Length.ToString(CultureInfo.InvariantCulture));
         }
-        var index = db.ScriptEvaluateAsync(IndexScript, keys, args);
-        await Task.WhenAll([.. stores, index]); // observes all; a failed blob write surfaces first
-        var result = (RedisResult[])index.Result!;
-        return [.. Enumerable.Range(0, blobs.Count).Select(i => (long)result[2 * i] switch
+        return OnShardServerAsync(shard, async (connection, ct) =>
         {
-            1 => ((bool, int)?)(true, (int)result[2 * i + 1]),
-            0 => (false, 0),
-            _ => null,
-        })];
+            for (int i = 0; i < blobs.Count; i++) connection.Command(["SET", keys[i], "NX"], payloadAt: 2, blobs[i].Blob);
+            connection.Command(eval);
+            await connection.SendAsync(ct);
+            for (int i = 0; i < blobs.Count; i++) await connection.ReadAsync(ct); // OK, or nil when the key is there already
+            var result = (object?[])(await connection.ReadAsync(ct))!;
+            return Enumerable.Range(0, blobs.Count).Select(i => (long)result[2 * i]! switch
+            {
+                1 => ((bool, int)?)(true, (int)(long)result[2 * i + 1]!),
+                0 => (false, 0),
+                _ => null,
+            }).ToArray();
+        }, cancellationToken);
     }
 
     protected override async Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken)
@@ -195,20 +205,77 @@ public sealed class RedisReplayStore : ReplayStoreBase
         return list;
     }
 
-    protected override async Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
+    protected override Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
     {
-        // One pipelined GET per episode into pooled leases: no large-object allocation per blob, and no single huge reply.
-        var db = _database(shard);
-        var leases = ids.Select(id => db.StringGetLeaseAsync(RedisReplayKeys.Episode(Options.Run, shard, id))).ToArray();
+        // Pipelined GETs, each reply read straight into a pooled buffer of its size: no large-object allocation per blob.
+        return OnShardServerAsync(shard, async (connection, ct) =>
+        {
+            foreach (var id in ids) connection.Command("GET", RedisReplayKeys.Episode(Options.Run, shard, id));
+            await connection.SendAsync(ct);
+            var blobs = new IMemoryOwner<byte>?[ids.Length];
+            try
+            {
+                for (int i = 0; i < blobs.Length; i++) blobs[i] = await connection.ReadBlobAsync(ct);
+                return blobs;
+            }
+            catch
+            {
+                foreach (var blob in blobs) blob?.Dispose();
+                throw;
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a repeatable operation on a connection to the server that holds the shard's hash tag: the one StackExchange.Redis
+    /// names for the tag's key (the first configured endpoint if it cannot say), then wherever MOVED points.
+    /// </summary>
+    private async Task<T> OnShardServerAsync<T>(int shard, Func<RespConnection, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        for (int redirects = 0; ; redirects++)
+        {
+            var server = _shardServers[shard] ??= await IdentifyServerAsync(shard);
+            var pool = _pools.GetOrAdd(server.ToString()!, _ => new RespConnectionPool(server, _configuration(shard), _blobConnections));
+            try
+            {
+                return await pool.RunAsync(operation, cancellationToken);
+            }
+            catch (RedisServerException e) when (redirects < MaxRedirects && MovedTo(e.Message) is { } target)
+            {
+                _shardServers[shard] = target;
+            }
+            catch (RedisConnectionException)
+            {
+                _shardServers[shard] = null; // a failover may have moved it; ask again next time
+                throw;
+            }
+        }
+    }
+
+    private const int MaxRedirects = 3;
+
+    private async Task<EndPoint> IdentifyServerAsync(int shard)
+    {
         try
         {
-            return await Task.WhenAll(leases);
+            if (await _database(shard).IdentifyEndpointAsync(RedisReplayKeys.Index(Options.Run, shard)) is { } endpoint) return endpoint;
         }
-        catch
+        catch (RedisException)
         {
-            foreach (var lease in leases) if (lease.IsCompletedSuccessfully) lease.Result?.Dispose();
-            throw;
+            // Not connected yet: the configured endpoint below is as good a guess; a failure there is reported as such.
         }
+        return _configuration(shard).EndPoints[0];
+    }
+
+    /// <summary>The server a "MOVED slot host:port" error names, or null for any other error.</summary>
+    private static EndPoint? MovedTo(string error)
+    {
+        if (!error.StartsWith("MOVED ", StringComparison.Ordinal)) return null;
+        string address = error[(error.LastIndexOf(' ') + 1)..];
+        int colon = address.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port)) return null;
+        string host = address[..colon].Trim('[', ']');
+        return IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
     }
 
     protected override async Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken)
@@ -255,13 +322,16 @@ public sealed class RedisReplayStore : ReplayStoreBase
     protected override bool IsUnavailable(Exception exception) => exception switch
     {
         RedisConnectionException or RedisTimeoutException or TimeoutException => true,
+        // ASK: the shard's slot is migrating between masters; once it has moved, MOVED routes a retry.
         RedisServerException e => e.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) || e.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
+                                  || e.Message.StartsWith("ASK ", StringComparison.Ordinal) || e.Message.StartsWith("MOVED ", StringComparison.Ordinal)
                                   || e.Message.StartsWith("LOADING", StringComparison.Ordinal) || e.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal),
         _ => false,
     };
 
     public override async ValueTask DisposeAsync()
     {
+        foreach (var pool in _pools.Values) pool.Dispose();
         foreach (var connection in _connections) await connection.DisposeAsync();
     }
 }

@@ -11,7 +11,7 @@ namespace Fathom.Grains.Tests.Infrastructure;
 /// </summary>
 public sealed class LocalRedisServer : IDisposable
 {
-    private readonly string[] _extraArgs;
+    private string[] _extraArgs;
     private Process? _process;
 
     private LocalRedisServer(int port, string? password, string[] extraArgs)
@@ -35,6 +35,19 @@ public sealed class LocalRedisServer : IDisposable
     {
         var extra = cluster ? new[] { "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000" } : [];
         var server = new LocalRedisServer(FreePort(cluster), password, extra);
+        server.Restart();
+        return server;
+    }
+
+    /// <summary>A redis-server that speaks only TLS on <see cref="Port"/>, with this certificate and key (PEM); clients need no certificate.</summary>
+    public static LocalRedisServer StartTls(string certificatePem, string privateKeyPem, string? password = null)
+    {
+        var server = new LocalRedisServer(FreePort(), password, []);
+        string certificate = Path.Combine(server.Directory, "server.crt"), key = Path.Combine(server.Directory, "server.key");
+        File.WriteAllText(certificate, certificatePem);
+        File.WriteAllText(key, privateKeyPem);
+        // The later --port 0 closes the plain port that Restart opens.
+        server._extraArgs = ["--port", "0", "--tls-port", server.Port.ToString(), "--tls-cert-file", certificate, "--tls-key-file", key, "--tls-auth-clients", "no"];
         server.Restart();
         return server;
     }

@@ -79,6 +79,42 @@ public sealed class RedisShardsReplayStoreTests(RedisShardsFixture fixture) : Re
             catch (ReplayShardUnavailableException) when (attempt < 100) { await Task.Delay(100); }
         }
     }
+
+    [Fact]
+    public async Task AfterAShardRestartsItsNextAppendSucceeds()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(30_000));
+        Assert.True((await store.AppendAsync(2, TestEpisodes.Make(0, 10))).Stored);
+        fixture.Servers[2].Restart(); // the connection the append left open is dead now
+        Assert.True((await store.AppendAsync(2, TestEpisodes.Make(1, 10))).Stored);
+        // Index reads go over StackExchange.Redis, which reconnects on its own in the background.
+        var index = await store.ListAsync();
+        for (int attempt = 0; index.UnavailableShards.Count > 0 && attempt < 100; attempt++, index = await store.ListAsync()) await Task.Delay(100);
+        Assert.Equal([TestEpisodes.Make(1, 10).Id], index.Episodes.Select(e => e.Id));
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
+    public async Task AnAppendThatTimesOutIsRetryableAndItsRetryStoresTheEpisodeOnce()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(30_000) with { OperationTimeout = TimeSpan.FromMilliseconds(500) });
+        var admin = fixture.ShardOptions[0].Clone();
+        admin.AllowAdmin = true;
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(admin);
+        var episode = TestEpisodes.Make(7, 10);
+
+        await connection.GetServer(fixture.Servers[0].EndPoint).ExecuteAsync("CLIENT", "PAUSE", "1500", "ALL");
+        var error = await Assert.ThrowsAsync<ReplayShardUnavailableException>(() => store.AppendAsync(0, episode));
+        Assert.IsType<TimeoutException>(error.InnerException);
+        await Task.Delay(1500);
+
+        await store.AppendAsync(0, episode); // stored now, or by the first attempt once the pause ended
+        var index = await store.ListAsync();
+        Assert.Equal([episode.Id], index.Episodes.Select(e => e.Id));
+        Assert.Equal(EpisodeCodec.Encode(episode), EpisodeCodec.Encode((await store.FetchAsync(index.Episodes)).Single().Episode));
+        Assert.Equal(10, (await store.GetSizesAsync()).Transitions);
+        await store.DeleteRunAsync();
+    }
 }
 
 /// <summary>The contract on a three-master Redis Cluster: six shards spread over the masters by hash tag.</summary>

@@ -47,11 +47,11 @@ public sealed class SiloTelemetryTests(TinyExperimentSilo silo, ITestOutputHelpe
             Nested(spans, FathomTelemetry.Spans.ReplaySample, FathomTelemetry.Spans.LearnerUpdate) &&
             spans.Any(IsReplayScript);
         bool IsReplayScript(ReceivedSpan s) =>
-            s.Name.StartsWith("EVAL", StringComparison.Ordinal) && silo.Traces.Spans.Any(p => p.Name == FathomTelemetry.Spans.ReplayAppend && p.SpanId == s.ParentSpanId);
+            s.Name == FathomTelemetry.Spans.ReplayStoreAndIndex && silo.Traces.Spans.Any(p => p.Name == FathomTelemetry.Spans.ReplayAppend && p.SpanId == s.ParentSpanId);
         var received = await silo.Traces.WaitForAsync(Complete, TimeSpan.FromSeconds(15));
         var spans = silo.Traces.Spans.ToList();
         foreach (var group in spans.GroupBy(s => s.Name).OrderBy(g => g.Key)) output.WriteLine($"{group.Key}: {group.Count()}");
-        Assert.True(received, "missing in the received traces: an append under a collect chunk, a sample under an update, or a replay script command (Redis instrumentation) under an append");
+        Assert.True(received, "missing in the received traces: an append under a collect chunk, a sample under an update, or a replay shard's round trip (SET NX and index script) under an append");
 
         // One append and its chunk: same trace, the chunk is the append's parent and a root (one chunk, one trace).
         var append = spans.First(c => c.Name == FathomTelemetry.Spans.ReplayAppend && spans.Any(p => p.SpanId == c.ParentSpanId));
@@ -60,8 +60,8 @@ public sealed class SiloTelemetryTests(TinyExperimentSilo silo, ITestOutputHelpe
         Assert.Equal(chunk.TraceId, append.TraceId);
         Assert.Equal("", chunk.ParentSpanId);
         Assert.Equal(TinyExperimentSilo.ServiceName, append.ServiceName);
-        // The replay shard's own command (StackExchange.Redis instrumentation) is the append's child in the same trace.
-        var script = spans.First(s => s.Name.StartsWith("EVAL", StringComparison.Ordinal) && spans.Any(p => p.Name == FathomTelemetry.Spans.ReplayAppend && p.SpanId == s.ParentSpanId));
+        // The replay shard's round trip (a client span of the store's own connection) is the append's child in the same trace.
+        var script = spans.First(s => s.Name == FathomTelemetry.Spans.ReplayStoreAndIndex && spans.Any(p => p.Name == FathomTelemetry.Spans.ReplayAppend && p.SpanId == s.ParentSpanId));
         Assert.Equal(spans.Single(p => p.SpanId == script.ParentSpanId).TraceId, script.TraceId);
 
         // One update and the sampling it waited on: same trace, the update is the parent and a root.

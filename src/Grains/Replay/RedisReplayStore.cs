@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using Fathom.Grains.Telemetry;
 using StackExchange.Redis;
 
 namespace Fathom.Grains.Replay;
@@ -178,6 +179,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
         }
         return OnShardServerAsync(shard, async (connection, ct) =>
         {
+            using var span = connection.StartSpan(FathomTelemetry.Spans.ReplayStoreAndIndex, commands: blobs.Count + 1);
             for (int i = 0; i < blobs.Count; i++) connection.Command(["SET", keys[i], "NX"], payloadAt: 2, blobs[i].Blob);
             connection.Command(eval);
             await connection.SendAsync(ct);
@@ -210,6 +212,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
         // Pipelined GETs, each reply read straight into a pooled buffer of its size: no large-object allocation per blob.
         return OnShardServerAsync(shard, async (connection, ct) =>
         {
+            using var span = connection.StartSpan(FathomTelemetry.Spans.ReplayGet, commands: ids.Length);
             foreach (var id in ids) connection.Command("GET", RedisReplayKeys.Episode(Options.Run, shard, id));
             await connection.SendAsync(ct);
             var blobs = new IMemoryOwner<byte>?[ids.Length];

@@ -27,6 +27,13 @@ public static class FathomTelemetry
         public const string LearnerUpdate = "fathom.learner.update";
         public const string WeightsPublish = "fathom.weights.publish";
         public const string Evaluation = "fathom.evaluation";
+        /// <summary>
+        /// A replay shard's round trip on the store's own connections (client spans, named after their commands as Redis
+        /// instrumentation names its spans): an append batch's SET NX commands and index script.
+        /// </summary>
+        public const string ReplayStoreAndIndex = "SET+EVAL";
+        /// <summary>A fetch's pipelined GETs on the store's own connections.</summary>
+        public const string ReplayGet = "GET";
     }
 
     /// <summary>The only label keys Fathom puts on metrics.</summary>

@@ -392,21 +392,22 @@ public sealed class ReplayBench : IBenchmark
     /// <summary>
     /// Concurrent writers append batches of relabelled copies of <paramref name="episodes"/> (the n-th episode as sequence
     /// n), batch b to shard b mod the shard count, as collectors append what their environments finished together, while
-    /// <paramref name="until"/> holds for b; returns how many episodes.
+    /// <paramref name="until"/> holds for b; returns how many episodes. Each writer has a thread of its own and blocks
+    /// on its append, as a collector's worker thread does.
     /// </summary>
     private static async Task<long> AppendForAsync(RedisReplayStore store, Episode[] episodes, string producer, Settings settings, Func<long, bool> until)
     {
         long next = -1, appended = 0;
         int batch = settings.EpisodesPerAppend;
-        await Task.WhenAll(Enumerable.Range(0, settings.Writers).Select(_ => Task.Run(async () =>
+        await OwnThreads.Run(settings.Writers, _ =>
         {
             for (long b = Interlocked.Increment(ref next); until(b); b = Interlocked.Increment(ref next))
             {
                 var copies = Enumerable.Range(0, batch).Select(i => b * batch + i).Select(n => Relabel(episodes[n % episodes.Length], producer, n)).ToArray();
-                await store.AppendAsync((int)(b % store.ShardCount), copies);
+                store.AppendAsync((int)(b % store.ShardCount), copies).GetAwaiter().GetResult();
                 Interlocked.Add(ref appended, batch);
             }
-        })));
+        });
         return appended;
     }
 

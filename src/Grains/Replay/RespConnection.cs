@@ -30,10 +30,13 @@ internal sealed class RespConnection : IDisposable
     /// <summary>Payloads of the queued commands, each sent where <see cref="_scratch"/> stood when it was queued.</summary>
     private readonly List<(int ScratchOffset, ReadOnlyMemory<byte> Payload)> _payloads = [];
 
-    private RespConnection(Socket socket, Stream stream)
+    private readonly bool _synchronous;
+
+    private RespConnection(Socket socket, Stream stream, bool synchronous)
     {
         _socket = socket;
         _stream = stream;
+        _synchronous = synchronous;
     }
 
     public EndPoint EndPoint { get; private init; } = null!;
@@ -42,12 +45,21 @@ internal sealed class RespConnection : IDisposable
     public bool Broken { get; private set; }
 
     /// <summary>
+    /// Whether this connection blocks its caller's thread in the kernel instead of awaiting: the server's reply then
+    /// wakes that thread directly. Awaited socket I/O completes on the socket engine's thread and continues on a pool
+    /// thread, and a caller that blocks on the task (a collector's worker thread) is woken third: on this VM's 2 cores
+    /// those wake-ups made the client cost more per byte than its copies (docs/benchmarks.md). For threads of their own
+    /// only (see <see cref="RespConnectionPool"/>); a pool thread must never block.
+    /// </summary>
+    public bool Synchronous => _synchronous;
+
+    /// <summary>
     /// Connects within <see cref="ConfigurationOptions.ConnectTimeout"/>, with TLS when <see cref="ConfigurationOptions.Ssl"/>
     /// is set (<see cref="ConfigurationOptions.SslClientAuthenticationOptions"/> if given, else SslHost, SslProtocols and
     /// CheckCertificateRevocation), then AUTH and SELECT as the options say. Failures are
     /// <see cref="RedisConnectionException"/> naming the endpoint, never the password.
     /// </summary>
-    public static async Task<RespConnection> OpenAsync(EndPoint endpoint, ConfigurationOptions options, CancellationToken cancellationToken)
+    public static async Task<RespConnection> OpenAsync(EndPoint endpoint, ConfigurationOptions options, bool synchronous, CancellationToken cancellationToken)
     {
         if (options.Tunnel is not null)
             throw new ArgumentException("The replay store connects to its servers directly; ConfigurationOptions.Tunnel is not supported.", nameof(options));
@@ -57,21 +69,36 @@ internal sealed class RespConnection : IDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.ConnectTimeout);
-            await socket.ConnectAsync(endpoint, timeout.Token);
+            if (synchronous)
+            {
+                using (timeout.Token.Register(socket.Dispose)) socket.Connect(endpoint);
+            }
+            else
+            {
+                await socket.ConnectAsync(endpoint, timeout.Token);
+            }
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             if (options.Ssl)
             {
                 var tls = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = tls;
                 string host = endpoint switch { DnsEndPoint dns => dns.Host, IPEndPoint ip => ip.Address.ToString(), _ => endpoint.ToString()! };
-                await tls.AuthenticateAsClientAsync(options.SslClientAuthenticationOptions?.Invoke(host) ?? new SslClientAuthenticationOptions
+                var authentication = options.SslClientAuthenticationOptions?.Invoke(host) ?? new SslClientAuthenticationOptions
                 {
                     TargetHost = options.SslHost ?? host,
                     EnabledSslProtocols = options.SslProtocols ?? System.Security.Authentication.SslProtocols.None,
                     CertificateRevocationCheckMode = options.CheckCertificateRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck,
-                }, timeout.Token);
+                };
+                if (synchronous)
+                {
+                    using (timeout.Token.Register(socket.Dispose)) tls.AuthenticateAsClient(authentication);
+                }
+                else
+                {
+                    await tls.AuthenticateAsClientAsync(authentication, timeout.Token);
+                }
             }
-            connection = new RespConnection(socket, stream) { EndPoint = endpoint };
+            connection = new RespConnection(socket, stream, synchronous) { EndPoint = endpoint };
             if (options.Password is { } password)
             {
                 if (options.User is { } user) connection.Command("AUTH", user, password);
@@ -187,13 +214,18 @@ internal sealed class RespConnection : IDisposable
             if (_stream is NetworkStream)
             {
                 var segments = pieces.Select(piece => MemoryMarshal.TryGetArray(piece, out var segment) ? segment : new ArraySegment<byte>(piece.ToArray())).ToList();
-                int total = segments.Sum(s => s.Count), sent = await _socket.SendAsync(segments, SocketFlags.None);
+                int total = segments.Sum(s => s.Count), sent = _synchronous ? _socket.Send(segments) : await _socket.SendAsync(segments, SocketFlags.None);
                 if (sent != total) throw new IOException($"Sent {sent} of {total} bytes to {EndPoint}.");
             }
             else
             {
-                foreach (var piece in pieces) await _stream.WriteAsync(piece, cancellationToken);
-                await _stream.FlushAsync(cancellationToken);
+                foreach (var piece in pieces)
+                {
+                    if (_synchronous) _stream.Write(piece.Span);
+                    else await _stream.WriteAsync(piece, cancellationToken);
+                }
+                if (_synchronous) _stream.Flush();
+                else await _stream.FlushAsync(cancellationToken);
             }
         }
         catch
@@ -311,7 +343,9 @@ internal sealed class RespConnection : IDisposable
         int buffered = Math.Min(destination.Length, _inputEnd - _inputStart);
         _input.AsMemory(_inputStart, buffered).CopyTo(destination);
         _inputStart += buffered;
-        if (buffered < destination.Length) await _stream.ReadExactlyAsync(destination[buffered..], cancellationToken);
+        if (buffered == destination.Length) return;
+        if (_synchronous) _stream.ReadExactly(destination.Span[buffered..]);
+        else await _stream.ReadExactlyAsync(destination[buffered..], cancellationToken);
     }
 
     private async Task SkipCrlfAsync(CancellationToken cancellationToken)
@@ -328,7 +362,7 @@ internal sealed class RespConnection : IDisposable
             (_inputEnd, _inputStart) = (_inputEnd - _inputStart, 0);
         }
         if (_inputEnd == _input.Length) throw ServerError($"A reply line from {EndPoint} exceeds {_input.Length} bytes.");
-        int read = await _stream.ReadAsync(_input.AsMemory(_inputEnd), cancellationToken);
+        int read = _synchronous ? _stream.Read(_input, _inputEnd, _input.Length - _inputEnd) : await _stream.ReadAsync(_input.AsMemory(_inputEnd), cancellationToken);
         if (read == 0) throw new IOException($"{EndPoint} closed the connection.");
         _inputEnd += read;
     }

@@ -7,11 +7,13 @@ namespace Fathom.Grains.Replay;
 
 /// <summary>
 /// <see cref="RespConnection"/>s to one server, one per operation in flight, at most <paramref name="maxConnections"/>
-/// (callers beyond wait); idle ones are kept for the next operation.
+/// (callers beyond wait); idle ones are kept for the next operation. A caller on a thread of its own (a collector's
+/// or a benchmark's worker thread) gets a <see cref="RespConnection.Synchronous"/> connection and blocks in the
+/// kernel; a caller on the thread pool (grains, tests, the samplers' prefetch loops) awaits.
 /// </summary>
 internal sealed class RespConnectionPool(EndPoint endpoint, ConfigurationOptions options, int maxConnections) : IDisposable
 {
-    private readonly ConcurrentBag<RespConnection> _idle = [];
+    private readonly ConcurrentBag<RespConnection> _idleAwaiting = [], _idleBlocking = [];
     private readonly SemaphoreSlim _slots = new(maxConnections, maxConnections);
     private volatile bool _disposed;
 
@@ -27,15 +29,17 @@ internal sealed class RespConnectionPool(EndPoint endpoint, ConfigurationOptions
         await _slots.WaitAsync(cancellationToken);
         try
         {
+            bool synchronous = !Thread.CurrentThread.IsThreadPoolThread;
+            var idle = synchronous ? _idleBlocking : _idleAwaiting;
             while (true)
             {
-                bool kept = _idle.TryTake(out var connection);
-                connection ??= await RespConnection.OpenAsync(endpoint, options, cancellationToken);
+                bool kept = idle.TryTake(out var connection);
+                connection ??= await RespConnection.OpenAsync(endpoint, options, synchronous, cancellationToken);
                 try
                 {
                     var result = await operation(connection, cancellationToken);
                     if (_disposed || connection.Broken) connection.Dispose();
-                    else _idle.Add(connection);
+                    else idle.Add(connection);
                     return result;
                 }
                 catch (Exception e) when (IsConnectionLoss(e) && !cancellationToken.IsCancellationRequested)
@@ -43,6 +47,13 @@ internal sealed class RespConnectionPool(EndPoint endpoint, ConfigurationOptions
                     connection.Dispose();
                     if (kept) continue;
                     throw RespConnection.ConnectionError(ConnectionFailureType.SocketFailure, $"Lost the connection to {endpoint}: {e.Message}", e);
+                }
+                catch (Exception e) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Cancelled, or timed out: the connection was aborted under the operation (a blocking call cannot
+                    // be abandoned, so this is how it ends), whatever the socket threw.
+                    connection.Dispose();
+                    throw new OperationCanceledException($"An operation on {endpoint} was cancelled.", e, cancellationToken);
                 }
                 catch
                 {
@@ -62,6 +73,7 @@ internal sealed class RespConnectionPool(EndPoint endpoint, ConfigurationOptions
     public void Dispose()
     {
         _disposed = true;
-        while (_idle.TryTake(out var connection)) connection.Dispose();
+        foreach (var idle in new[] { _idleAwaiting, _idleBlocking })
+            while (idle.TryTake(out var connection)) connection.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using Fathom.Grains.Replay;
+using Fathom.Grains.Tests.Infrastructure;
 
 namespace Fathom.Grains.Tests.Replay;
 
@@ -203,16 +204,16 @@ public abstract class ReplayStoreContract
                 catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
             }
         })).ToList();
-        var writing = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        // Writers on threads of their own, as collectors are; the samplers' prefetch runs on the pool.
+        await OwnThreads.Run(writers, w =>
         {
             for (int i = 0; i < perWriter; i++)
             {
                 var episode = TestEpisodes.Make(w * 1000 + i, length, producer: $"writer-{w}", sequence: i);
-                Assert.True((await store.AppendAsync(episode)).Stored);
-                if (i % 10 == 0) Assert.False((await store.AppendAsync(episode)).Stored); // a retried append stores nothing
+                Assert.True(store.AppendAsync(episode).GetAwaiter().GetResult().Stored);
+                if (i % 10 == 0) Assert.False(store.AppendAsync(episode).GetAwaiter().GetResult().Stored); // a retried append stores nothing
             }
-        })).ToList();
-        await Task.WhenAll(writing);
+        });
         while (Interlocked.Read(ref sampledRows) < 1000) await Task.Delay(10);
         await stop.CancelAsync();
         await Task.WhenAll(samplers);

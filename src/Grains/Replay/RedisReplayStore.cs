@@ -230,6 +230,78 @@ public sealed class RedisReplayStore : ReplayStoreBase
     }
 
     /// <summary>
+    /// On a thread of its own a read blocks, so one shard after another would cost a round trip each: every shard's GETs
+    /// go out first, then the replies are read in turn. A shard that fails is left out of this fetch (null, as an
+    /// unreachable one), and a MOVED or a lost connection re-routes it for the next. On the pool, or for one shard,
+    /// as the base does.
+    /// </summary>
+    protected override async Task<IMemoryOwner<byte>?[]?[]> FetchShardsAsync(IReadOnlyList<(int Shard, string[] Ids)> requests, CancellationToken cancellationToken)
+    {
+        if (requests.Count == 1 || Thread.CurrentThread.IsThreadPoolThread) return await base.FetchShardsAsync(requests, cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Options.OperationTimeout);
+        var rented = new (RespConnectionPool Pool, RespConnection Connection)?[requests.Count];
+        var read = new bool[requests.Count];
+        var results = new IMemoryOwner<byte>?[]?[requests.Count];
+        try
+        {
+            for (int r = 0; r < requests.Count; r++)
+            {
+                var (shard, ids) = requests[r];
+                try
+                {
+                    var server = _shardServers[shard] ??= IdentifyServerAsync(shard).GetAwaiter().GetResult(); // stays on this thread
+                    var pool = Pool(shard, server);
+                    var connection = pool.RentBlocking(timeout.Token);
+                    rented[r] = (pool, connection);
+                    foreach (var id in ids) connection.Command("GET", RedisReplayKeys.Episode(Options.Run, shard, id));
+                    await connection.SendAsync(timeout.Token);
+                }
+                catch (Exception e) when (LeavesShardOut(shard, e, cancellationToken)) { }
+            }
+            for (int r = 0; r < requests.Count; r++)
+            {
+                if (rented[r] is not { } slot || slot.Connection.Broken) continue;
+                var (shard, ids) = requests[r];
+                using var span = slot.Connection.StartSpan(FathomTelemetry.Spans.ReplayGet, commands: ids.Length);
+                var blobs = new IMemoryOwner<byte>?[ids.Length];
+                try
+                {
+                    for (int i = 0; i < blobs.Length; i++) blobs[i] = await slot.Connection.ReadBlobAsync(timeout.Token);
+                    results[r] = blobs;
+                    read[r] = true;
+                }
+                catch (Exception e) when (LeavesShardOut(shard, e, cancellationToken))
+                {
+                    foreach (var blob in blobs) blob?.Dispose();
+                }
+            }
+        }
+        finally
+        {
+            for (int r = 0; r < rented.Length; r++)
+            {
+                if (rented[r] is not { } slot) continue;
+                if (!read[r]) slot.Connection.Dispose(); // its replies were not all read (an error or a cancellation ended the fetch), so it cannot be reused
+                slot.Pool.Return(slot.Connection);
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Whether a fetch carries on without the shard after <paramref name="error"/> (re-routing it as the error says); the caller's own cancellation ends it.</summary>
+    private bool LeavesShardOut(int shard, Exception error, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested) return false;
+        if (error is RedisServerException && MovedTo(error.Message) is { } target) _shardServers[shard] = target;
+        else if (error is not RedisServerException) _shardServers[shard] = null;
+        return error is OperationCanceledException or IOException or System.Net.Sockets.SocketException or ObjectDisposedException || IsUnavailable(error);
+    }
+
+    private RespConnectionPool Pool(int shard, EndPoint server) =>
+        _pools.GetOrAdd(server.ToString()!, _ => new RespConnectionPool(server, _configuration(shard), _blobConnections));
+
+    /// <summary>
     /// Runs a repeatable operation on a connection to the server that holds the shard's hash tag: the one StackExchange.Redis
     /// names for the tag's key (the first configured endpoint if it cannot say), then wherever MOVED points.
     /// </summary>
@@ -238,7 +310,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
         for (int redirects = 0; ; redirects++)
         {
             var server = _shardServers[shard] ??= await IdentifyServerAsync(shard);
-            var pool = _pools.GetOrAdd(server.ToString()!, _ => new RespConnectionPool(server, _configuration(shard), _blobConnections));
+            var pool = Pool(shard, server);
             try
             {
                 return await pool.RunAsync(operation, cancellationToken);

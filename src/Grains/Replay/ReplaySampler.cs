@@ -38,7 +38,13 @@ public sealed class ReplaySampler : IAsyncDisposable
         _prefetchers = Enumerable.Range(0, settings.ConcurrentFetches).Select(loop =>
         {
             var random = settings.Seed is { } seed ? new Random(seed + loop) : new Random();
-            return Task.Run(() => PrefetchLoopAsync(random, _stop.Token));
+            var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            new Thread(() =>
+            {
+                PrefetchLoop(random, _stop.Token);
+                ended.SetResult();
+            }) { IsBackground = true, Name = $"replay-prefetch-{loop}" }.Start();
+            return ended.Task;
         }).ToArray();
     }
 
@@ -72,16 +78,20 @@ public sealed class ReplaySampler : IAsyncDisposable
         return batch;
     }
 
-    private async Task PrefetchLoopAsync(Random random, CancellationToken stop)
+    /// <summary>
+    /// One prefetch loop, on a thread of its own: the store's reads then block it in the kernel until the reply is
+    /// there, instead of waking a pool thread for each part of it (docs/benchmarks.md).
+    /// </summary>
+    private void PrefetchLoop(Random random, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                var (slots, leased) = await FetchEpisodesAsync(random, stop);
+                var (slots, leased) = FetchEpisodes(random, stop);
                 if (slots.Count == 0)
                 {
-                    await Task.Delay(_settings.RetryDelay, stop);
+                    stop.WaitHandle.WaitOne(_settings.RetryDelay);
                     continue;
                 }
                 var batches = new Minibatch[_settings.BatchesPerFetch];
@@ -94,7 +104,7 @@ public sealed class ReplaySampler : IAsyncDisposable
                 {
                     foreach (var episode in leased) episode.Dispose();
                 }
-                foreach (var batch in batches) await _ready.Writer.WriteAsync(batch, stop);
+                foreach (var batch in batches) _ready.Writer.WriteAsync(batch, stop).AsTask().GetAwaiter().GetResult();
                 _lastError = null;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -105,8 +115,7 @@ public sealed class ReplaySampler : IAsyncDisposable
             {
                 // A shard failing over or a read timing out must not end the learner's supply; retry after a pause.
                 _lastError = e;
-                try { await Task.Delay(_settings.RetryDelay, stop); }
-                catch (OperationCanceledException) { break; }
+                stop.WaitHandle.WaitOne(_settings.RetryDelay);
             }
         }
     }
@@ -115,9 +124,9 @@ public sealed class ReplaySampler : IAsyncDisposable
     /// Draws episodes with replacement in proportion to length; one slot per draw, so repeats keep their weight.
     /// Each distinct episode is read once, in place; returns the slots and the leases, which the caller disposes.
     /// </summary>
-    private async Task<(List<LeasedEpisode> Slots, IReadOnlyList<LeasedEpisode> Leased)> FetchEpisodesAsync(Random random, CancellationToken stop)
+    private (List<LeasedEpisode> Slots, IReadOnlyList<LeasedEpisode> Leased) FetchEpisodes(Random random, CancellationToken stop)
     {
-        var index = await ReadIndexAsync(stop);
+        var index = ReadIndexAsync(stop).GetAwaiter().GetResult();
         var all = index.Episodes;
         if (all.Count == 0) return ([], []);
         var cumulative = index.Cumulative;
@@ -130,7 +139,7 @@ public sealed class ReplaySampler : IAsyncDisposable
             draws[d] = found >= 0 ? found + 1 : ~found; // first episode whose cumulative length exceeds the draw
         }
         var distinct = draws.Distinct().Select(i => all[i]).ToList();
-        var leased = await _store.LeaseAsync(distinct, stop);
+        var leased = _store.LeaseAsync(distinct, stop).GetAwaiter().GetResult();
         var byRef = leased.ToDictionary(e => e.Ref);
         var slots = new List<LeasedEpisode>(draws.Length);
         foreach (int d in draws)

@@ -125,11 +125,7 @@ public abstract class ReplayStoreBase : IReplayStore
         using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplayFetch);
         var byShard = episodes.GroupBy(e => e.Shard).ToList();
         foreach (var group in byShard) CheckShard(group.Key);
-        var blobs = await Task.WhenAll(byShard.Select(group =>
-        {
-            var ids = group.Select(e => e.Id).ToArray();
-            return TryOnShard(group.Key, ct => FetchBlobsAsync(group.Key, ids, ct), cancellationToken);
-        }));
+        var blobs = await FetchShardsAsync([.. byShard.Select(group => (group.Key, group.Select(e => e.Id).ToArray()))], cancellationToken);
         var leased = new List<LeasedEpisode>(episodes.Count);
         for (int g = 0; g < byShard.Count; g++)
         {
@@ -183,6 +179,12 @@ public abstract class ReplayStoreBase : IReplayStore
     protected abstract Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken);
     /// <summary>Blobs in the order of <paramref name="ids"/> (disposed once read, so they may be pooled); null where an id is gone.</summary>
     protected abstract Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);
+    /// <summary>
+    /// Blobs of several shards, per shard as <see cref="FetchBlobsAsync"/> gives them, or null for a shard that is
+    /// unreachable or timed out. By default each shard's fetch runs side by side under the timeout.
+    /// </summary>
+    protected virtual Task<IMemoryOwner<byte>?[]?[]> FetchShardsAsync(IReadOnlyList<(int Shard, string[] Ids)> requests, CancellationToken cancellationToken) =>
+        Task.WhenAll(requests.Select(request => TryOnShard(request.Shard, ct => FetchBlobsAsync(request.Shard, request.Ids, ct), cancellationToken)));
     protected abstract Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken);
     protected abstract Task DeleteShardAsync(int shard, CancellationToken cancellationToken);
     /// <summary>Where a shard lives, for error messages (never credentials).</summary>

@@ -68,6 +68,34 @@ internal sealed class RespConnectionPool(EndPoint endpoint, ConfigurationOptions
         }
     }
 
+    /// <summary>
+    /// A blocking connection taken outside <see cref="RunAsync{T}"/>, for a caller on a thread of its own that spreads one
+    /// piece of work over several servers (send to each, then read from each); waits for a free slot. Give it back
+    /// with <see cref="Return"/>. Not repeated on a fresh connection: the caller copes with a failure.
+    /// </summary>
+    public RespConnection RentBlocking(CancellationToken cancellationToken)
+    {
+        _slots.Wait(cancellationToken);
+        try
+        {
+            return _idleBlocking.TryTake(out var connection) ? connection
+                : RespConnection.OpenAsync(endpoint, options, synchronous: true, cancellationToken).GetAwaiter().GetResult(); // completes before it returns
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Takes back a connection from <see cref="RentBlocking"/>: kept if sound, closed if it failed.</summary>
+    public void Return(RespConnection connection)
+    {
+        if (_disposed || connection.Broken) connection.Dispose();
+        else (connection.Synchronous ? _idleBlocking : _idleAwaiting).Add(connection);
+        _slots.Release();
+    }
+
     private static bool IsConnectionLoss(Exception e) => e is IOException or SocketException or ObjectDisposedException;
 
     public void Dispose()

@@ -50,6 +50,27 @@ public abstract class RedisReplayStoreContract : ReplayStoreContract, IAsyncLife
         await store.DeleteRunAsync();
     }
 
+    /// <summary>
+    /// Samplers read on threads of their own, from all shards at once (every shard's GETs first, then the replies); one
+    /// stopped in the middle must leave no connection with replies unread for the next sampler to take as its own.
+    /// </summary>
+    [Fact]
+    public async Task SamplersStoppedInTheMiddleOfAFetchLeaveNoConnectionOutOfStep()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(100_000));
+        await store.AppendAsync(0, Enumerable.Range(0, 60).Select(n => TestEpisodes.Make(n, 20)).ToList());
+        for (int shard = 1; shard < store.ShardCount; shard++)
+            await store.AppendAsync(shard, Enumerable.Range(0, 60).Select(n => TestEpisodes.Make(1000 * shard + n, 20)).ToList());
+        for (int round = 0; round < 30; round++)
+        {
+            await using var sampler = new ReplaySampler(store, new SamplerSettings(32) { Seed = round, EpisodesPerFetch = 24, ConcurrentFetches = 2, PrefetchDepth = 1 });
+            for (int i = 0; i < 3; i++) await sampler.NextAsync();
+        }
+        Assert.Equal(0, store.RejectedCount);
+        Assert.Equal(60 * store.ShardCount, (await store.FetchAsync((await store.ListAsync()).Episodes)).Count);
+        await store.DeleteRunAsync();
+    }
+
     [Fact]
     public async Task EvictionDeletesTheBlobsOfEvictedEpisodes()
     {

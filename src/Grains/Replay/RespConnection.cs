@@ -193,8 +193,8 @@ internal sealed class RespConnection : IDisposable
     }
 
     /// <summary>
-    /// Sends the queued commands: one gather write on a plain socket, so the server reads a batch in large pieces (the
-    /// same bytes in a write per blob cost it a fifth more CPU per byte); under TLS, a write per piece.
+    /// Sends the queued commands: one gather write on a plain socket (a write per blob part, tried with awaited writes,
+    /// read slower: docs/benchmarks.md); under TLS, a write per piece.
     /// </summary>
     public async Task SendAsync(CancellationToken cancellationToken)
     {
@@ -267,6 +267,7 @@ internal sealed class RespConnection : IDisposable
             var (type, value) = await ReadHeaderAsync(cancellationToken);
             if (type != '$') throw ServerError($"Expected a bulk string from {EndPoint}, got a reply of type '{type}'.");
             if (value < 0) return null;
+            if (value > Array.MaxLength) throw ServerError($"A reply from {EndPoint} declares {value} bytes, more than an array holds.");
             var blob = new PooledBlob((int)value);
             try
             {
@@ -296,6 +297,7 @@ internal sealed class RespConnection : IDisposable
             case '+': return _lastLine;
             case '$':
                 if (value < 0) return null;
+                if (value > Array.MaxLength) throw ServerError($"A reply from {EndPoint} declares {value} bytes, more than an array holds.");
                 var bytes = new byte[value];
                 await ReadExactlyAsync(bytes, cancellationToken);
                 await SkipCrlfAsync(cancellationToken);

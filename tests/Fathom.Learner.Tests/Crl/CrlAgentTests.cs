@@ -196,7 +196,7 @@ public class CrlAgentTests
         var (s, a, g) = data.Batch(8);
         var q = agent.Q(s, a, g);
         Assert.Equal(new long[] { 8 }, q.shape);
-        Assert.True(q.le(0).all().item<bool>());
+        Assert.True(q.le(Scalars.Of(0L)).all().item<bool>());
         var phi = agent.StateActionEncoder.Forward(cat([s, a], 1));
         var psi = agent.GoalEncoder.Forward(g);
         var pairwise = Energies.Pairwise(CrlEnergy.NegativeL2, phi, psi, agent.Config.DistanceEpsilon);

@@ -20,8 +20,8 @@ public class PointMazeEpisodeTests
         for (var t = 0; t < 130; t++)  // crosses three auto resets
         {
             using var scope = NewDisposeScope();
-            var a0 = rand([1, 2], generator: generator).mul(2.4).sub(1.2);
-            var aMany = cat([a0, rand([999, 2], generator: other).mul(2).sub(1)], 0);
+            var a0 = rand([1, 2], generator: generator).mul(Scalars.Of(2.4)).sub(Scalars.Of(1.2));
+            var aMany = cat([a0, rand([999, 2], generator: other).mul(Scalars.Of(2L)).sub(Scalars.Of(1L))], 0);
             var s1 = single.Step(a0);
             var sN = many.Step(aMany);
             AssertRowEqual(s1.NextStates, sN.NextStates);
@@ -46,7 +46,7 @@ public class PointMazeEpisodeTests
     public void TensorRandomNumbersEqualTheScalarForm()
     {
         using var index = arange(0, 50, dtype: ScalarType.Int64);
-        using var episode = index.mul(7).add(3);
+        using var episode = index.mul(Scalars.Of(7L)).add(Scalars.Of(3L));
         var draws = CounterRandom.Uniform(-123456789012, index, episode, 4);
         Assert.Equal(4, draws.Length);
         var values = draws.SelectMany(d => d.data<float>().ToArray()).ToArray();
@@ -72,10 +72,10 @@ public class PointMazeEpisodeTests
             Assert.Equal(t == 5, last.Done.any().item<bool>());
         }
         // Final state s_T: moved right from the start cell (col 1) into the corridor end (col 3).
-        Assert.True(last!.NextStates.select(1, 0).gt(3f).all().item<bool>());
+        Assert.True(last!.NextStates.select(1, 0).gt(Scalars.Of(3f)).all().item<bool>());
         // After the automatic reset every env is back in the start cell, step counter zero.
         var x = env.States.select(1, 0);
-        Assert.True(x.ge(1.4f).logical_and(x.le(1.6f)).all().item<bool>());
+        Assert.True(x.ge(Scalars.Of(1.4f)).logical_and(x.le(Scalars.Of(1.6f))).all().item<bool>());
         Assert.Equal(0, env.EpisodeSteps.sum().item<long>());
     }
 
@@ -102,7 +102,7 @@ public class PointMazeEpisodeTests
             using var scope = NewDisposeScope();
             var step = env.Step(oracle(env.States, env.Goals));
             var distance = step.NextStates.sub(step.Goals).norm(1);
-            Assert.True(step.Success.eq(distance.lt(0.5f)).all().item<bool>());
+            Assert.True(step.Success.eq(distance.lt(Scalars.Of(0.5f))).all().item<bool>());
             successes += step.Success.sum().item<long>();
         }
         Assert.InRange(successes, 1, 64 * 20 - 1);
@@ -117,7 +117,7 @@ public class PointMazeEpisodeTests
         using (NewDisposeScope())
         {
             var step = env.Step(full(4, 2, 1f));
-            Assert.True(step.NextStates.select(1, 0).gt(1.5f).all().item<bool>());
+            Assert.True(step.NextStates.select(1, 0).gt(Scalars.Of(1.5f)).all().item<bool>());
         }
     }
 

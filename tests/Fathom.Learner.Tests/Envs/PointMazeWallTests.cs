@@ -47,8 +47,8 @@ public class PointMazeWallTests
         for (var t = 0; t < steps; t++)
         {
             using var scope = NewDisposeScope();
-            var actions = rand([numEnvs, 2], generator: generator).mul(2).sub(1);
-            if (t % 2 == 0) actions = actions.sign().mul(1.5);  // max magnitude (clamped) on every other step
+            var actions = rand([numEnvs, 2], generator: generator).mul(Scalars.Of(2L)).sub(Scalars.Of(1L));
+            if (t % 2 == 0) actions = actions.sign().mul(Scalars.Of(1.5));  // max magnitude (clamped) on every other step
             var before = env.States.data<float>().ToArray();
             var step = env.Step(actions);
             var after = step.NextStates.data<float>().ToArray();

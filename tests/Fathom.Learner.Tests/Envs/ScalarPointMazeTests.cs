@@ -21,7 +21,7 @@ public class ScalarPointMazeTests
         for (var t = 0; t < 120; t++)
         {
             using var scope = NewDisposeScope();
-            var actions = rand([numEnvs, 2], generator: generator).mul(3).sub(1.5);
+            var actions = rand([numEnvs, 2], generator: generator).mul(Scalars.Of(3L)).sub(Scalars.Of(1.5));
             if (t == 7) actions[0, 0] = tensor(float.NaN);
             var step = env.Step(actions);
             scalar.Step(actions.data<float>().ToArray());

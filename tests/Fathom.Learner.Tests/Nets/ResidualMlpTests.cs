@@ -116,7 +116,7 @@ public class ResidualMlpTests
         var reluFeatures = relu.Features(x);
         var swishFeatures = swish.Features(x);
         Assert.True(reluFeatures.min().item<float>() >= 0);
-        Assert.True(reluFeatures.eq(0).any().item<bool>());
+        Assert.True(reluFeatures.eq(Scalars.Of(0L)).any().item<bool>());
         // Swish dips below zero (its minimum is about -0.278) and never reaches it for finite non-zero input.
         Assert.True(swishFeatures.min().item<float>() < 0);
         Assert.True(swishFeatures.min().item<float>() >= -0.2785f);

@@ -60,7 +60,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
     private readonly int _blobConnections;
     /// <summary>The server of each shard's hash tag, once known; cleared when its connection is lost, moved by MOVED.</summary>
     private readonly EndPoint?[] _shardServers;
-    private readonly ConcurrentDictionary<string, RespConnectionPool> _pools = new();
+    private readonly ConcurrentDictionary<EndPoint, RespConnectionPool> _pools = new();
 
     private RedisReplayStore(ReplayStoreOptions options, int shardCount, IReadOnlyList<ConnectionMultiplexer> connections, Func<int, IDatabase> database,
         Func<int, ConfigurationOptions> configuration, Func<int, string> describe, int blobConnections)
@@ -166,7 +166,6 @@ public sealed class RedisReplayStore : ReplayStoreBase
     private Task<(bool Stored, int Evicted)?[]> StoreAndIndexAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity, CancellationToken cancellationToken)
     {
         string run = Options.Run;
-        var keys = new string[blobs.Count];
         var eval = new string[3 + 4 + blobs.Count + 2 + 2 * blobs.Count];
         (eval[0], eval[1], eval[2]) = ("EVAL", IndexScript, (4 + blobs.Count).ToString(CultureInfo.InvariantCulture));
         (eval[3], eval[4], eval[5], eval[6]) = (RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard));
@@ -174,13 +173,13 @@ public sealed class RedisReplayStore : ReplayStoreBase
         (eval[argv], eval[argv + 1]) = (shardCapacity.ToString(CultureInfo.InvariantCulture), RedisReplayKeys.EpisodePrefix(run, shard));
         for (int i = 0; i < blobs.Count; i++)
         {
-            eval[7 + i] = keys[i] = RedisReplayKeys.Episode(run, shard, blobs[i].Id);
+            eval[7 + i] = RedisReplayKeys.Episode(run, shard, blobs[i].Id);
             (eval[argv + 2 + 2 * i], eval[argv + 3 + 2 * i]) = (blobs[i].Id, blobs[i].Length.ToString(CultureInfo.InvariantCulture));
         }
         return OnShardServerAsync(shard, async (connection, ct) =>
         {
             using var span = connection.StartSpan(FathomTelemetry.Spans.ReplayStoreAndIndex, commands: blobs.Count + 1);
-            for (int i = 0; i < blobs.Count; i++) connection.Command(["SET", keys[i], "NX"], payloadAt: 2, blobs[i].Blob);
+            for (int i = 0; i < blobs.Count; i++) connection.Command(["SET", eval[7 + i], "NX"], payloadAt: 2, blobs[i].Blob);
             connection.Command(eval);
             await connection.SendAsync(ct);
             for (int i = 0; i < blobs.Count; i++) await connection.ReadAsync(ct); // OK, or nil when the key is there already
@@ -213,20 +212,31 @@ public sealed class RedisReplayStore : ReplayStoreBase
         return OnShardServerAsync(shard, async (connection, ct) =>
         {
             using var span = connection.StartSpan(FathomTelemetry.Spans.ReplayGet, commands: ids.Length);
-            foreach (var id in ids) connection.Command("GET", RedisReplayKeys.Episode(Options.Run, shard, id));
+            QueueGets(connection, shard, ids);
             await connection.SendAsync(ct);
-            var blobs = new IMemoryOwner<byte>?[ids.Length];
-            try
-            {
-                for (int i = 0; i < blobs.Length; i++) blobs[i] = await connection.ReadBlobAsync(ct);
-                return blobs;
-            }
-            catch
-            {
-                foreach (var blob in blobs) blob?.Dispose();
-                throw;
-            }
+            return await ReadBlobsAsync(connection, ids.Length, ct);
         }, cancellationToken);
+    }
+
+    private void QueueGets(RespConnection connection, int shard, string[] ids)
+    {
+        foreach (var id in ids) connection.Command("GET", RedisReplayKeys.Episode(Options.Run, shard, id));
+    }
+
+    /// <summary>The replies to <paramref name="count"/> queued GETs, in order; on failure the blobs read so far go back to the pool.</summary>
+    private static async Task<IMemoryOwner<byte>?[]> ReadBlobsAsync(RespConnection connection, int count, CancellationToken cancellationToken)
+    {
+        var blobs = new IMemoryOwner<byte>?[count];
+        try
+        {
+            for (int i = 0; i < blobs.Length; i++) blobs[i] = await connection.ReadBlobAsync(cancellationToken);
+            return blobs;
+        }
+        catch
+        {
+            foreach (var blob in blobs) blob?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -254,7 +264,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
                     var pool = Pool(shard, server);
                     var connection = pool.RentBlocking(timeout.Token);
                     rented[r] = (pool, connection);
-                    foreach (var id in ids) connection.Command("GET", RedisReplayKeys.Episode(Options.Run, shard, id));
+                    QueueGets(connection, shard, ids);
                     await connection.SendAsync(timeout.Token);
                 }
                 catch (Exception e) when (LeavesShardOut(shard, e, cancellationToken)) { }
@@ -264,17 +274,12 @@ public sealed class RedisReplayStore : ReplayStoreBase
                 if (rented[r] is not { } slot || slot.Connection.Broken) continue;
                 var (shard, ids) = requests[r];
                 using var span = slot.Connection.StartSpan(FathomTelemetry.Spans.ReplayGet, commands: ids.Length);
-                var blobs = new IMemoryOwner<byte>?[ids.Length];
                 try
                 {
-                    for (int i = 0; i < blobs.Length; i++) blobs[i] = await slot.Connection.ReadBlobAsync(timeout.Token);
-                    results[r] = blobs;
+                    results[r] = await ReadBlobsAsync(slot.Connection, ids.Length, timeout.Token);
                     read[r] = true;
                 }
-                catch (Exception e) when (LeavesShardOut(shard, e, cancellationToken))
-                {
-                    foreach (var blob in blobs) blob?.Dispose();
-                }
+                catch (Exception e) when (LeavesShardOut(shard, e, cancellationToken)) { }
             }
         }
         finally
@@ -293,13 +298,22 @@ public sealed class RedisReplayStore : ReplayStoreBase
     private bool LeavesShardOut(int shard, Exception error, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return false;
+        Reroute(shard, error);
+        return error is OperationCanceledException || RespConnectionPool.IsConnectionLoss(error) || IsUnavailable(error);
+    }
+
+    /// <summary>
+    /// Where the shard's next operation goes after <paramref name="error"/>: where a MOVED points, or, after a lost
+    /// connection (a failover may have moved the shard), wherever StackExchange.Redis then says.
+    /// </summary>
+    private void Reroute(int shard, Exception error)
+    {
         if (error is RedisServerException && MovedTo(error.Message) is { } target) _shardServers[shard] = target;
         else if (error is not RedisServerException) _shardServers[shard] = null;
-        return error is OperationCanceledException or IOException or System.Net.Sockets.SocketException or ObjectDisposedException || IsUnavailable(error);
     }
 
     private RespConnectionPool Pool(int shard, EndPoint server) =>
-        _pools.GetOrAdd(server.ToString()!, _ => new RespConnectionPool(server, _configuration(shard), _blobConnections));
+        _pools.GetOrAdd(server, _ => new RespConnectionPool(server, _configuration(shard), _blobConnections));
 
     /// <summary>
     /// Runs a repeatable operation on a connection to the server that holds the shard's hash tag: the one StackExchange.Redis
@@ -315,13 +329,13 @@ public sealed class RedisReplayStore : ReplayStoreBase
             {
                 return await pool.RunAsync(operation, cancellationToken);
             }
-            catch (RedisServerException e) when (redirects < MaxRedirects && MovedTo(e.Message) is { } target)
+            catch (RedisServerException e) when (redirects < MaxRedirects && MovedTo(e.Message) is not null)
             {
-                _shardServers[shard] = target;
+                Reroute(shard, e);
             }
-            catch (RedisConnectionException)
+            catch (RedisConnectionException e)
             {
-                _shardServers[shard] = null; // a failover may have moved it; ask again next time
+                Reroute(shard, e);
                 throw;
             }
         }

@@ -30,13 +30,11 @@ internal sealed class RespConnection : IDisposable
     /// <summary>Payloads of the queued commands, each sent where <see cref="_scratch"/> stood when it was queued.</summary>
     private readonly List<(int ScratchOffset, ReadOnlyMemory<byte> Payload)> _payloads = [];
 
-    private readonly bool _synchronous;
-
     private RespConnection(Socket socket, Stream stream, bool synchronous)
     {
         _socket = socket;
         _stream = stream;
-        _synchronous = synchronous;
+        Synchronous = synchronous;
     }
 
     public EndPoint EndPoint { get; private init; } = null!;
@@ -51,7 +49,7 @@ internal sealed class RespConnection : IDisposable
     /// those wake-ups made the client cost more per byte than its copies (docs/benchmarks.md). For threads of their own
     /// only (see <see cref="RespConnectionPool"/>); a pool thread must never block.
     /// </summary>
-    public bool Synchronous => _synchronous;
+    public bool Synchronous { get; }
 
     /// <summary>
     /// Connects within <see cref="ConfigurationOptions.ConnectTimeout"/>, with TLS when <see cref="ConfigurationOptions.Ssl"/>
@@ -214,17 +212,17 @@ internal sealed class RespConnection : IDisposable
             if (_stream is NetworkStream)
             {
                 var segments = pieces.Select(piece => MemoryMarshal.TryGetArray(piece, out var segment) ? segment : new ArraySegment<byte>(piece.ToArray())).ToList();
-                int total = segments.Sum(s => s.Count), sent = _synchronous ? _socket.Send(segments) : await _socket.SendAsync(segments, SocketFlags.None);
+                int total = segments.Sum(s => s.Count), sent = Synchronous ? _socket.Send(segments) : await _socket.SendAsync(segments, SocketFlags.None);
                 if (sent != total) throw new IOException($"Sent {sent} of {total} bytes to {EndPoint}.");
             }
             else
             {
                 foreach (var piece in pieces)
                 {
-                    if (_synchronous) _stream.Write(piece.Span);
+                    if (Synchronous) _stream.Write(piece.Span);
                     else await _stream.WriteAsync(piece, cancellationToken);
                 }
-                if (_synchronous) _stream.Flush();
+                if (Synchronous) _stream.Flush();
                 else await _stream.FlushAsync(cancellationToken);
             }
         }
@@ -264,10 +262,9 @@ internal sealed class RespConnection : IDisposable
         await using var abort = cancellationToken.Register(Abort);
         try
         {
-            var (type, value) = await ReadHeaderAsync(cancellationToken);
+            var (type, value, _) = await ReadHeaderAsync(cancellationToken);
             if (type != '$') throw ServerError($"Expected a bulk string from {EndPoint}, got a reply of type '{type}'.");
             if (value < 0) return null;
-            if (value > Array.MaxLength) throw ServerError($"A reply from {EndPoint} declares {value} bytes, more than an array holds.");
             var blob = new PooledBlob((int)value);
             try
             {
@@ -290,14 +287,13 @@ internal sealed class RespConnection : IDisposable
 
     private async Task<object?> ReadValueAsync(CancellationToken cancellationToken)
     {
-        var (type, value) = await ReadHeaderAsync(cancellationToken);
+        var (type, value, text) = await ReadHeaderAsync(cancellationToken);
         switch (type)
         {
             case ':': return value;
-            case '+': return _lastLine;
+            case '+': return text;
             case '$':
                 if (value < 0) return null;
-                if (value > Array.MaxLength) throw ServerError($"A reply from {EndPoint} declares {value} bytes, more than an array holds.");
                 var bytes = new byte[value];
                 await ReadExactlyAsync(bytes, cancellationToken);
                 await SkipCrlfAsync(cancellationToken);
@@ -312,10 +308,11 @@ internal sealed class RespConnection : IDisposable
         }
     }
 
-    private string? _lastLine;
-
-    /// <summary>Reads a reply's first line: its type and number (length, count or integer); '+' keeps its text in <see cref="_lastLine"/>; '-' throws.</summary>
-    private async Task<(char Type, long Value)> ReadHeaderAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a reply's first line: its type and its number (length, count or integer), or its text for '+'. An error
+    /// line ('-') throws, and so does a bulk length no array can hold.
+    /// </summary>
+    private async Task<(char Type, long Value, string? Text)> ReadHeaderAsync(CancellationToken cancellationToken)
     {
         int end;
         while ((end = _input.AsSpan(_inputStart, _inputEnd - _inputStart).IndexOf("\r\n"u8)) < 0)
@@ -330,12 +327,12 @@ internal sealed class RespConnection : IDisposable
             case '-':
                 throw ServerError(Encoding.UTF8.GetString(rest));
             case '+':
-                _lastLine = Encoding.UTF8.GetString(rest);
-                return (type, 0);
+                return (type, 0, Encoding.UTF8.GetString(rest));
             default:
                 if (!Utf8Parser.TryParse(rest, out long value, out int used) || used != rest.Length)
                     throw ServerError($"Malformed reply line from {EndPoint}: {Encoding.UTF8.GetString(line)}");
-                return (type, value);
+                if (type == '$' && value > Array.MaxLength) throw ServerError($"A reply from {EndPoint} declares {value} bytes, more than an array holds.");
+                return (type, value, null);
         }
     }
 
@@ -346,7 +343,7 @@ internal sealed class RespConnection : IDisposable
         _input.AsMemory(_inputStart, buffered).CopyTo(destination);
         _inputStart += buffered;
         if (buffered == destination.Length) return;
-        if (_synchronous) _stream.ReadExactly(destination.Span[buffered..]);
+        if (Synchronous) _stream.ReadExactly(destination.Span[buffered..]);
         else await _stream.ReadExactlyAsync(destination[buffered..], cancellationToken);
     }
 
@@ -364,7 +361,7 @@ internal sealed class RespConnection : IDisposable
             (_inputEnd, _inputStart) = (_inputEnd - _inputStart, 0);
         }
         if (_inputEnd == _input.Length) throw ServerError($"A reply line from {EndPoint} exceeds {_input.Length} bytes.");
-        int read = _synchronous ? _stream.Read(_input, _inputEnd, _input.Length - _inputEnd) : await _stream.ReadAsync(_input.AsMemory(_inputEnd), cancellationToken);
+        int read = Synchronous ? _stream.Read(_input, _inputEnd, _input.Length - _inputEnd) : await _stream.ReadAsync(_input.AsMemory(_inputEnd), cancellationToken);
         if (read == 0) throw new IOException($"{EndPoint} closed the connection.");
         _inputEnd += read;
     }

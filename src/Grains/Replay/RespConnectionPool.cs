@@ -17,8 +17,6 @@ internal sealed class RespConnectionPool(EndPoint endpoint, ConfigurationOptions
     private readonly SemaphoreSlim _slots = new(maxConnections, maxConnections);
     private volatile bool _disposed;
 
-    public EndPoint EndPoint => endpoint;
-
     /// <summary>
     /// Runs <paramref name="operation"/> on a connection of its own. Operations must be safe to repeat: one that failed
     /// on a kept connection runs once more on a fresh one, since a kept connection may have died while idle (a server
@@ -30,16 +28,14 @@ internal sealed class RespConnectionPool(EndPoint endpoint, ConfigurationOptions
         try
         {
             bool synchronous = !Thread.CurrentThread.IsThreadPoolThread;
-            var idle = synchronous ? _idleBlocking : _idleAwaiting;
             while (true)
             {
-                bool kept = idle.TryTake(out var connection);
+                bool kept = Idle(synchronous).TryTake(out var connection);
                 connection ??= await RespConnection.OpenAsync(endpoint, options, synchronous, cancellationToken);
                 try
                 {
                     var result = await operation(connection, cancellationToken);
-                    if (_disposed || connection.Broken) connection.Dispose();
-                    else idle.Add(connection);
+                    Keep(connection);
                     return result;
                 }
                 catch (Exception e) when (IsConnectionLoss(e) && !cancellationToken.IsCancellationRequested)
@@ -78,7 +74,7 @@ internal sealed class RespConnectionPool(EndPoint endpoint, ConfigurationOptions
         _slots.Wait(cancellationToken);
         try
         {
-            return _idleBlocking.TryTake(out var connection) ? connection
+            return Idle(synchronous: true).TryTake(out var connection) ? connection
                 : RespConnection.OpenAsync(endpoint, options, synchronous: true, cancellationToken).GetAwaiter().GetResult(); // completes before it returns
         }
         catch
@@ -91,12 +87,21 @@ internal sealed class RespConnectionPool(EndPoint endpoint, ConfigurationOptions
     /// <summary>Takes back a connection from <see cref="RentBlocking"/>: kept if sound, closed if it failed.</summary>
     public void Return(RespConnection connection)
     {
-        if (_disposed || connection.Broken) connection.Dispose();
-        else (connection.Synchronous ? _idleBlocking : _idleAwaiting).Add(connection);
+        Keep(connection);
         _slots.Release();
     }
 
-    private static bool IsConnectionLoss(Exception e) => e is IOException or SocketException or ObjectDisposedException;
+    private ConcurrentBag<RespConnection> Idle(bool synchronous) => synchronous ? _idleBlocking : _idleAwaiting;
+
+    /// <summary>Keeps a sound connection for the next operation of its kind; closes one that failed.</summary>
+    private void Keep(RespConnection connection)
+    {
+        if (_disposed || connection.Broken) connection.Dispose();
+        else Idle(connection.Synchronous).Add(connection);
+    }
+
+    /// <summary>What a socket throws when its connection is gone (or was closed under it).</summary>
+    internal static bool IsConnectionLoss(Exception e) => e is IOException or SocketException or ObjectDisposedException;
 
     public void Dispose()
     {

@@ -29,7 +29,8 @@ public interface IReplayStore : IAsyncDisposable
     /// <summary>
     /// Appends a batch to one shard, with the same outcome as appending the episodes one after another in order
     /// (one result each), but in one round trip and one index step per <see cref="ReplayStoreBase.AppendChunk"/>
-    /// episodes: the way a collector writes the episodes its environments finished together.
+    /// episodes or <see cref="ReplayStoreBase.AppendChunkBytes"/> blob bytes: the way a collector writes the episodes
+    /// its environments finished together.
     /// </summary>
     Task<IReadOnlyList<AppendResult>> AppendAsync(int shard, IReadOnlyList<Episode> episodes, CancellationToken cancellationToken = default);
 

@@ -63,7 +63,7 @@ public abstract class ReplayStoreBase : IReplayStore
         using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplayAppend);
         activity?.SetTag("fathom.episodes", episodes.Count);
         var results = new List<AppendResult>(episodes.Count);
-        foreach (var chunk in episodes.Chunk(AppendChunk))
+        foreach (var chunk in RoundTrips(episodes))
         {
             // Blobs of long episodes are large; pooled buffers spare the large-object heap. They go back to the pool
             // only once the write has completed, never after a timeout (the client may still be sending them).
@@ -90,10 +90,42 @@ public abstract class ReplayStoreBase : IReplayStore
     }
 
     /// <summary>
-    /// Most episodes one backend call stores and indexes. It bounds the bytes in flight on one connection (64 blobs
-    /// of 160 KB: 10 MB) and how long one index step holds a single-threaded server.
+    /// Most episodes one backend call stores and indexes: it bounds how long one index step holds a single-threaded
+    /// server. <see cref="AppendChunkBytes"/> bounds the call's blob bytes too.
     /// </summary>
     public const int AppendChunk = 64;
+
+    /// <summary>
+    /// Most blob bytes one backend call sends, unless a single episode is larger. redis-server reads as much of a
+    /// connection as its buffer holds; with more than the value it is parsing queued behind it, it copies that value
+    /// out of its read buffer (perf: 9% of its CPU in that copy with 16 blobs of 160 KB per call). Calls of 6 blobs
+    /// instead of 16, from the same 8 writers, appended 2,489-2,785 MB/s into a full store against 1,685-2,345, the
+    /// server spending less CPU per byte (3,247-3,585 MB per CPU second against 2,207-2,938).
+    /// </summary>
+    public const int AppendChunkBytes = 1 << 20;
+
+    /// <summary>
+    /// The batch cut, in order, into backend calls of at most <see cref="AppendChunk"/> episodes and
+    /// <see cref="AppendChunkBytes"/> blob bytes (an episode larger than that goes alone).
+    /// </summary>
+    internal static IEnumerable<Episode[]> RoundTrips(IReadOnlyList<Episode> episodes)
+    {
+        var call = new List<Episode>();
+        long bytes = 0;
+        foreach (var episode in episodes)
+        {
+            int size = EpisodeCodec.EncodedSize(episode);
+            if (call.Count == AppendChunk || (call.Count > 0 && bytes + size > AppendChunkBytes))
+            {
+                yield return [.. call];
+                call.Clear();
+                bytes = 0;
+            }
+            call.Add(episode);
+            bytes += size;
+        }
+        if (call.Count > 0) yield return [.. call];
+    }
 
     public async Task<ReplayIndex> ListAsync(CancellationToken cancellationToken = default)
     {

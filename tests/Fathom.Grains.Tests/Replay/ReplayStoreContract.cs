@@ -125,6 +125,24 @@ public abstract class ReplayStoreContract
     }
 
     [Fact]
+    public async Task ABatchOfMoreBytesThanOneCallSendsIsStoredWholeAndInOrder()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(1_000_000));
+        // Nine blobs of 240 KB: three backend calls (4, 4 and 1 episodes) under ReplayStoreBase.AppendChunkBytes.
+        var batch = Enumerable.Range(0, 9).Select(n => TestEpisodes.Make(n, 10_000 + n)).ToList();
+        Assert.True(batch.Sum(e => (long)EpisodeCodec.EncodedSize(e)) > 2 * ReplayStoreBase.AppendChunkBytes);
+        var results = await store.AppendAsync(0, batch);
+
+        Assert.All(results, r => Assert.True(r.Stored));
+        var index = await store.ListAsync();
+        Assert.Equal(batch.Select(e => e.Id), index.Episodes.Select(e => e.Id));
+        var fetched = await store.FetchAsync(index.Episodes);
+        Assert.Equal(batch.Select(EpisodeCodec.Encode), fetched.Select(f => EpisodeCodec.Encode(f.Episode)));
+        Assert.Equal(batch.Sum(e => (long)e.Length), (await store.GetSizesAsync()).InsertedTransitions);
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
     public async Task GoalOffsetsFollowTheTruncatedGeometricLawAndNeverCrossEpisodes()
     {
         const double gamma = 0.9;

@@ -136,7 +136,7 @@ public sealed class ReplayBench : IBenchmark
             Cores = Environment.ProcessorCount,
             Note = "MB/s counts stored blob bytes (1 MB = 1e6 B); sample MB/s counts blobs read by the samplers. redis-benchmark runs SET/GET with the blob size against the same server " +
                    "(the first shard for three_shards, --cluster for the cluster). fill: appends into an empty store vs SET of new keys; full: appends into a full store " +
-                   "(each evicts the oldest) vs SET replacing values over a keyspace of the capacity, warmed up by one unmeasured run; full and sample: rounds, each followed " +
+                   "(each evicts the oldest) vs SET replacing values over a keyspace of the capacity for about as long as a round (16 passes per second of it), warmed up by one unmeasured run; full and sample: rounds, each followed " +
                    "at once by its own reference (SET replacing, GET), the median round reported. Ratio = store MB/s / redis-benchmark MB/s. " +
                    "Server cost ratio (redis-server targets) = store MB per CPU second of the servers (INFO cpu) / the reference's, per round; its median over rounds " +
                    "is FullServerCostRatio / SampleServerCostRatio. The clients share the 2 cores with the servers, so the MB/s ratio also counts the client's work.",
@@ -195,7 +195,7 @@ public sealed class ReplayBench : IBenchmark
         // The reference warms up too: its first run on a server touches fresh memory for its keyspace (52,841 page
         // faults on redis-server, 205 MB) and read 1.2-1.6 GB/s, later runs 2.1-4.2 with next to no faults. A store
         // under churn reuses the memory of the blobs it evicts, so steady state is compared with steady state.
-        RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
+        RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes, settings);
         var fullRounds = new List<Round>();
         for (int round = 0; round < Rounds; round++)
         {
@@ -205,11 +205,11 @@ public sealed class ReplayBench : IBenchmark
             long full = await AppendForAsync(store, episodes, $"full{round}", settings, until: _ => fullClock.Elapsed < TimeSpan.FromSeconds(settings.AppendSeconds));
             double fullSeconds = fullClock.Elapsed.TotalSeconds, fullMb = full * blobBytes / fullSeconds / 1e6;
             var afterStore = await ServerCpuSecondsAsync(admin);
-            double setReplace = RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
+            double setReplace = RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes, settings);
             var storeCpu = afterStore - cpu;
             var referenceCpu = await ServerCpuSecondsAsync(admin) - afterStore;
             var fullRound = new Round(full * settings.Length / fullSeconds, fullMb, setReplace,
-                full * blobBytes / 1e6 / storeCpu, SetReplacingRequests(capacityEpisodes) * (double)blobBytes / 1e6 / referenceCpu);
+                full * blobBytes / 1e6 / storeCpu, SetReplacingRequests(capacityEpisodes, settings) * (double)blobBytes / 1e6 / referenceCpu);
             fullRounds.Add(fullRound);
             Console.WriteLine($"   full round {round + 1}: {fullRound}");
         }
@@ -325,13 +325,16 @@ public sealed class ReplayBench : IBenchmark
         => RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 8 * capacityEpisodes, "set", keyspace: 100_000_000)["SET"];
 
     /// <summary>
-    /// redis-benchmark SET over a keyspace as large as the store's capacity in episodes, sixteen passes (3.3 GB), so that
-    /// after the first pass each SET frees a value and stores one, as an append to a full store does (evicting the oldest).
+    /// redis-benchmark SET over a keyspace as large as the store's capacity in episodes, so that after the first pass
+    /// each SET frees a value and stores one, as an append to a full store does (evicting the oldest). Sixteen passes
+    /// (3.3 GB) per second of a store round, so that the reference lasts about as long as the round it is paired with:
+    /// runs of one second swung more (on one idle redis-server, 3,176-4,158 MB/s against 3,100-4,208 for four seconds,
+    /// means 3,899 and 3,578), and next to a round of four seconds they read 1,974-4,550 MB/s.
     /// </summary>
-    private static double RedisBenchmarkSetReplacing(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes)
-        => RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: SetReplacingRequests(capacityEpisodes), "set", keyspace: capacityEpisodes)["SET"];
+    private static double RedisBenchmarkSetReplacing(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes, Settings settings)
+        => RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: SetReplacingRequests(capacityEpisodes, settings), "set", keyspace: capacityEpisodes)["SET"];
 
-    private static int SetReplacingRequests(int capacityEpisodes) => 16 * capacityEpisodes;
+    private static int SetReplacingRequests(int capacityEpisodes, Settings settings) => (int)Math.Ceiling(16 * Math.Max(1, settings.AppendSeconds)) * capacityEpisodes;
 
     /// <summary>
     /// A connection in admin mode (INFO needs it) to every server of the store, for <see cref="ServerCpuSecondsAsync"/>;

@@ -96,11 +96,9 @@ public abstract class ReplayStoreBase : IReplayStore
     public const int AppendChunk = 64;
 
     /// <summary>
-    /// Most blob bytes one backend call sends, unless a single episode is larger. redis-server reads as much of a
-    /// connection as its buffer holds; with more than the value it is parsing queued behind it, it copies that value
-    /// out of its read buffer (perf: 9% of its CPU in that copy with 16 blobs of 160 KB per call). Calls of 6 blobs
-    /// instead of 16, from the same 8 writers, appended 2,489-2,785 MB/s into a full store against 1,685-2,345, the
-    /// server spending less CPU per byte (3,247-3,585 MB per CPU second against 2,207-2,938).
+    /// Most blob bytes one backend call sends, unless a single episode is larger. On redis-server, calls of 6 blobs of
+    /// 160 KB instead of 16, from the same 8 writers, appended 2,489-2,785 MB/s into a full store against 1,685-2,345,
+    /// and the server spent less CPU per byte (3,247-3,585 MB per CPU second against 2,207-2,938).
     /// </summary>
     public const int AppendChunkBytes = 1 << 20;
 

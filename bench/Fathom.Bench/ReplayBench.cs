@@ -195,7 +195,7 @@ public sealed class ReplayBench : IBenchmark
         // The reference warms up too: its first run on a server touches fresh memory for its keyspace (52,841 page
         // faults on redis-server, 205 MB) and read 1.2-1.6 GB/s, later runs 2.1-4.2 with next to no faults. A store
         // under churn reuses the memory of the blobs it evicts, so steady state is compared with steady state.
-        RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes, settings);
+        RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings);
         var fullRounds = new List<Round>();
         for (int round = 0; round < Rounds; round++)
         {
@@ -205,11 +205,11 @@ public sealed class ReplayBench : IBenchmark
             long full = await AppendForAsync(store, episodes, $"full{round}", settings, until: _ => fullClock.Elapsed < TimeSpan.FromSeconds(settings.AppendSeconds));
             double fullSeconds = fullClock.Elapsed.TotalSeconds, fullMb = full * blobBytes / fullSeconds / 1e6;
             var afterStore = await ServerCpuSecondsAsync(admin);
-            double setReplace = RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes, settings);
+            double setReplace = RedisBenchmarkSetReplacing(benchmarkEndpoint, cluster, blobBytes, settings);
             var storeCpu = afterStore - cpu;
             var referenceCpu = await ServerCpuSecondsAsync(admin) - afterStore;
             var fullRound = new Round(full * settings.Length / fullSeconds, fullMb, setReplace,
-                full * blobBytes / 1e6 / storeCpu, SetReplacingRequests(capacityEpisodes, settings) * (double)blobBytes / 1e6 / referenceCpu);
+                full * blobBytes / 1e6 / storeCpu, SetReplacingRequests(settings) * (double)blobBytes / 1e6 / referenceCpu);
             fullRounds.Add(fullRound);
             Console.WriteLine($"   full round {round + 1}: {fullRound}");
         }
@@ -235,7 +235,7 @@ public sealed class ReplayBench : IBenchmark
         if (store.RejectedCount != 0) throw new InvalidOperationException($"{store.RejectedCount} blobs rejected during the benchmark.");
         await store.DeleteRunAsync();
         // Last, once the store is gone: 1.6 GB of new keys would push Garnet's oldest log pages, the store's among them, out of its memory.
-        double setFresh = RedisBenchmarkSetFresh(benchmarkEndpoint, cluster, blobBytes, settings.Writers, capacityEpisodes);
+        double setFresh = RedisBenchmarkSetFresh(benchmarkEndpoint, cluster, blobBytes, settings);
 
         var fullMedian = Median(fullRounds);
         var sampleMedian = Median(sampleRounds);
@@ -324,8 +324,8 @@ public sealed class ReplayBench : IBenchmark
     /// redis-benchmark SET of new keys (a keyspace of 10^8), as appends that fill a store do: eight times the capacity
     /// (1.6 GB), a few seconds (see <see cref="GetRequests"/>). MB/s of values.
     /// </summary>
-    private static double RedisBenchmarkSetFresh(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes)
-        => RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: 8 * capacityEpisodes, "set", keyspace: 100_000_000)["SET"];
+    private static double RedisBenchmarkSetFresh(string endpoint, bool cluster, int valueBytes, Settings settings)
+        => RunRedisBenchmark(endpoint, cluster, valueBytes, settings.Writers, requests: 8 * CapacityEpisodes(settings), "set", keyspace: 100_000_000)["SET"];
 
     /// <summary>
     /// redis-benchmark SET over a keyspace as large as the store's capacity in episodes, so that after the first pass
@@ -334,10 +334,10 @@ public sealed class ReplayBench : IBenchmark
     /// runs of one second swung more (on one idle redis-server, 3,176-4,158 MB/s against 3,100-4,208 for four seconds,
     /// means 3,899 and 3,578), and next to a round of four seconds they read 1,974-4,550 MB/s.
     /// </summary>
-    private static double RedisBenchmarkSetReplacing(string endpoint, bool cluster, int valueBytes, int clients, int capacityEpisodes, Settings settings)
-        => RunRedisBenchmark(endpoint, cluster, valueBytes, clients, requests: SetReplacingRequests(capacityEpisodes, settings), "set", keyspace: capacityEpisodes)["SET"];
+    private static double RedisBenchmarkSetReplacing(string endpoint, bool cluster, int valueBytes, Settings settings)
+        => RunRedisBenchmark(endpoint, cluster, valueBytes, settings.Writers, requests: SetReplacingRequests(settings), "set", keyspace: CapacityEpisodes(settings))["SET"];
 
-    private static int SetReplacingRequests(int capacityEpisodes, Settings settings) => (int)Math.Ceiling(16 * Math.Max(1, settings.AppendSeconds)) * capacityEpisodes;
+    private static int SetReplacingRequests(Settings settings) => (int)Math.Ceiling(16 * Math.Max(1, settings.AppendSeconds)) * CapacityEpisodes(settings);
 
     /// <summary>
     /// A connection in admin mode (INFO needs it) to every server of the store, for <see cref="ServerCpuSecondsAsync"/>;

@@ -8,8 +8,8 @@ namespace Fathom.Grains.Replay;
 /// <summary>
 /// <see cref="RespConnection"/>s to one server, one per operation in flight, at most <paramref name="maxConnections"/>
 /// (callers beyond wait); idle ones are kept for the next operation. A caller on a thread of its own (a collector's
-/// or a benchmark's worker thread) gets a <see cref="RespConnection.Synchronous"/> connection and blocks in the
-/// kernel; a caller on the thread pool (grains, tests, the samplers' prefetch loops) awaits.
+/// worker thread, a sampler's prefetch loop, a benchmark's writer) gets a <see cref="RespConnection.Synchronous"/>
+/// connection and blocks in the kernel; a caller on the thread pool (grains, tests) awaits.
 /// </summary>
 internal sealed class RespConnectionPool(EndPoint endpoint, ConfigurationOptions options, int maxConnections) : IDisposable
 {

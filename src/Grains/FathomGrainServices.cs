@@ -1,6 +1,7 @@
 using Fathom.Grains.Grains;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
+using Fathom.Learner;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using StackExchange.Redis;
@@ -23,6 +24,8 @@ public static class FathomGrainServices
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton(sp => new LearnerPace(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton<ReplayStores>();
+        // What libtorch offers here (a test cluster registers its own to pretend there are GPUs).
+        services.AddSingleton(_ => TorchDevices.Detect());
         services.AddSingleton<SiloWorkers>();
         services.AddHostedService(sp => sp.GetRequiredService<SiloWorkers>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloWorkers>());

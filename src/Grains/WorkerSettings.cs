@@ -1,3 +1,5 @@
+using Fathom.Learner;
+
 namespace Fathom.Grains;
 
 /// <summary>
@@ -8,4 +10,10 @@ namespace Fathom.Grains;
 public sealed record WorkerSettings(int TorchThreads, TimeSpan PollPeriod, TimeSpan StopTimeout)
 {
     public static readonly WorkerSettings Default = new(1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+
+    /// <summary>
+    /// FATHOM_DEVICE: the device of workers whose spec leaves <c>device</c> out (auto, cpu, cuda or cuda:N);
+    /// auto takes CUDA when libtorch reports it. Resolved when each worker starts (<see cref="TorchDevices.Resolve"/>).
+    /// </summary>
+    public string Device { get; init; } = TorchDevices.Auto;
 }

@@ -38,7 +38,7 @@ public static class FathomSiloHost
         builder.UseOrleans(silo =>
         {
             ConfigureClustering(silo, options);
-            ConfigureSilo(silo, stores, new WorkerSettings(options.TorchThreads, WorkerSettings.Default.PollPeriod, WorkerSettings.Default.StopTimeout));
+            ConfigureSilo(silo, stores, new WorkerSettings(options.TorchThreads, WorkerSettings.Default.PollPeriod, WorkerSettings.Default.StopTimeout) { Device = options.Device });
         });
         builder.AddFathomTelemetry(options.PrometheusHost, options.PrometheusPort);
         return stores;

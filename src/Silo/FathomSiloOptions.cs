@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fathom.Learner;
 using Microsoft.Extensions.Configuration;
 
 namespace Fathom.Silo;
@@ -65,6 +66,12 @@ public sealed record FathomSiloOptions
     /// <summary>FATHOM_TORCH_THREADS: intra-op threads per network thread (1 keeps collectors and learners from fighting over cores).</summary>
     public int TorchThreads { get; init; } = 1;
 
+    /// <summary>
+    /// FATHOM_DEVICE: device of the workers whose spec leaves <c>device</c> out: auto (CUDA when libtorch reports it,
+    /// else CPU), cpu, cuda or cuda:N.
+    /// </summary>
+    public string Device { get; init; } = TorchDevices.Auto;
+
     /// <summary>FATHOM_STORE_TIMEOUT_SECONDS: timeout of every store operation.</summary>
     public int StoreTimeoutSeconds { get; init; } = 30;
 
@@ -121,6 +128,7 @@ public sealed record FathomSiloOptions
             PrometheusPort = Port("FATHOM_PROMETHEUS_PORT", defaults.PrometheusPort),
             PrometheusHost = Text("FATHOM_PROMETHEUS_HOST") ?? (mode == SiloMode.Kubernetes ? Text("POD_IP") : null) ?? defaults.PrometheusHost,
             TorchThreads = Positive("FATHOM_TORCH_THREADS", defaults.TorchThreads),
+            Device = Text("FATHOM_DEVICE") ?? defaults.Device,
             StoreTimeoutSeconds = Positive("FATHOM_STORE_TIMEOUT_SECONDS", defaults.StoreTimeoutSeconds),
             ShutdownSeconds = Positive("FATHOM_SHUTDOWN_SECONDS", defaults.ShutdownSeconds),
         };
@@ -131,6 +139,8 @@ public sealed record FathomSiloOptions
     /// <summary>Refuses combinations that cannot work, naming the setting.</summary>
     public void Validate()
     {
+        if (!TorchDevices.IsValid(Device))
+            throw new ArgumentException($"FATHOM_DEVICE must be one of {TorchDevices.AllowedText} (got '{Device}')", "FATHOM_DEVICE");
         if (Mode != SiloMode.Local)
         {
             if (MembershipRedis is null)

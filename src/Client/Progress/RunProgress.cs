@@ -2,8 +2,11 @@ using Fathom.Client.Results;
 
 namespace Fathom.Client.Progress;
 
-/// <summary>What the client knows about one learner at one moment: counts from the cluster, rates from the client.</summary>
-public sealed record LearnerFrame(string Name, string Role, int Depth, long Updates, double UpdatesPerSecond, EvalPoint? LatestEval);
+/// <summary>
+/// What the client knows about one learner at one moment: counts from the cluster, rates from the client, and the
+/// device its worker runs on (empty until it has started).
+/// </summary>
+public sealed record LearnerFrame(string Name, string Role, int Depth, long Updates, double UpdatesPerSecond, EvalPoint? LatestEval, string Device = "");
 
 /// <summary>
 /// One frame of the progress display: counts read from the experiment, rates measured by the client

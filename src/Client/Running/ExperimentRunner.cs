@@ -51,7 +51,16 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         if (resume is not null) await RestoreCheckpoints(key, resume, interrupt);
 
         var grain = cluster.Client.GetGrain<IExperimentGrain>(key);
-        await grain.Start(spec with { BudgetEnvSteps = spec.BudgetEnvSteps - offset });
+        try
+        {
+            await grain.Start(spec with { BudgetEnvSteps = spec.BudgetEnvSteps - offset });
+        }
+        catch (RunStartException e)
+        {
+            // A worker refused to start (e.g. a device its silo lacks): the run failed before it began; say why, no trace.
+            await Console.Error.WriteLineAsync($"fathom: run {folder.Name} could not start: {e.Message}");
+            return RunOutcome.Failed;
+        }
         await ProgressView.ShowAsync(Frames(grain, offset, interrupt), CancellationToken.None);
 
         if (interrupt.IsCancellationRequested && _last is not { IsOver: true })

@@ -29,6 +29,7 @@ public static class SpecYaml
             y.AppendLine($"    envs: {c.Envs}");
             y.AppendLine($"    behaviour: {Text(c.Behaviour)}");
             y.AppendLine($"    weight_refresh_steps: {c.WeightRefreshSteps}");
+            y.AppendLine(Device(c.Device));
         }
         y.AppendLine("learners:");
         foreach (var l in spec.Learners)
@@ -41,6 +42,7 @@ public static class SpecYaml
             y.AppendLine($"    learning_rate: {Number(l.LearningRate)}");
             y.AppendLine($"    samples_per_insert: {Number(l.SamplesPerInsert)}");
             y.AppendLine($"    ablations: {{ layer_norm: {Bool(l.Ablations.LayerNorm)}, swish: {Bool(l.Ablations.Swish)}, residual: {Bool(l.Ablations.Residual)} }}");
+            y.AppendLine(Device(l.Device));
         }
         y.AppendLine("replay:");
         y.AppendLine($"  shards: {spec.Replay.Shards}");
@@ -60,4 +62,7 @@ public static class SpecYaml
     static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     static string Bool(bool value) => value ? "true" : "false";
+
+    /// <summary>A device left out means "the silo's FATHOM_DEVICE", which no value spells: it stays out, said in a comment.</summary>
+    static string Device(string? device) => device is null ? "    # device: left out, so each silo's FATHOM_DEVICE" : $"    device: {Text(device)}";
 }

@@ -28,15 +28,18 @@ public sealed record CollectorAssignment(
     [property: Id(3)] DateTime StartedAt)
 {
     /// <summary>The group this collector belongs to.</summary>
-    public CollectorSpec Group
+    public CollectorSpec Group => Spec.Collectors[GroupIndex];
+
+    /// <summary>The position of <see cref="Group"/> in the spec's collector list (what error messages name: collectors[i]).</summary>
+    public int GroupIndex
     {
         get
         {
             var first = 0;
-            foreach (var group in Spec.Collectors)
+            for (var i = 0; i < Spec.Collectors.Length; i++)
             {
-                if (Index < first + group.Count) return group;
-                first += group.Count;
+                if (Index < first + Spec.Collectors[i].Count) return i;
+                first += Spec.Collectors[i].Count;
             }
             throw new ArgumentOutOfRangeException(nameof(Index), Index, $"collector index must be in [0, {Spec.CollectorCount})");
         }

@@ -2,7 +2,10 @@ using Fathom.Grains.Specs;
 
 namespace Fathom.Grains.Contracts;
 
-/// <summary>A learner's progress as its grain reports it; <see cref="Evaluations"/> is its whole curve so far.</summary>
+/// <summary>
+/// A learner's progress as its grain reports it; <see cref="Evaluations"/> is its whole curve so far.
+/// <see cref="Device"/> is the device its worker runs on (cpu, cuda:N; empty until it has started).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.LearnerProgress")]
 public sealed record LearnerProgress(
     [property: Id(0)] string Name,
@@ -14,7 +17,8 @@ public sealed record LearnerProgress(
     [property: Id(6)] long ResumedFromUpdates,
     [property: Id(7)] EvaluationPoint[] Evaluations,
     [property: Id(8)] string Silo,
-    [property: Id(9)] string? Error)
+    [property: Id(9)] string? Error,
+    [property: Id(10)] string Device = "")
 {
     public EvaluationPoint? LatestEvaluation => Evaluations.Length == 0 ? null : Evaluations[^1];
 }

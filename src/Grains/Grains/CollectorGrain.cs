@@ -1,15 +1,19 @@
 using Fathom.Grains.Contracts;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
+using Fathom.Learner;
+using Microsoft.Extensions.Logging;
 
 namespace Fathom.Grains.Grains;
 
 /// <summary>
 /// Control plane of one collector: starts its <see cref="CollectorWorker"/> thread, reports its progress, stops
-/// it. Collectors are spread over the silos by activation count.
+/// it. Collectors are spread over the silos by activation count. Its device is resolved at start on its silo, as a
+/// learner's is.
 /// </summary>
 [SpreadPlacement]
-public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers)
+public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
+    TorchDevices devices, ILogger<CollectorGrain> logger)
     : Grain, ICollectorGrain
 {
     private CollectorWorker? _worker;
@@ -17,8 +21,12 @@ public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, Lea
     public async Task Start(CollectorAssignment assignment)
     {
         if (_worker is { Error: null }) return; // idempotent; a failed worker is replaced
+        var group = assignment.Group;
+        var device = WorkerDevice.Resolve(group.Device, $"collectors[{assignment.GroupIndex}].device", settings, devices, silo.SiloAddress.ToString());
         var store = await replay.Get(assignment.Run, assignment.Spec);
-        _worker = new CollectorWorker(assignment, store, weights, pace, silo.SiloAddress.ToString());
+        _worker = new CollectorWorker(assignment, store, weights, pace, silo.SiloAddress.ToString(), device);
+        logger.LogInformation("Collector {Collector} of run {Run} starts on device {Device} (asked for {Requested})",
+            assignment.Index, assignment.Run, device, group.Device ?? $"the silo default {settings.Device}");
         workers.Start(_worker);
     }
 

@@ -26,6 +26,7 @@ public sealed class ExperimentGrain(
     private readonly Dictionary<int, CollectorProgress> _collectors = [];
     private ReplayProgress _replay = new(0, 0, 0);
     private IGrainTimer? _timer;
+    private string? _refusedRestart;
     private DateTime _lastWrite;
     private long _stoppingUpdates;
 
@@ -58,7 +59,17 @@ public sealed class ExperimentGrain(
         State.StartedAt = DateTime.UtcNow;
         State.Curves = spec.Learners.ToDictionary(l => l.Name, _ => new List<EvaluationPoint>());
         await record.WriteStateAsync();
-        await Task.WhenAll(spec.Learners.Select(l => StartLearner(l.Name)).Concat(Enumerable.Range(0, spec.CollectorCount).Select(StartCollector)));
+        try
+        {
+            await Task.WhenAll(spec.Learners.Select(l => StartLearner(l.Name)).Concat(Enumerable.Range(0, spec.CollectorCount).Select(StartCollector)));
+        }
+        catch (RunStartException e)
+        {
+            // A worker refused (e.g. its device is not on its silo): the run fails now, the others are stopped, the caller hears why.
+            await BeginStopping(ExperimentState.Failed, e.Message);
+            StartPolling();
+            throw;
+        }
         StartPolling();
     }
 
@@ -122,7 +133,11 @@ public sealed class ExperimentGrain(
         State.MaxPolicyLag = Math.Max(State.MaxPolicyLag, _collectors.Values.Select(c => c.MaxPolicyLag).DefaultIfEmpty().Max());
         State.PolicyVersion = Math.Max(State.PolicyVersion, _learners.Values.Select(l => l.PublishedVersion).DefaultIfEmpty().Max());
 
-        if (State.State == ExperimentState.Running)
+        if (State.State == ExperimentState.Running && _refusedRestart is { } refused)
+        {
+            await BeginStopping(ExperimentState.Failed, refused);
+        }
+        else if (State.State == ExperimentState.Running)
         {
             var failed = _learners.Values.Select(l => (l.State, What: $"learner {l.Name}", l.Error))
                 .Concat(_collectors.Values.Select(c => (c.State, What: $"collector {c.Index}", c.Error)))
@@ -166,12 +181,12 @@ public sealed class ExperimentGrain(
         if (progress.State == ExperimentState.NotStarted)
         {
             // A fresh activation: the previous one was lost with its silo. It resumes from its checkpoint.
-            if (State.State == ExperimentState.Running) await Bounded(StartLearner(name));
+            if (State.State == ExperimentState.Running) await Restarted(StartLearner(name));
             if (State.State == ExperimentState.Stopping) _learners[name] = progress with { State = ExperimentState.Stopped };
             return;
         }
         if (progress.State == ExperimentState.Failed && State.State == ExperimentState.Running && Restart($"learner {name}"))
-            await Bounded(StartLearner(name));
+            await Restarted(StartLearner(name));
         _learners[name] = progress;
     }
 
@@ -190,13 +205,13 @@ public sealed class ExperimentGrain(
         if (progress is null) return;
         if (progress.State == ExperimentState.NotStarted)
         {
-            if (State.State == ExperimentState.Running) await Bounded(StartCollector(index));
+            if (State.State == ExperimentState.Running) await Restarted(StartCollector(index));
             _collectors.Remove(index);
             return;
         }
         State.Written[progress.Producer] = [progress.Episodes, progress.EnvSteps];
         if (progress.State == ExperimentState.Failed && State.State == ExperimentState.Running && Restart($"collector {index}"))
-            await Bounded(StartCollector(index));
+            await Restarted(StartCollector(index));
         _collectors[index] = progress;
     }
 
@@ -245,6 +260,19 @@ public sealed class ExperimentGrain(
         if (!force) return;
         await record.WriteStateAsync();
         _lastWrite = DateTime.UtcNow;
+    }
+
+    /// <summary>A restart, bounded; one that is refused (its new silo lacks its device) ends the run at this poll with the reason.</summary>
+    private async Task Restarted(Task start)
+    {
+        try
+        {
+            await Bounded(start);
+        }
+        catch (RunStartException e)
+        {
+            _refusedRestart ??= e.Message;
+        }
     }
 
     /// <summary>A call that may hit a silo that just died: wait a bounded time, then carry on with what is known.</summary>

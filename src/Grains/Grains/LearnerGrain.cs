@@ -1,16 +1,20 @@
 using Fathom.Grains.Contracts;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
+using Fathom.Learner;
+using Microsoft.Extensions.Logging;
 
 namespace Fathom.Grains.Grains;
 
 /// <summary>
 /// Control plane of one learner: starts its <see cref="LearnerWorker"/> thread, reports its progress, stops it.
 /// Holds no state of its own: a reactivation (e.g. after its silo died) starts a worker that resumes from the
-/// latest checkpoint in the store.
+/// latest checkpoint in the store. Its device is resolved here, at start, on the silo it landed on: a device this
+/// silo lacks fails the start with a <see cref="RunStartException"/>.
 /// </summary>
 [SpreadPlacement]
-public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers)
+public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
+    TorchDevices devices, ILogger<LearnerGrain> logger)
     : Grain, ILearnerGrain
 {
     private LearnerWorker? _worker;
@@ -18,8 +22,12 @@ public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, Check
     public async Task Start(LearnerAssignment assignment)
     {
         if (_worker is { Error: null }) return; // idempotent; a failed worker is replaced and resumes from its checkpoint
+        var learner = assignment.Learner;
+        var device = WorkerDevice.Resolve(learner.Device, $"learners[{Array.IndexOf(assignment.Spec.Learners, learner)}].device", settings, devices, silo.SiloAddress.ToString());
         var store = await replay.Get(assignment.Run, assignment.Spec);
-        _worker = new LearnerWorker(assignment, store, weights, checkpoints, pace, silo.SiloAddress.ToString());
+        _worker = new LearnerWorker(assignment, store, weights, checkpoints, pace, silo.SiloAddress.ToString(), device);
+        logger.LogInformation("Learner {Learner} of run {Run} starts on device {Device} (asked for {Requested})",
+            learner.Name, assignment.Run, device, learner.Device ?? $"the silo default {settings.Device}");
         workers.Start(_worker);
     }
 

@@ -30,13 +30,17 @@ public sealed record EnvironmentSpec(
     [property: Id(2)] string EvalLayout,
     [property: Id(3)] int EpisodeLength);
 
-/// <summary>A group of identical collectors acting for one behaviour learner.</summary>
+/// <summary>
+/// A group of identical collectors acting for one behaviour learner. <see cref="Device"/> is where their batched
+/// environments and policy run (auto, cpu, cuda or cuda:N); null means the silo's default (FATHOM_DEVICE).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.CollectorSpec")]
 public sealed record CollectorSpec(
     [property: Id(0)] int Count,
     [property: Id(1)] int Envs,
     [property: Id(2)] string Behaviour,
-    [property: Id(3)] int WeightRefreshSteps);
+    [property: Id(3)] int WeightRefreshSteps,
+    [property: Id(4)] string? Device = null);
 
 /// <summary>Role of a learner: the behaviour learner's actor drives collection; passive learners only train.</summary>
 [GenerateSerializer, Alias("fathom.LearnerRole")]
@@ -59,7 +63,10 @@ public sealed record AblationSpec(
     [property: Id(1)] bool Swish,
     [property: Id(2)] bool Residual);
 
-/// <summary>One learner: its networks, its Adam learning rate (actor, critic and alpha, as the paper) and how hard it may sample the shared replay.</summary>
+/// <summary>
+/// One learner: its networks, its Adam learning rate (actor, critic and alpha, as the paper), how hard it may sample
+/// the shared replay, and its <see cref="Device"/> (auto, cpu, cuda or cuda:N; null means the silo's FATHOM_DEVICE).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.LearnerSpec")]
 public sealed record LearnerSpec(
     [property: Id(0)] string Name,
@@ -69,7 +76,8 @@ public sealed record LearnerSpec(
     [property: Id(4)] int Batch,
     [property: Id(5)] double LearningRate,
     [property: Id(6)] double SamplesPerInsert,
-    [property: Id(7)] AblationSpec Ablations);
+    [property: Id(7)] AblationSpec Ablations,
+    [property: Id(8)] string? Device = null);
 
 /// <summary>Replay knobs: number of shards and capacity in transitions (whole store), oldest evicted first.</summary>
 [GenerateSerializer, Immutable, Alias("fathom.ReplaySpec")]

@@ -92,7 +92,8 @@ public static class SpecLoader
         Count: node.Int("count", 1, 1, 4096),
         Envs: node.Int("envs", DefaultEnvs, 1, 1 << 20),
         Behaviour: node.String("behaviour", "", required: true),
-        WeightRefreshSteps: node.Int("weight_refresh_steps", DefaultWeightRefreshSteps, 1, 1_000_000));
+        WeightRefreshSteps: node.Int("weight_refresh_steps", DefaultWeightRefreshSteps, 1, 1_000_000),
+        Device: ReadDevice(node));
 
     private static LearnerSpec ReadLearner(SpecNode node) => new(
         Name: node.String("name", "", required: true),
@@ -102,7 +103,11 @@ public static class SpecLoader
         Batch: node.Int("batch", DefaultBatch, 2, 1 << 16),
         LearningRate: node.Double("learning_rate", DefaultLearningRate, 1e-8, 1),
         SamplesPerInsert: node.Double("samples_per_insert", DefaultSamplesPerInsert, 1e-3, 1e6),
-        Ablations: ReadAblations(node.Field("ablations")));
+        Ablations: ReadAblations(node.Field("ablations")),
+        Device: ReadDevice(node));
+
+    /// <summary>A device as written (the validator checks its spelling); absent is null, the silo's FATHOM_DEVICE.</summary>
+    private static string? ReadDevice(SpecNode node) => node.Field("device") is null ? null : node.String("device", "");
 
     private static NetSpec ReadNet(SpecNode? node) => node is null
         ? new NetSpec(DefaultDepth, DefaultWidth)

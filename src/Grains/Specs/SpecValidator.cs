@@ -1,3 +1,5 @@
+using Fathom.Learner;
+
 namespace Fathom.Grains.Specs;
 
 /// <summary>
@@ -47,6 +49,7 @@ public static class SpecValidator
             CheckNet(learner.Critic, $"{path}.critic");
             Check(learner.Batch >= 2, $"{path}.batch", "must be an integer in [2, 65536] (in-batch negatives need at least two)");
             Check(learner.SamplesPerInsert > 0, $"{path}.samples_per_insert", "must be a positive number");
+            CheckDevice(learner.Device, $"{path}.device");
         }
 
         Check(spec.Collectors.Length > 0, "collectors", "must list at least one collector group");
@@ -57,6 +60,7 @@ public static class SpecValidator
             Check(group.Count >= 1, $"{path}.count", "must be an integer in [1, 4096]");
             Check(group.Envs >= 1, $"{path}.envs", "must be an integer in [1, 1048576]");
             Check(group.WeightRefreshSteps >= 1, $"{path}.weight_refresh_steps", "must be an integer in [1, 1000000]");
+            CheckDevice(group.Device, $"{path}.device");
             var behaviours = spec.Learners.Where(l => l.Role == LearnerRole.Behaviour).Select(l => l.Name).ToArray();
             Check(behaviours.Contains(group.Behaviour), $"{path}.behaviour",
                 $"must name a learner with role behaviour (allowed: {(behaviours.Length == 0 ? "none declared" : string.Join(", ", behaviours))}; got '{group.Behaviour}')");
@@ -84,6 +88,10 @@ public static class SpecValidator
             Check(net.Depth >= 4 && net.Depth % 4 == 0, $"{path}.depth", $"must be a positive multiple of 4 (4, 8, 16, ... 1024; got {net.Depth})");
             Check(net.Width >= 1, $"{path}.width", $"must be a positive integer (got {net.Width})");
         }
+
+        // Only the spelling here: whether the device exists is known on the silo the worker lands on, at its start.
+        void CheckDevice(string? device, string path) =>
+            Check(device is null || TorchDevices.IsValid(device), path, $"must be one of {TorchDevices.AllowedText}, or left out for the silo's FATHOM_DEVICE (got '{device}')");
     }
 
     /// <summary>Names go into grain keys and Redis keys, so they stay short and plain.</summary>

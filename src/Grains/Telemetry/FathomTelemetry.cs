@@ -5,7 +5,7 @@ namespace Fathom.Grains.Telemetry;
 
 /// <summary>
 /// The one home of Fathom's telemetry names: the activity source, the meter and every instrument.
-/// Labels are bounded: run, role, learner, shard (see <see cref="Tags"/>); never grain ids.
+/// Labels are bounded: run, role, learner, shard, device (see <see cref="Tags"/>); never grain ids.
 /// The Grafana dashboard in deploy/grafana queries exactly these names (as Prometheus renders them).
 /// </summary>
 public static class FathomTelemetry
@@ -43,6 +43,8 @@ public static class FathomTelemetry
         public const string Role = "role";
         public const string Learner = "learner";
         public const string Shard = "shard";
+        /// <summary>The resolved device of a learner or collector: cpu or cuda:N (bounded by the GPUs of a silo).</summary>
+        public const string Device = "device";
     }
 
     // Collection

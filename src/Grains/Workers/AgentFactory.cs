@@ -8,7 +8,8 @@ namespace Fathom.Grains.Workers;
 /// <summary>The one place a learner spec becomes a CRL agent configuration.</summary>
 public static class AgentFactory
 {
-    public static CrlConfig Config(LearnerSpec learner, EpisodeLayout layout, long seed) => new()
+    /// <summary>The agent's configuration; <paramref name="device"/> is the resolved device (cpu, cuda:N) all its tensors live on.</summary>
+    public static CrlConfig Config(LearnerSpec learner, EpisodeLayout layout, long seed, string device = "cpu") => new()
     {
         StateDim = layout.StateDim,
         ActionDim = layout.ActionDim,
@@ -22,5 +23,6 @@ public static class AgentFactory
         Residual = learner.Ablations.Residual,
         LearningRate = learner.LearningRate,
         Seed = seed,
+        Device = device,
     };
 }

@@ -3,6 +3,7 @@ using Fathom.Grains.Contracts;
 using Fathom.Grains.Replay;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Telemetry;
+using Fathom.Learner;
 using Fathom.Learner.Crl;
 using Fathom.Learner.Evaluation;
 using TorchSharp;
@@ -16,8 +17,10 @@ namespace Fathom.Grains.Workers;
 /// weight store for a newer version. Env steps and episodes count only once they are in the store. It pauses while
 /// a learner's backlog exceeds one batch of episodes beyond the minimum replay size (<see cref="LearnerPace"/>), so
 /// collection overlaps learning by one batch and never runs away from it; it stops by itself at the run's budget.
+/// Its envs and policy live on <see cref="Device"/> (cpu or cuda:N); episodes are copied out to the CPU to be written.
 /// </summary>
-public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore store, WeightStore weights, LearnerPace pace, string silo)
+public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore store, WeightStore weights, LearnerPace pace, string silo,
+    string device = TorchDevices.Cpu)
     : WorkerThread($"fathom-collector-{assignment.Index}")
 {
     private static readonly TimeSpan PacePoll = TimeSpan.FromMilliseconds(20);
@@ -31,6 +34,9 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
     private long _envSteps, _episodes, _version, _lag, _maxLag;
     private bool _finished;
 
+    /// <summary>The resolved device this collector's envs and policy run on (cpu or cuda:N).</summary>
+    public string Device => device;
+
     public CollectorProgress Progress()
     {
         lock (_lock)
@@ -40,7 +46,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
                 : _finished ? ExperimentState.Finished : ExperimentState.Stopped;
             var seconds = _clock.Elapsed.TotalSeconds;
             return new CollectorProgress(assignment.Index, state, _envSteps, _episodes, seconds > 0 ? _envSteps / seconds : 0,
-                _version, _lag, _maxLag, [.. _curve], silo, ErrorText, _producer);
+                _version, _lag, _maxLag, [.. _curve], silo, ErrorText, _producer, device);
         }
     }
 
@@ -51,14 +57,14 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
         var group = assignment.Group;
         var layout = store.Options.Layout;
         var seed = spec.Seed * 1000L + assignment.Index;
-        using var env = EnvironmentFactory.Train(spec.Environment, group.Envs, seed);
+        using var env = EnvironmentFactory.Train(spec.Environment, group.Envs, seed, device);
         int n = env.NumEnvs, length = env.EpisodeLength, s = layout.StateDim, a = layout.ActionDim;
         var chunkTransitions = (long)n * length;
         var allowedBacklog = spec.Replay.MinTransitions + chunkTransitions;
         var learners = spec.Learners.Select(l => l.Name).ToArray();
-        var random = RandomPolicy.Create(a, seed);
+        var random = RandomPolicy.Create(a, seed); // draws on the CPU (the same actions on any device), returned on the env's device
         CrlPolicy? policy = null;
-        var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Role, "collector" } };
+        var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Role, "collector" }, { FathomTelemetry.Tags.Device, device } };
         long sequence = 0;
         try
         {
@@ -85,17 +91,17 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
                     using var scope = torch.NewDisposeScope();
                     var current = env.States;
                     var goals = env.Goals;
-                    current.data<float>().CopyTo(states, t * n * s);
+                    current.cpu().data<float>().CopyTo(states, t * n * s);
                     var action = policy is null ? random(current, goals) : policy.Act(current, goals, deterministic: false);
-                    action.data<float>().CopyTo(actions, t * n * a);
+                    action.cpu().data<float>().CopyTo(actions, t * n * a);
                     var step = env.Step(action);
-                    var success = step.Success.to(torch.float32).data<float>().ToArray();
+                    var success = step.Success.to(torch.float32).cpu().data<float>().ToArray();
                     for (var i = 0; i < n; i++) atGoal[i] += success[i];
-                    var done = step.Done.data<bool>().ToArray();
+                    var done = step.Done.cpu().data<bool>().ToArray();
                     var last = t == length - 1;
                     if (done.Any(d => d != last))
                         throw new InvalidOperationException($"env batch out of step: every env must finish its episode together at step {length}");
-                    if (last) step.NextStates.data<float>().CopyTo(states, length * n * s);
+                    if (last) step.NextStates.cpu().data<float>().CopyTo(states, length * n * s);
                 }
 
                 var episodes = Enumerable.Range(0, n)
@@ -129,7 +135,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
     {
         var newer = Wait(weights.FetchNewer(assignment.Run, assignment.Group.Behaviour, _version, stop));
         if (newer is not { } fetched) return policy;
-        var next = CrlPolicy.Import(fetched.Blob, seed + fetched.Version);
+        var next = CrlPolicy.Import(fetched.Blob, seed + fetched.Version, device);
         policy?.Dispose();
         lock (_lock) _version = fetched.Version;
         return next;

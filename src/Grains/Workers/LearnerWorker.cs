@@ -4,6 +4,7 @@ using Fathom.Grains.Replay;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Telemetry;
+using Fathom.Learner;
 using Fathom.Learner.Crl;
 using Fathom.Learner.Evaluation;
 using TorchSharp;
@@ -16,8 +17,11 @@ namespace Fathom.Grains.Workers;
 /// as the behaviour learner publish actor weights (at most once per <see cref="PublishPeriod"/>); every E updates
 /// evaluate its own deterministic policy on the eval layout; every N updates checkpoint. On stop (after draining
 /// what the limiter still allows, when asked to): a last evaluation, a checkpoint and the topology probe.
+/// Every tensor it makes (agent, minibatches, eval and probe envs) lives on <see cref="Device"/>, the resolved device
+/// (cpu or cuda:N); weights and checkpoints leave it as CPU copies.
 /// </summary>
-public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore store, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, string silo)
+public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore store, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, string silo,
+    string device = TorchDevices.Cpu)
     : WorkerThread($"fathom-learner-{assignment.Name}")
 {
     private static readonly TimeSpan PublishPeriod = TimeSpan.FromSeconds(1);
@@ -31,6 +35,14 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     private long _updates, _updatesAtStart, _resumedFrom, _published;
     private volatile bool _draining;
     private TopologyGrid? _topology;
+
+    /// <summary>The resolved device this learner trains on (cpu or cuda:N).</summary>
+    public string Device => device;
+
+    /// <summary>The configuration the agent is built from: the spec's networks on <see cref="Device"/>.</summary>
+    public CrlConfig AgentConfig => AgentFactory.Config(assignment.Learner, store.Options.Layout, assignment.Spec.Seed * 1000L + Index, device);
+
+    private int Index => Array.IndexOf(assignment.Spec.Learners, assignment.Learner);
 
     /// <summary>Asks the loop to train on until the rate limiter allows no more samples (collection has ended), then stop.</summary>
     public void RequestDrain() => _draining = true;
@@ -47,7 +59,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
             var state = Error is not null ? ExperimentState.Failed : IsRunning ? ExperimentState.Running : ExperimentState.Finished;
             var seconds = _clock.Elapsed.TotalSeconds;
             return new LearnerProgress(assignment.Name, assignment.Learner.Role, state, _updates,
-                seconds > 0 ? (_updates - _updatesAtStart) / seconds : 0, _published, _resumedFrom, [.. _evaluations], silo, ErrorText);
+                seconds > 0 ? (_updates - _updatesAtStart) / seconds : 0, _published, _resumedFrom, [.. _evaluations], silo, ErrorText, device);
         }
     }
 
@@ -56,10 +68,10 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         var spec = assignment.Spec;
         var learner = assignment.Learner;
         var layout = store.Options.Layout;
-        var index = Array.IndexOf(spec.Learners, learner);
-        var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Learner, learner.Name } };
+        var index = Index;
+        var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Learner, learner.Name }, { FathomTelemetry.Tags.Device, device } };
         FathomTelemetry.SkippedUpdates.Add(0, tags); // the series exists from the start: no skip reads 0, not "no data"
-        using var agent = new CrlAgent(AgentFactory.Config(learner, layout, spec.Seed * 1000L + index));
+        using var agent = new CrlAgent(AgentConfig);
 
         var checkpoint = Wait(checkpoints.LoadLatest(assignment.Run, learner.Name, stop));
         if (checkpoint is { } saved) agent.Load(new MemoryStream(saved.State));
@@ -151,10 +163,11 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     private void Update(CrlAgent agent, Minibatch batch, Replay.EpisodeLayout layout, TagList tags)
     {
         using var scope = torch.NewDisposeScope();
+        var on = new torch.Device(device);
         var metrics = agent.Update(
-            torch.tensor(batch.States, [batch.Size, layout.StateDim]),
-            torch.tensor(batch.Actions, [batch.Size, layout.ActionDim]),
-            torch.tensor(batch.Goals, [batch.Size, layout.GoalDim]));
+            torch.tensor(batch.States, [batch.Size, layout.StateDim], device: on),
+            torch.tensor(batch.Actions, [batch.Size, layout.ActionDim], device: on),
+            torch.tensor(batch.Goals, [batch.Size, layout.GoalDim], device: on));
         lock (_lock) _updates = agent.UpdateCount;
         if (metrics.Skipped)
         {
@@ -184,7 +197,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     private void Evaluate(CrlAgent agent, long envSteps, TagList tags)
     {
         using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.Evaluation);
-        using var env = EnvironmentFactory.Eval(assignment.Spec.Environment, assignment.Spec.Evaluation.Episodes, EvaluationSeed);
+        using var env = EnvironmentFactory.Eval(assignment.Spec.Environment, assignment.Spec.Evaluation.Episodes, EvaluationSeed, device);
         var result = PolicyEvaluation.Run(env, (states, goals) => agent.Act(states, goals, deterministic: true));
         FathomTelemetry.TimeAtGoal.Record(result.TimeAtGoalMean, tags);
         FathomTelemetry.SuccessAny.Record(result.SuccessAny, tags);
@@ -203,7 +216,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     /// <summary>Q over the eval maze for its first goal cell (the far corner of the U on u_maze_eval).</summary>
     private void Probe(CrlAgent agent)
     {
-        using var env = EnvironmentFactory.Eval(assignment.Spec.Environment, 1, EvaluationSeed);
+        using var env = EnvironmentFactory.Eval(assignment.Spec.Environment, 1, EvaluationSeed, device);
         var (row, col) = env.Layout.Goals[0];
         var cell = env.Settings.CellSize;
         var result = TopologyProbe.Run(env, (s, a, g) => agent.Q(s, a, g), (s, g) => agent.Act(s, g, deterministic: true),

@@ -11,10 +11,11 @@ namespace Fathom.Grains.Tests.Cluster;
 /// A real multi-silo Orleans cluster in this process (in-process membership, so any silo can be killed), each
 /// silo configured by the same <see cref="FathomSiloHost.ConfigureSilo"/> as production, against a real
 /// Redis-compatible server. Failure detection is tightened so that a killed silo is declared dead in seconds.
+/// <c>services</c> runs after Fathom's registrations, so a test can replace one (e.g. <see cref="Fathom.Learner.TorchDevices"/>).
 /// </summary>
 public static class FathomTestCluster
 {
-    public static async Task<InProcessTestCluster> StartAsync(int silos, string storeEndpoint)
+    public static async Task<InProcessTestCluster> StartAsync(int silos, string storeEndpoint, Action<IServiceCollection>? services = null)
     {
         var stores = new StoreSettings([storeEndpoint], false, storeEndpoint, null, TimeSpan.FromSeconds(10));
         var workers = new WorkerSettings(TorchThreads: 1, PollPeriod: TimeSpan.FromMilliseconds(500), StopTimeout: TimeSpan.FromSeconds(60));
@@ -22,6 +23,7 @@ public static class FathomTestCluster
         builder.ConfigureSilo((_, silo) =>
         {
             FathomSiloHost.ConfigureSilo(silo, stores, workers);
+            services?.Invoke(silo.Services);
             silo.Configure<ClusterMembershipOptions>(o =>
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(1);

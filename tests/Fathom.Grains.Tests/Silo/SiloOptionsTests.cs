@@ -18,6 +18,14 @@ public sealed class SiloOptionsTests
     }
 
     [Fact]
+    public void The_device_defaults_to_auto_and_is_read_from_fathom_device()
+    {
+        Assert.Equal("auto", Read().Device);
+        Assert.Equal("cuda:1", Read(("FATHOM_DEVICE", "cuda:1")).Device);
+        Assert.Equal("cpu", Read(("FATHOM_DEVICE", " cpu ")).Device);
+    }
+
+    [Fact]
     public void Kubernetes_mode_takes_its_identity_from_the_pod()
     {
         var options = Read(("FATHOM_MODE", "kubernetes"), ("POD_NAME", "fathom-silo-2"), ("POD_IP", "10.1.2.3"),
@@ -37,6 +45,8 @@ public sealed class SiloOptionsTests
     [InlineData("FATHOM_REPLAY_CLUSTER", "perhaps", "true or false")]
     [InlineData("FATHOM_LOCAL_STORE_MEMORY", "lots", "such as 512m or 2g")]
     [InlineData("FATHOM_LOCAL_STORE_MEMORY", "16m", "from 64m up")]
+    [InlineData("FATHOM_DEVICE", "gpu", "auto, cpu, cuda or cuda:N")]
+    [InlineData("FATHOM_DEVICE", "cuda:-1", "auto, cpu, cuda or cuda:N")]
     public void A_bad_setting_is_named_with_its_allowed_values(string key, string value, string allowed)
     {
         var error = Assert.Throws<ArgumentException>(() => Read((key, value)));

@@ -47,7 +47,7 @@ public sealed class ClusterTests : IAsyncLifetime
         var status = await FathomProcess.RunAsync(folder, Timeout, "status", "c1", "--cluster", _redis);
         Assert.True(status.ExitCode == 0, status.Stderr);
         Assert.Contains("c1: Finished", status.Stdout);
-        Assert.Contains("deep[behaviour,d8]", status.Stdout);
+        Assert.Contains("deep[behaviour,d8,cpu]", status.Stdout); // the silo's FATHOM_DEVICE is unset: auto, the CPU here
 
         var fetched = await FathomProcess.RunAsync(folder, Timeout, "results", "c1", "--cluster", _redis, "--results", "fetched");
         Assert.True(fetched.ExitCode == 0, fetched.Stderr);

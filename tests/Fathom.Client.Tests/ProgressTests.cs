@@ -1,5 +1,8 @@
 using Fathom.Client.Progress;
 using Fathom.Client.Results;
+using Fathom.Client.Running;
+using Fathom.Grains.Contracts;
+using Fathom.Grains.Specs;
 
 namespace Fathom.Client.Tests;
 
@@ -7,7 +10,7 @@ public class ProgressTests
 {
     static RunProgress Frame(double seconds, long envSteps, bool finished = false) => new(
         "r", TimeSpan.FromSeconds(seconds), envSteps, 10_000, 500, 0.25, 2,
-        [new LearnerFrame("deep", "behaviour", 32, 40, 2.5, new EvalPoint("r", "deep", "behaviour", 32, 4000, 40, 12.5, 1.5, 0.75, 0.4)),
+        [new LearnerFrame("deep", "behaviour", 32, 40, 2.5, new EvalPoint("r", "deep", "behaviour", 32, 4000, 40, 12.5, 1.5, 0.75, 0.4), "cuda:0"),
          new LearnerFrame("shallow", "passive", 4, 90, 6, null)], finished);
 
     [Fact]
@@ -38,8 +41,8 @@ public class ProgressTests
         Assert.Contains("env 4,000/10,000 (500/s)", line);
         Assert.Contains("replay 25%", line);
         Assert.Contains("left 0:12", line);
-        Assert.Contains("deep[behaviour,d32] 40 upd (2.5/s) tag 12.5±1.5", line);
-        Assert.Contains("shallow[passive,d4] 90 upd (6.0/s) tag -", line);
+        Assert.Contains("deep[behaviour,d32,cuda:0] 40 upd (2.5/s) tag 12.5±1.5", line);
+        Assert.Contains("shallow[passive,d4] 90 upd (6.0/s) tag -", line); // not started yet: no device to show
     }
 
     [Fact]
@@ -55,6 +58,23 @@ public class ProgressTests
             for (var s = 0; s <= 10; s++) { await Task.Yield(); yield return Frame(s, s * 100); }
             yield return Frame(11, 10_000, finished: true);
         }
+    }
+
+    [Fact]
+    public void StatusFrames_CarryEachLearnersDeviceToTheLine()
+    {
+        var spec = SpecLoader.ParseYaml(TinySpec.Yaml(3000));
+        var learners = new[]
+        {
+            new LearnerProgress("deep", LearnerRole.Behaviour, ExperimentState.Running, 5, 1, 1, 0, [], "S1", null, "cuda:1"),
+            new LearnerProgress("shallow", LearnerRole.Passive, ExperimentState.Running, 7, 1, 0, 0, [], "S1", null, "cpu"),
+        };
+        var status = new ExperimentStatus("r", ExperimentState.Running, null, 100, 3000, 2, learners, [], new ReplayProgress(100, 5, 100_000), 1, 0, 5, 100);
+        var frame = StatusFrames.From(status, spec, "r", 0, TimeSpan.FromSeconds(2), null);
+        Assert.Equal(["cuda:1", "cpu"], frame.Learners.Select(l => l.Device));
+        var line = ProgressView.PlainLine(frame);
+        Assert.Contains("deep[behaviour,d8,cuda:1] 5 upd", line);
+        Assert.Contains("shallow[passive,d4,cpu] 7 upd", line);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Fathom.Client.Plots;
 using Fathom.Client.Results;
 using Fathom.Grains.Specs;
+using Fathom.Learner;
 
 namespace Fathom.Client.Tests;
 
@@ -51,6 +52,25 @@ public class RunTests
         Assert.Equal((TopologyPlot.Width, TopologyPlot.Height), Png.Size(Path.Combine(run.Path, TopologyPlot.FileName)));
         Assert.Contains("vs random", stdout);
         Assert.False(Directory.Exists(run.Checkpoint), "a finished run keeps no checkpoint to resume");
+    }
+
+    [Fact]
+    public async Task Run_AskingForADeviceTheSiloLacks_FailsAtStartWithTheNamedError()
+    {
+        // The co-hosted silo asks its libtorch: with the CPU package there is no CUDA; with GPUs, one past the last is missing.
+        var here = TorchDevices.Detect();
+        var missing = here.CudaDeviceCount == 0 ? "cuda" : $"cuda:{here.CudaDeviceCount}";
+        var folder = ScratchFolder.Create("fathom-run");
+        var path = Path.Combine(folder, "gpu.yaml");
+        File.WriteAllText(path, TinySpec.Yaml(3000).Replace("    role: passive\n", $"    role: passive\n    device: {missing}\n"));
+
+        var (code, stdout, stderr) = await FathomProcess.RunAsync(folder, RunTimeout, "run", path, "--run", "d1");
+
+        Assert.True(code == 1, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        Assert.Contains($"fathom: run d1 could not start: learners[1].device: {missing} is not available on silo ", stderr);
+        Assert.Contains($"(available: {string.Join(", ", here.Available)})", stderr);
+        Assert.DoesNotContain("   at ", stderr); // a message, not a stack trace
+        Assert.DoesNotContain("Exception", stderr);
     }
 
     [Fact]

@@ -15,11 +15,30 @@ public class SpecYamlTests
             var yaml = SpecYaml.Write(spec);
             var again = SpecLoader.ParseYaml(yaml);
             Assert.Equal(yaml, SpecYaml.Write(again));
-            Assert.Equal(spec.Learners.Select(l => (l.Name, l.Role, l.Actor, l.Critic, l.Batch, l.SamplesPerInsert)),
-                again.Learners.Select(l => (l.Name, l.Role, l.Actor, l.Critic, l.Batch, l.SamplesPerInsert)));
+            Assert.Equal(spec.Learners.Select(l => (l.Name, l.Role, l.Actor, l.Critic, l.Batch, l.SamplesPerInsert, l.Device)),
+                again.Learners.Select(l => (l.Name, l.Role, l.Actor, l.Critic, l.Batch, l.SamplesPerInsert, l.Device)));
             Assert.Equal((spec.Seed, spec.BudgetEnvSteps, spec.Environment, spec.Replay, spec.Evaluation),
                 (again.Seed, again.BudgetEnvSteps, again.Environment, again.Replay, again.Evaluation));
         }
+    }
+
+    [Fact]
+    public void Devices_RoundTrip_AndALeftOutDeviceStaysLeftOut()
+    {
+        var preset = Presets.Load("collector-vs-learner");
+        var spec = preset with
+        {
+            Learners = [preset.Learners[0] with { Device = "cuda:1" }, .. preset.Learners.Skip(1)],
+            Collectors = [preset.Collectors[0] with { Device = "cpu" }, .. preset.Collectors.Skip(1)],
+        };
+        var yaml = SpecYaml.Write(spec);
+        Assert.Contains("    device: \"cuda:1\"", yaml);
+        Assert.Contains("    # device: left out, so each silo's FATHOM_DEVICE", yaml);
+        var again = SpecLoader.ParseYaml(yaml);
+        Assert.Equal(spec.Learners.Select(l => l.Device), again.Learners.Select(l => l.Device));
+        Assert.Equal(spec.Collectors.Select(c => c.Device), again.Collectors.Select(c => c.Device));
+        Assert.Null(again.Learners[1].Device);
+        Assert.Equal(yaml, SpecYaml.Write(again));
     }
 
     [Fact]

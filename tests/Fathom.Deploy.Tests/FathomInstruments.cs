@@ -23,6 +23,7 @@ public static class FathomInstruments
             { FathomTelemetry.Tags.Role, "learner" },
             { FathomTelemetry.Tags.Learner, "depth-4" },
             { FathomTelemetry.Tags.Shard, "0" },
+            { FathomTelemetry.Tags.Device, "cpu" },
         };
         switch (instrument)
         {

@@ -37,6 +37,10 @@ public sealed class ExperimentClusterTests(GarnetFixture garnet, ITestOutputHelp
 
         Assert.Equal(ExperimentState.Finished, status.State);
         Assert.True(status.EnvSteps >= spec.BudgetEnvSteps);
+        // No device in the spec and none set for the silos: every worker took auto, the CPU without CUDA.
+        var auto = Fathom.Learner.TorchDevices.Detect().Resolve("auto");
+        Assert.All(status.Learners, l => Assert.Equal(auto, l.Device));
+        Assert.All(status.Collectors, c => Assert.Equal(auto, c.Device));
 
         // Every learner reports an evaluation curve: the start, the periodic points and the last update.
         foreach (var curve in results.Learners)

@@ -35,6 +35,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     private long _updates, _updatesAtStart, _resumedFrom, _published;
     private volatile bool _draining;
     private TopologyGrid? _topology;
+    private readonly torch.Device _torchDevice = new(device);
 
     /// <summary>The resolved device this learner trains on (cpu or cuda:N).</summary>
     public string Device => device;
@@ -163,11 +164,10 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     private void Update(CrlAgent agent, Minibatch batch, Replay.EpisodeLayout layout, TagList tags)
     {
         using var scope = torch.NewDisposeScope();
-        var on = new torch.Device(device);
         var metrics = agent.Update(
-            torch.tensor(batch.States, [batch.Size, layout.StateDim], device: on),
-            torch.tensor(batch.Actions, [batch.Size, layout.ActionDim], device: on),
-            torch.tensor(batch.Goals, [batch.Size, layout.GoalDim], device: on));
+            torch.tensor(batch.States, [batch.Size, layout.StateDim], device: _torchDevice),
+            torch.tensor(batch.Actions, [batch.Size, layout.ActionDim], device: _torchDevice),
+            torch.tensor(batch.Goals, [batch.Size, layout.GoalDim], device: _torchDevice));
         lock (_lock) _updates = agent.UpdateCount;
         if (metrics.Skipped)
         {

@@ -8,4 +8,10 @@ namespace Fathom.Grains;
 public sealed record WorkerSettings(int TorchThreads, TimeSpan PollPeriod, TimeSpan StopTimeout)
 {
     public static readonly WorkerSettings Default = new(1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
+
+    /// <summary>Period of the experiment's reminder: at most this long after its silo died, it is active again elsewhere.</summary>
+    public TimeSpan ReminderPeriod { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often a worker's grain asks whether its run still goes on (it stops its worker when not).</summary>
+    public TimeSpan RunCheckPeriod { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -1,18 +1,22 @@
 using Fathom.Grains.Contracts;
+using Fathom.Grains.Placement;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
+using Microsoft.Extensions.Logging;
 
 namespace Fathom.Grains.Grains;
 
 /// <summary>
 /// Control plane of one collector: starts its <see cref="CollectorWorker"/> thread, reports its progress, stops
-/// it. Collectors are spread over the silos by activation count.
+/// it. Collectors go to collector-capable silos, spread evenly.
 /// </summary>
-[SpreadPlacement]
-public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers)
+[SpreadPlacement, RequiresRole(SiloRole.Collector)]
+public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
+    ILogger<CollectorGrain> logger)
     : Grain, ICollectorGrain
 {
     private CollectorWorker? _worker;
+    private IGrainTimer? _watch;
 
     public async Task Start(CollectorAssignment assignment)
     {
@@ -20,7 +24,15 @@ public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, Lea
         var store = await replay.Get(assignment.Run, assignment.Spec);
         _worker = new CollectorWorker(assignment, store, weights, pace, silo.SiloAddress.ToString());
         workers.Start(_worker);
+        WatchRun(assignment.ExperimentKey);
     }
+
+    /// <summary>Stops the worker by itself once its run has ended or was deleted (see <see cref="RunWatch"/>).</summary>
+    private void WatchRun(string experiment) =>
+        _watch ??= this.RegisterGrainTimer(async _ =>
+        {
+            if (_worker is { IsRunning: true } worker && await RunWatch.RunIsGone(GrainFactory, experiment, logger)) worker.RequestStop();
+        }, new GrainTimerCreationOptions(settings.RunCheckPeriod, settings.RunCheckPeriod) { KeepAlive = true });
 
     public Task<CollectorProgress> GetStatus() =>
         Task.FromResult(_worker?.Progress()

@@ -1,6 +1,8 @@
 using Fathom.Grains.Contracts;
+using Fathom.Grains.Placement;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
+using Microsoft.Extensions.Logging;
 
 namespace Fathom.Grains.Grains;
 
@@ -9,11 +11,13 @@ namespace Fathom.Grains.Grains;
 /// Holds no state of its own: a reactivation (e.g. after its silo died) starts a worker that resumes from the
 /// latest checkpoint in the store.
 /// </summary>
-[SpreadPlacement]
-public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers)
+[SpreadPlacement, RequiresRole(SiloRole.Learner)]
+public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
+    ILogger<LearnerGrain> logger)
     : Grain, ILearnerGrain
 {
     private LearnerWorker? _worker;
+    private IGrainTimer? _watch;
 
     public async Task Start(LearnerAssignment assignment)
     {
@@ -21,7 +25,15 @@ public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, Check
         var store = await replay.Get(assignment.Run, assignment.Spec);
         _worker = new LearnerWorker(assignment, store, weights, checkpoints, pace, silo.SiloAddress.ToString());
         workers.Start(_worker);
+        WatchRun(assignment.ExperimentKey);
     }
+
+    /// <summary>Stops the worker by itself once its run has ended or was deleted (see <see cref="RunWatch"/>).</summary>
+    private void WatchRun(string experiment) =>
+        _watch ??= this.RegisterGrainTimer(async _ =>
+        {
+            if (_worker is { IsRunning: true } worker && await RunWatch.RunIsGone(GrainFactory, experiment, logger)) worker.RequestStop();
+        }, new GrainTimerCreationOptions(settings.RunCheckPeriod, settings.RunCheckPeriod) { KeepAlive = true });
 
     public Task<LearnerProgress> GetStatus()
     {

@@ -94,7 +94,7 @@ public static class FathomSiloHost
         var timeout = TimeSpan.FromSeconds(options.StoreTimeoutSeconds);
         if (options.Mode != SiloMode.Local)
             return new StoreSettings(options.ReplayEndpoints, options.ReplayIsCluster,
-                options.StateRedis ?? options.ReplayEndpoints[0], options.RedisPassword, timeout);
+                StoreSettings.StateEndpointFor(options.StateRedis, options.ReplayEndpoints)!, options.RedisPassword, timeout);
 
         var port = options.LocalStorePort;
         if (port == 0 || !LoopbackPorts.IsListening(port))

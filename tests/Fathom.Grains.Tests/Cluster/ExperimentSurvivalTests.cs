@@ -63,4 +63,28 @@ public sealed class ExperimentSurvivalTests(ITestOutputHelper output)
         Assert.True(final.EnvSteps >= spec.BudgetEnvSteps, $"{final.EnvSteps} env steps of {spec.BudgetEnvSteps}");
         Assert.NotEqual(host, await management.GetActivationAddress(experiment));
     }
+
+    [Fact]
+    public async Task A_worker_whose_run_is_unknown_stops_by_itself()
+    {
+        using var redis = LocalRedisServer.Start();
+        await using var cluster = await FathomTestCluster.StartAsync(1, redis.EndPoint);
+        var spec = TestSpecs.CollectorVsLearner(budget: 1_000_000);
+        // A learner started for an experiment that has no record (a deleted run): nobody will ever tell it to stop.
+        var run = $"ghost-{Guid.NewGuid():N}"[..16];
+        var learner = cluster.Client.GetGrain<ILearnerGrain>(GrainKeys.Learner(run, "deep"));
+        await learner.Start(new LearnerAssignment(run, "deep", spec, DateTime.UtcNow));
+        Assert.Equal(ExperimentState.Running, (await learner.GetStatus()).State);
+
+        var clock = Stopwatch.StartNew();
+        LearnerProgress progress;
+        do
+        {
+            await Task.Delay(250);
+            progress = await learner.GetStatus();
+        } while (progress.State == ExperimentState.Running && clock.Elapsed < TimeSpan.FromSeconds(60));
+        output.WriteLine($"{progress.State} after {clock.Elapsed.TotalSeconds:F1} s {progress.Error}");
+        Assert.Equal(ExperimentState.Finished, progress.State);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the worker ran on for {clock.Elapsed}");
+    }
 }

@@ -1,9 +1,10 @@
-using Fathom.Grains.Grains;
+using Fathom.Grains.Placement;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
 using Fathom.Learner;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
+using Orleans.Placement;
 using StackExchange.Redis;
 
 namespace Fathom.Grains;
@@ -30,6 +31,8 @@ public static class FathomGrainServices
         services.AddHostedService(sp => sp.GetRequiredService<SiloWorkers>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloWorkers>());
         services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
+        services.AddPlacementFilter<RolePlacementFilterStrategy, RolePlacementFilterDirector>(ServiceLifetime.Transient);
+        services.AddSingleton<ClusterRoles>();
         return services;
     }
 }

@@ -16,4 +16,10 @@ public sealed record WorkerSettings(int TorchThreads, TimeSpan PollPeriod, TimeS
     /// auto takes CUDA when libtorch reports it. Resolved when each worker starts (<see cref="TorchDevices.Resolve"/>).
     /// </summary>
     public string Device { get; init; } = TorchDevices.Auto;
+
+    /// <summary>Period of the experiment's reminder: at most this long after its silo died, it is active again elsewhere.</summary>
+    public TimeSpan ReminderPeriod { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often a worker's grain asks whether its run still goes on (it stops its worker when not).</summary>
+    public TimeSpan RunCheckPeriod { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Fathom.Grains;
+using Fathom.Grains.Placement;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Telemetry;
 using Fathom.Silo.Replay;
@@ -12,6 +13,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Persistence;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -38,18 +40,20 @@ public static class FathomSiloHost
         builder.UseOrleans(silo =>
         {
             ConfigureClustering(silo, options);
-            ConfigureSilo(silo, stores, new WorkerSettings(options.TorchThreads, WorkerSettings.Default.PollPeriod, WorkerSettings.Default.StopTimeout) { Device = options.Device });
+            ConfigureSilo(silo, stores, new WorkerSettings(options.TorchThreads, WorkerSettings.Default.PollPeriod, WorkerSettings.Default.StopTimeout) { Device = options.Device }, options.Role);
         });
         builder.AddFathomTelemetry(options.PrometheusHost, options.PrometheusPort);
         return stores;
     }
 
     /// <summary>
-    /// What every Fathom silo has whatever its clustering: Redis grain storage for experiments, activity
-    /// propagation, and Fathom's grain services. The test cluster's silo configurator calls this too.
+    /// What every Fathom silo has whatever its clustering: its role as silo metadata (placement reads it), Redis
+    /// grain storage for experiments, activity propagation, and Fathom's grain services. The test cluster's silo
+    /// configurator calls this too; reminders are configured with the clustering (they live where membership does).
     /// </summary>
-    public static void ConfigureSilo(ISiloBuilder silo, StoreSettings stores, WorkerSettings workers)
+    public static void ConfigureSilo(ISiloBuilder silo, StoreSettings stores, WorkerSettings workers, SiloRole role)
     {
+        silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = role.Name() });
         silo.AddRedisGrainStorage(FathomGrainServices.StorageName, (OptionsBuilder<RedisStorageOptions> storage) => storage.Configure<Serializer>((o, serializer) =>
         {
             o.ConfigurationOptions = stores.RedisOptions(stores.StateEndpoint);
@@ -90,7 +94,7 @@ public static class FathomSiloHost
         var timeout = TimeSpan.FromSeconds(options.StoreTimeoutSeconds);
         if (options.Mode != SiloMode.Local)
             return new StoreSettings(options.ReplayEndpoints, options.ReplayIsCluster,
-                options.StateRedis ?? options.ReplayEndpoints[0], options.RedisPassword, timeout);
+                StoreSettings.StateEndpointFor(options.StateRedis, options.ReplayEndpoints)!, options.RedisPassword, timeout);
 
         var port = options.LocalStorePort;
         if (port == 0 || !LoopbackPorts.IsListening(port))
@@ -112,10 +116,13 @@ public static class FathomSiloHost
             case SiloMode.Local:
                 var primary = options.SiloPort == options.PrimarySiloPort ? null : new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort);
                 silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
+                // One process: the reminder table lives as long as the run can.
+                silo.UseInMemoryReminderService();
                 break;
             case SiloMode.Redis:
                 silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (options.ServiceId, options.ClusterId));
                 silo.UseRedisClustering(o => o.ConfigurationOptions = MembershipOptions(options));
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = MembershipOptions(options));
                 if (options.AdvertisedIp is { } advertised)
                     silo.ConfigureEndpoints(IPAddress.Parse(advertised), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
                 else
@@ -125,6 +132,7 @@ public static class FathomSiloHost
                 silo.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (options.ServiceId, options.ClusterId));
                 silo.Configure<SiloOptions>(o => o.SiloName = options.SiloName!);
                 silo.UseRedisClustering(o => o.ConfigurationOptions = MembershipOptions(options));
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = MembershipOptions(options));
                 silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedIp!), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
                 break;
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fathom.Grains.Placement;
 using Fathom.Learner;
 using Microsoft.Extensions.Configuration;
 
@@ -12,6 +13,9 @@ public sealed record FathomSiloOptions
 {
     /// <summary>FATHOM_MODE: local, redis or kubernetes.</summary>
     public SiloMode Mode { get; init; } = SiloMode.Local;
+
+    /// <summary>FATHOM_ROLE: which workers this silo hosts (collector, learner or any).</summary>
+    public SiloRole Role { get; init; } = SiloRole.Any;
 
     /// <summary>ORLEANS_SERVICE_ID / ORLEANS_CLUSTER_ID.</summary>
     public string ServiceId { get; init; } = "fathom";
@@ -103,6 +107,10 @@ public sealed record FathomSiloOptions
         if (!Enum.TryParse<SiloMode>(modeText, ignoreCase: true, out var mode) || int.TryParse(modeText, out _))
             throw new ArgumentException($"FATHOM_MODE must be one of local, redis, kubernetes (got '{modeText}')", "FATHOM_MODE");
 
+        var roleText = Text("FATHOM_ROLE");
+        var role = roleText is null ? defaults.Role : SiloRoles.Parse(roleText)
+            ?? throw new ArgumentException($"FATHOM_ROLE must be one of {SiloRoles.Allowed} (got '{roleText}')", "FATHOM_ROLE");
+
         var clusterText = Text("FATHOM_REPLAY_CLUSTER");
         if (clusterText is not null && !bool.TryParse(clusterText, out _))
             throw new ArgumentException($"FATHOM_REPLAY_CLUSTER must be true or false (got '{clusterText}')", "FATHOM_REPLAY_CLUSTER");
@@ -110,6 +118,7 @@ public sealed record FathomSiloOptions
         var options = new FathomSiloOptions
         {
             Mode = mode,
+            Role = role,
             ServiceId = Text("ORLEANS_SERVICE_ID") ?? defaults.ServiceId,
             ClusterId = Text("ORLEANS_CLUSTER_ID") ?? defaults.ClusterId,
             SiloName = Text("POD_NAME"),

@@ -15,11 +15,15 @@ sealed class FathomProcess : IDisposable
     readonly StringBuilder _stderr = new();
 
     public string Stdout { get { lock (_stdout) return _stdout.ToString(); } }
+    public bool HasExited => _process.HasExited;
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
 
     FathomProcess(Process process) => _process = process;
 
-    public static FathomProcess Start(string workingDirectory, params string[] args)
+    public static FathomProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts fathom with <paramref name="environment"/> added to this process's (as a pod's variables are).</summary>
+    public static FathomProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -28,6 +32,7 @@ sealed class FathomProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fathom.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         var process = new Process { StartInfo = info };
@@ -41,9 +46,12 @@ sealed class FathomProcess : IDisposable
     }
 
     /// <summary>Runs fathom to its exit, failing the test (with its output) if it takes longer than <paramref name="timeout"/>.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args) =>
+        RunAsync(workingDirectory, new Dictionary<string, string>(), timeout, args);
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
     {
-        using var fathom = Start(workingDirectory, args);
+        using var fathom = Start(workingDirectory, environment, args);
         var code = await fathom.WaitForExitAsync(timeout);
         return (code, fathom.Stdout, fathom.Stderr);
     }

@@ -66,8 +66,8 @@ public class RunTests
 
         var (code, stdout, stderr) = await FathomProcess.RunAsync(folder, RunTimeout, "run", path, "--run", "d1");
 
-        Assert.True(code == 1, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
-        Assert.Contains($"fathom: run d1 could not start: learners[1].device: {missing} is not available on silo ", stderr);
+        Assert.True(code == 2, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        Assert.Contains($"fathom: run d1 not started: learners[1].device: {missing} is not available on silo ", stderr);
         Assert.Contains($"(available: {string.Join(", ", here.Available)})", stderr);
         Assert.DoesNotContain("   at ", stderr); // a message, not a stack trace
         Assert.DoesNotContain("Exception", stderr);

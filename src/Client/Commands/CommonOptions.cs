@@ -4,23 +4,25 @@ using Fathom.Grains.Specs;
 
 namespace Fathom.Client.Commands;
 
-/// <summary>The options several commands share, and how they turn into a connection and a spec.</summary>
+/// <summary>The options several commands share, and how they turn into a connection, a results folder and a spec.</summary>
 public static class CommonOptions
 {
     public static Option<string?> Cluster() => new("--cluster")
     {
-        Description = "Redis connection string of a running cluster's membership table (e.g. redis-membership:6379); without it, a silo is co-hosted in this process",
+        Description = "Redis connection string of a running cluster's membership table (e.g. redis-membership:6379); default: " +
+                      "FATHOM_MEMBERSHIP_REDIS when FATHOM_MODE is redis or kubernetes (as in a silo's pod), else a silo co-hosted in this process",
     };
 
     public static Option<string?> State() => new("--state")
     {
-        Description = "Redis connection string of the cluster's state store (weights, checkpoints); default: the --cluster Redis",
+        Description = "Redis connection string of the cluster's state store (weights, checkpoints); default: FATHOM_STATE_REDIS, " +
+                      "else the first of FATHOM_REPLAY_ENDPOINTS, else the state store the cluster's silos report",
     };
 
     public static Option<string> Results() => new("--results")
     {
-        Description = "folder that holds one sub-folder per run",
-        DefaultValueFactory = _ => "results",
+        Description = "folder that holds one sub-folder per run (default: FATHOM_RESULTS, else ./results)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("FATHOM_RESULTS") is { Length: > 0 } folder ? folder : "results",
     };
 
     public static Option<string?> RunName() => new("--run")
@@ -28,8 +30,44 @@ public static class CommonOptions
         Description = "name of the run (its folder under --results); default: the spec's name and the start time",
     };
 
-    public static Task<ClusterConnection> Connect(string? cluster, string? state, CancellationToken cancel) =>
-        cluster is null ? ClusterConnection.StartLocalAsync(cancel) : ClusterConnection.ConnectAsync(cluster, state, cancel);
+    /// <summary>Where to connect (flags over the environment, see <see cref="ClusterTarget"/>); a bad setting is printed and null returned.</summary>
+    public static ClusterTarget? Target(string? cluster, string? state)
+    {
+        try
+        {
+            return ClusterTarget.FromProcess(cluster, state);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"fathom: {e.Message}");
+            return null;
+        }
+    }
+
+    public static Task<ClusterConnection> Connect(ClusterTarget target, CancellationToken cancel) =>
+        target.IsLocal ? ClusterConnection.StartLocalAsync(cancel) : ClusterConnection.ConnectAsync(target, cancel);
+
+    /// <summary>
+    /// Checks that the results folder can be created and written before anything starts (a pod's root is read-only);
+    /// prints what is wrong and returns false when not.
+    /// </summary>
+    public static bool CanWriteResults(string folder)
+    {
+        var full = Path.GetFullPath(folder);
+        try
+        {
+            Directory.CreateDirectory(full);
+            var probe = Path.Combine(full, $".fathom-write-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"fathom: --results: cannot write to '{full}' ({e.Message}); choose a writable folder with --results or FATHOM_RESULTS");
+            return false;
+        }
+    }
 
     /// <summary>Loads a preset or spec file; a bad spec is printed (every field at fault, with what it allows) and null returned.</summary>
     public static ExperimentSpec? LoadSpec(string presetOrPath)

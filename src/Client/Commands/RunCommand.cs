@@ -19,6 +19,8 @@ public static class RunCommand
         {
             var specArg = parse.GetRequiredValue(spec);
             if (CommonOptions.LoadSpec(specArg) is not { } loaded) return CommonOptions.BadInput;
+            if (CommonOptions.Target(parse.GetValue(cluster), parse.GetValue(state)) is not { } target) return CommonOptions.BadInput;
+            if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             var name = parse.GetValue(run) ?? RunFolder.DefaultRunName(Path.GetFileNameWithoutExtension(specArg), DateTime.UtcNow);
             var folder = new RunFolder(Path.GetFullPath(Path.Combine(parse.GetRequiredValue(results), name)));
             if (File.Exists(folder.Spec))
@@ -28,9 +30,11 @@ public static class RunCommand
             }
             folder = RunFolder.Create(parse.GetRequiredValue(results), name);
             await File.WriteAllTextAsync(folder.Spec, SpecYaml.Write(loaded), cancel);
-            await using var connection = await CommonOptions.Connect(parse.GetValue(cluster), parse.GetValue(state), cancel);
+            await using var connection = await CommonOptions.Connect(target, cancel);
             Console.WriteLine($"run {name}: {connection.Description}, results in {folder.Path}");
-            return (int)await new ExperimentRunner(connection, folder, loaded, Console.Out).RunAsync(null, Interrupt.Token);
+            var outcome = await new ExperimentRunner(connection, folder, loaded, Console.Out).RunAsync(null, Interrupt.Token);
+            if (outcome == RunOutcome.Refused) folder.Discard(); // nothing ran: the name stays free
+            return (int)outcome;
         });
         return command;
     }
@@ -56,7 +60,9 @@ public static class RunCommand
                 return CommonOptions.BadInput;
             }
             if (CommonOptions.LoadSpec(folder.Spec) is not { } spec) return CommonOptions.BadInput;
-            await using var connection = await CommonOptions.Connect(parse.GetValue(cluster), parse.GetValue(state), cancel);
+            if (CommonOptions.Target(parse.GetValue(cluster), parse.GetValue(state)) is not { } target) return CommonOptions.BadInput;
+            if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
+            await using var connection = await CommonOptions.Connect(target, cancel);
             Console.WriteLine($"resuming {folder.Name} at {resume.EnvSteps:N0} env steps ({string.Join(", ", resume.Updates.Select(u => $"{u.Key} at {u.Value:N0} updates"))}): {connection.Description}");
             return (int)await new ExperimentRunner(connection, folder, spec, Console.Out).RunAsync(resume, Interrupt.Token);
         });

@@ -32,9 +32,11 @@ public static class SweepCommand
             var specArg = parse.GetRequiredValue(spec);
             if (CommonOptions.LoadSpec(specArg) is not { } baseSpec) return CommonOptions.BadInput;
 
+            if (CommonOptions.Target(parse.GetValue(cluster), parse.GetValue(state)) is not { } target) return CommonOptions.BadInput;
+            if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             var name = parse.GetValue(run) ?? RunFolder.DefaultRunName("sweep-" + Path.GetFileNameWithoutExtension(specArg), DateTime.UtcNow);
             var sweep = RunFolder.Create(parse.GetRequiredValue(results), name);
-            await using var connection = await CommonOptions.Connect(parse.GetValue(cluster), parse.GetValue(state), cancel);
+            await using var connection = await CommonOptions.Connect(target, cancel);
             Console.WriteLine($"sweep {name}: depths {string.Join(",", depthList)} x {seedCount} seeds, {connection.Description}, results in {sweep.Path}");
             var scored = new List<SweepRun>();
             foreach (var depth in depthList)

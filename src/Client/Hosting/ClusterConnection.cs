@@ -1,3 +1,4 @@
+using Fathom.Grains.Contracts;
 using Fathom.Grains.Stores;
 using Fathom.Silo;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,25 +72,27 @@ public sealed class ClusterConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Joins a running cluster through its Redis membership table (<paramref name="membership"/>, a StackExchange.Redis
-    /// connection string). Checkpoints are read and written on <paramref name="stateStore"/> (default: the same Redis).
+    /// Joins a running cluster through its Redis membership table as <paramref name="target"/> names it (service and
+    /// cluster ids, password). Checkpoints are read and written on the target's state store, or, when it names none,
+    /// on the state store the cluster's silos report.
     /// </summary>
-    public static async Task<ClusterConnection> ConnectAsync(string membership, string? stateStore, CancellationToken cancel)
+    public static async Task<ClusterConnection> ConnectAsync(ClusterTarget target, CancellationToken cancel)
     {
+        var membership = target.Membership ?? throw new ArgumentException("a cluster target needs a membership Redis", nameof(target));
         var builder = QuietBuilder();
-        var defaults = new FathomSiloOptions();
         builder.UseOrleansClient(client =>
         {
-            client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (defaults.ServiceId, defaults.ClusterId));
-            client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(membership));
+            client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (target.ServiceId, target.ClusterId));
+            client.UseRedisClustering(o => o.ConfigurationOptions = target.Redis(membership));
             // Joins the client's grain calls into the silos' traces.
             client.AddActivityPropagation();
         });
         var host = builder.Build();
         await host.StartAsync(cancel);
-        var state = await ConnectionMultiplexer.ConnectAsync(stateStore ?? membership);
+        var stateEndpoint = target.State ?? (await host.Services.GetRequiredService<IClusterClient>().GetGrain<IClusterInfoGrain>(0).GetStores()).State;
+        var state = await ConnectionMultiplexer.ConnectAsync(target.Redis(stateEndpoint));
         var checkpoints = new CheckpointStore(state.GetDatabase(), StoreSettings.DefaultOperationTimeout);
-        return new ClusterConnection(host, checkpoints, state, $"cluster {membership}");
+        return new ClusterConnection(host, checkpoints, state, $"cluster {membership} (cluster id {target.ClusterId}), state {stateEndpoint}");
     }
 
     /// <summary>A host without configuration sources or chatty logs: warnings and errors go to stderr, progress owns stdout.</summary>

@@ -22,6 +22,13 @@ public sealed record RunFolder(string Path)
         return folder;
     }
 
+    /// <summary>Removes a folder that only holds the spec of a run that never started.</summary>
+    public void Discard()
+    {
+        if (File.Exists(Spec)) File.Delete(Spec);
+        if (Directory.Exists(Path) && !Directory.EnumerateFileSystemEntries(Path).Any()) Directory.Delete(Path);
+    }
+
     /// <summary>A run name from the spec's name and the start time, e.g. quickstart-20261125-164800.</summary>
     public static string DefaultRunName(string specName, DateTime utcNow)
     {

@@ -14,6 +14,9 @@ public enum RunOutcome
 {
     Finished = 0,
     Failed = 1,
+
+    /// <summary>The cluster refused to start the run (a role or device it lacks, stores too small, a bad spec): nothing ran.</summary>
+    Refused = Commands.CommonOptions.BadInput,
     Interrupted = Interrupt.ExitCode,
 }
 
@@ -21,8 +24,9 @@ public enum RunOutcome
 /// Runs one experiment (or the next segment of an interrupted one) to its end: starts the experiment grain,
 /// shows progress and appends metrics.csv while it runs, and at the end (budget reached, failure or Ctrl-C)
 /// writes eval.csv, topology.csv and the plots. On Ctrl-C it stops the workers, copies every learner's latest
-/// checkpoint into results/&lt;run&gt;/checkpoint/ and says how to resume. The experiment's grain key is
-/// <paramref name="runKey"/> (default: the folder's name; a sweep prefixes its own name so runs never collide).
+/// checkpoint into results/&lt;run&gt;/checkpoint/ and says how to resume. The run's name in the cluster (its stores'
+/// keys and its first segment's grain key) is <paramref name="runKey"/> (default: the folder's name; a sweep prefixes
+/// its own name so runs never collide); a resumed segment has a grain key of its own and keeps the run's stores.
 /// </summary>
 public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder, ExperimentSpec spec, TextWriter output, string? runKey = null)
 {
@@ -39,27 +43,29 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
     public async Task<RunOutcome> RunAsync(ResumePoint? resume, CancellationToken interrupt)
     {
         var segment = (resume?.Segment ?? 0) + 1;
-        var key = ResumePoint.SegmentKey(runKey ?? folder.Name, segment);
-        var offset = resume?.EnvSteps ?? 0;
-        if (offset >= spec.BudgetEnvSteps)
+        var run = runKey ?? folder.Name;
+        var key = ResumePoint.SegmentKey(run, segment);
+        if (resume is not null && resume.EnvSteps >= spec.BudgetEnvSteps)
         {
             await output.WriteLineAsync($"run {folder.Name} already collected its budget of {spec.BudgetEnvSteps:N0} env steps; nothing to resume");
             return RunOutcome.Finished;
         }
         var earlier = resume is not null && File.Exists(folder.Eval) ? EvalCsv.Read(folder.Eval) : [];
         var random = earlier.FirstOrDefault(p => p.Role == RandomBaseline.Role) ?? RandomBaseline.Evaluate(folder.Name, spec);
-        if (resume is not null) await RestoreCheckpoints(key, resume, interrupt);
+        if (resume is not null) await RestoreCheckpoints(run, resume, interrupt);
 
         var grain = cluster.Client.GetGrain<IExperimentGrain>(key);
+        long offset;
         try
         {
-            await grain.Start(spec with { BudgetEnvSteps = spec.BudgetEnvSteps - offset });
+            offset = resume is null ? 0 : await StartSegment(grain, run, resume);
+            if (resume is null) await grain.Start(spec);
         }
-        catch (RunStartException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A worker refused to start (e.g. a device its silo lacks): the run failed before it began; say why, no trace.
-            await Console.Error.WriteLineAsync($"fathom: run {folder.Name} could not start: {e.Message}");
-            return RunOutcome.Failed;
+            // Refusals (roles, devices, store memory, spec) are the user's to fix: their message, no stack trace.
+            await Console.Error.WriteLineAsync($"fathom: run {folder.Name} not started: {e.Message}");
+            return RunOutcome.Refused;
         }
         await ProgressView.ShowAsync(Frames(grain, offset, interrupt), CancellationToken.None);
 
@@ -70,7 +76,7 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         }
         // Stopped by Ctrl-C here or by `fathom stop` elsewhere: keep what it takes to resume.
         var stopped = _last?.State is ExperimentState.Stopping or ExperimentState.Stopped;
-        if (stopped) await SaveCheckpoints(key, segment, offset);
+        if (stopped) await SaveCheckpoints(run, segment, offset);
         var results = await grain.GetResults();
         WriteResults(results, earlier.Where(p => p.Role != RandomBaseline.Role).Append(random), offset);
 
@@ -131,6 +137,20 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
     {
         var now = _clock.Elapsed;
         return StatusFrames.From(status, spec, folder.Name, offset, now, (key, count) => key == StatusFrames.EnvKey ? _envRate.Observe(key, now, count) : _updateRates.Observe(key, now, count));
+    }
+
+    /// <summary>
+    /// Starts a resumed segment: the cluster keeps the replay its store still holds (env steps then go on from the
+    /// store's own count) or starts from an empty one (counted on from where the run stopped); says which. Returns the
+    /// env-step offset of this segment's counts.
+    /// </summary>
+    async Task<long> StartSegment(IExperimentGrain grain, string run, ResumePoint resume)
+    {
+        var start = await grain.Resume(spec, run, resume.EnvSteps);
+        await output.WriteLineAsync(start.KeptReplay
+            ? $"resume keeps the replay the store still holds: {start.KeptTransitions:N0} transitions in {start.KeptEpisodes:N0} episodes"
+            : $"the store no longer holds the run's replay: resume starts from an empty replay and collects the remaining {spec.BudgetEnvSteps - resume.EnvSteps:N0} env steps");
+        return start.EnvStepsOffset;
     }
 
     async Task RestoreCheckpoints(string key, ResumePoint resume, CancellationToken cancel)

@@ -3,30 +3,40 @@ using Fathom.Grains.Specs;
 namespace Fathom.Grains.Contracts;
 
 /// <summary>
-/// What a learner grain is asked to do: learner <see cref="Name"/> of <see cref="Spec"/> in run <see cref="Run"/>,
-/// which started at <see cref="StartedAt"/> (UTC; evaluation times are counted from it).
+/// What a learner grain is asked to do: learner <see cref="Name"/> of <see cref="Spec"/> in run <see cref="Run"/>
+/// (the name its stores' keys carry), which started at <see cref="StartedAt"/> (UTC; evaluation times are counted
+/// from it), for the experiment grain <see cref="Experiment"/> (the run itself, or a resumed segment of it).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.LearnerAssignment")]
 public sealed record LearnerAssignment(
     [property: Id(0)] string Run,
     [property: Id(1)] string Name,
     [property: Id(2)] ExperimentSpec Spec,
-    [property: Id(3)] DateTime StartedAt)
+    [property: Id(3)] DateTime StartedAt,
+    [property: Id(4)] string? Experiment = null)
 {
     public LearnerSpec Learner => Spec.Learner(Name);
+
+    /// <summary>Key of the experiment grain that started this learner.</summary>
+    public string ExperimentKey => Experiment ?? Run;
 }
 
 /// <summary>
 /// What a collector grain is asked to do: collector number <see cref="Index"/> (0-based over all groups) of
-/// <see cref="Spec"/>, writing to replay shard <see cref="Shard"/>; the run started at <see cref="StartedAt"/> (UTC).
+/// <see cref="Spec"/> in run <see cref="Run"/>, writing to replay shard <see cref="Shard"/>; the run started at
+/// <see cref="StartedAt"/> (UTC); <see cref="Experiment"/> is the experiment grain that started it.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.CollectorAssignment")]
 public sealed record CollectorAssignment(
     [property: Id(0)] string Run,
     [property: Id(1)] int Index,
     [property: Id(2)] ExperimentSpec Spec,
-    [property: Id(3)] DateTime StartedAt)
+    [property: Id(3)] DateTime StartedAt,
+    [property: Id(4)] string? Experiment = null)
 {
+    /// <summary>Key of the experiment grain that started this collector.</summary>
+    public string ExperimentKey => Experiment ?? Run;
+
     /// <summary>The group this collector belongs to.</summary>
     public CollectorSpec Group => Spec.Collectors[GroupIndex];
 

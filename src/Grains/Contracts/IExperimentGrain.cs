@@ -14,6 +14,18 @@ public interface IExperimentGrain : IGrainWithStringKey
     [Alias("Start")]
     Task Start(ExperimentSpec spec);
 
+    /// <summary>
+    /// Starts this grain as a resumed segment of run <paramref name="run"/> (its stores keep that name), which stopped
+    /// at <paramref name="envStepsAtStop"/> env steps. The replay the store still holds is kept; otherwise the segment
+    /// collects the rest of the budget into an empty replay. Idempotent like <see cref="Start"/>.
+    /// </summary>
+    [Alias("Resume")]
+    Task<SegmentStart> Resume(ExperimentSpec spec, string run, long envStepsAtStop);
+
+    /// <summary>The run's life-cycle state alone (cheap; workers ask it to know whether their run still exists).</summary>
+    [Alias("GetState"), AlwaysInterleave]
+    Task<ExperimentState> GetState();
+
     /// <summary>A snapshot from the latest poll; answered even while a poll is waiting on a worker.</summary>
     [Alias("GetStatus"), AlwaysInterleave]
     Task<ExperimentStatus> GetStatus();
@@ -24,4 +36,11 @@ public interface IExperimentGrain : IGrainWithStringKey
 
     [Alias("GetResults"), AlwaysInterleave]
     Task<ExperimentResults> GetResults();
+
+    /// <summary>
+    /// Forgets an ended run: its record and reminder are removed and the grain deactivates, so its workers stop by
+    /// themselves. Refused while the run is running or stopping.
+    /// </summary>
+    [Alias("Forget")]
+    Task Forget();
 }

@@ -1,4 +1,5 @@
 using Fathom.Grains.Contracts;
+using Fathom.Grains.Placement;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
 using Fathom.Learner;
@@ -8,15 +9,16 @@ namespace Fathom.Grains.Grains;
 
 /// <summary>
 /// Control plane of one collector: starts its <see cref="CollectorWorker"/> thread, reports its progress, stops
-/// it. Collectors are spread over the silos by activation count. Its device is resolved at start on its silo, as a
+/// it. Collectors go to collector-capable silos, spread evenly. Its device is resolved at start on its silo, as a
 /// learner's is.
 /// </summary>
-[SpreadPlacement]
+[SpreadPlacement, RequiresRole(SiloRole.Collector)]
 public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
     TorchDevices devices, ILogger<CollectorGrain> logger)
     : Grain, ICollectorGrain
 {
     private CollectorWorker? _worker;
+    private IGrainTimer? _watch;
 
     public async Task Start(CollectorAssignment assignment)
     {
@@ -28,7 +30,15 @@ public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, Lea
         logger.LogInformation("Collector {Collector} of run {Run} starts on device {Device} (asked for {Requested})",
             assignment.Index, assignment.Run, device, group.Device ?? $"the silo default {settings.Device}");
         workers.Start(_worker);
+        WatchRun(assignment.ExperimentKey);
     }
+
+    /// <summary>Stops the worker by itself once its run has ended or was deleted (see <see cref="RunWatch"/>).</summary>
+    private void WatchRun(string experiment) =>
+        _watch ??= this.RegisterGrainTimer(async _ =>
+        {
+            if (_worker is { IsRunning: true } worker && await RunWatch.RunIsGone(GrainFactory, experiment, logger)) worker.RequestStop();
+        }, new GrainTimerCreationOptions(settings.RunCheckPeriod, settings.RunCheckPeriod) { KeepAlive = true });
 
     public Task<CollectorProgress> GetStatus() =>
         Task.FromResult(_worker?.Progress()

@@ -1,21 +1,31 @@
 using System.Text.Json;
 using Fathom.Grains.Contracts;
+using Fathom.Grains.Placement;
 using Fathom.Grains.Replay;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Stores;
+using Microsoft.Extensions.Logging;
+using Orleans.Storage;
 
 namespace Fathom.Grains.Grains;
 
 /// <summary>
-/// Coordinates one run (key = run name): starts its learners and collectors, polls them on a grain timer (short
-/// turns, no hot loop here), restarts any worker whose activation was lost with its silo, merges and persists their
-/// curves, and ends the run at the env-step budget, on request, or when a worker fails.
+/// Coordinates one run (key = run name, or a resumed segment's key): starts its learners and collectors, polls them
+/// on a grain timer (short turns, no hot loop here), restarts any worker whose activation was lost with its silo,
+/// merges and persists their curves, and ends the run at the env-step budget, on request, or when a worker fails.
+/// A reminder reactivates it on another silo if its own silo dies while nobody is watching; its record is persisted,
+/// so it carries on where it was.
 /// </summary>
 public sealed class ExperimentGrain(
     [PersistentState("experiment", FathomGrainServices.StorageName)] IPersistentState<ExperimentRecord> record,
     ReplayStores replay,
-    WorkerSettings settings) : Grain, IExperimentGrain
+    WorkerSettings settings,
+    ClusterRoles roles,
+    ILogger<ExperimentGrain> logger) : Grain, IExperimentGrain, IRemindable
 {
+    /// <summary>The reminder that keeps a running experiment alive across silo failures.</summary>
+    private const string DriveReminder = "drive";
+
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan WriteInterval = TimeSpan.FromSeconds(5);
 
@@ -30,40 +40,70 @@ public sealed class ExperimentGrain(
     private DateTime _lastWrite;
     private long _stoppingUpdates;
 
-    private string Run => this.GetPrimaryKeyString();
+    /// <summary>This grain's key (the run, or a resumed segment of it).</summary>
+    private string Key => this.GetPrimaryKeyString();
+
+    /// <summary>The run whose stores the workers use.</summary>
+    private string Run => State.Run ?? Key;
+
     private ExperimentRecord State => record.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (State.State is ExperimentState.Running or ExperimentState.Stopping) StartPolling();
+        if (State.State is ExperimentState.Running or ExperimentState.Stopping)
+        {
+            logger.LogInformation("Experiment {Experiment} reactivated {State} at {EnvSteps} env steps; polling its workers again", Key, State.State, State.EnvSteps);
+            StartPolling();
+        }
         return Task.CompletedTask;
     }
 
-    public async Task Start(ExperimentSpec spec)
+    public async Task Start(ExperimentSpec spec) => await StartSegment(spec, Key, null);
+
+    public Task<SegmentStart> Resume(ExperimentSpec spec, string run, long envStepsAtStop) => StartSegment(spec, run, envStepsAtStop);
+
+    private async Task<SegmentStart> StartSegment(ExperimentSpec spec, string run, long? envStepsAtStop)
     {
         SpecValidator.ThrowIfInvalid(spec);
-        await Task.Run(() => replay.ThrowIfTooLarge(spec)); // builds a one-env instance: off the grain's turn
-        if (!SpecValidator.IsRunName(Run))
-            throw new ArgumentException($"run name '{Run}' must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'", "run");
-        var fingerprint = JsonSerializer.Serialize(spec);
+        foreach (var (name, field) in new[] { (Key, "run"), (run, "resumed run") })
+            if (!SpecValidator.IsRunName(name))
+                throw new ArgumentException($"{field} name '{name}' must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'", "run");
+        if (envStepsAtStop is < 0) throw new ArgumentOutOfRangeException(nameof(envStepsAtStop), envStepsAtStop, "env steps at stop must be >= 0");
+        var fingerprint = JsonSerializer.Serialize(new { spec, run, envStepsAtStop });
         if (State.Spec is not null)
         {
-            if (State.Fingerprint == fingerprint) return;
-            throw new InvalidOperationException($"run '{Run}' was already started with a different spec; choose another run name");
+            if (State.Fingerprint == fingerprint) return State.Segment;
+            throw new InvalidOperationException($"run '{Key}' was already started with a different spec; choose another run name");
+        }
+        await Task.Run(() => replay.ThrowIfTooLarge(spec)); // builds a one-env instance: off the grain's turn
+        await roles.ThrowIfMissing(spec);
+
+        var segment = new SegmentStart(0, 0, 0);
+        if (envStepsAtStop is { } stoppedAt)
+        {
+            // The store may still hold the run's replay (cluster stores outlive the client); then env steps go on from its count.
+            var sizes = await (await replay.Get(run, spec)).GetSizesAsync();
+            segment = sizes.InsertedTransitions > 0 ? new SegmentStart(sizes.Transitions, sizes.Episodes, 0) : new SegmentStart(0, 0, stoppedAt);
+            if (!segment.KeptReplay) spec = spec with { BudgetEnvSteps = spec.BudgetEnvSteps - stoppedAt };
+            if (spec.BudgetEnvSteps < 1)
+                throw new ArgumentOutOfRangeException(nameof(envStepsAtStop), envStepsAtStop, $"run '{run}' already collected its budget");
         }
 
         State.Spec = spec;
+        State.Run = run;
+        State.Segment = segment;
         State.Fingerprint = fingerprint;
         State.State = ExperimentState.Running;
         State.EndState = ExperimentState.Finished;
         State.StartedAt = DateTime.UtcNow;
         State.Curves = spec.Learners.ToDictionary(l => l.Name, _ => new List<EvaluationPoint>());
         await record.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(DriveReminder, settings.ReminderPeriod, settings.ReminderPeriod);
         try
         {
             await Task.WhenAll(spec.Learners.Select(l => StartLearner(l.Name)).Concat(Enumerable.Range(0, spec.CollectorCount).Select(StartCollector)));
         }
-        catch (RunStartException e)
+        catch (RunRefusedException e)
         {
             // A worker refused (e.g. its device is not on its silo): the run fails now, the others are stopped, the caller hears why.
             await BeginStopping(ExperimentState.Failed, e.Message);
@@ -71,6 +111,28 @@ public sealed class ExperimentGrain(
             throw;
         }
         StartPolling();
+        return segment;
+    }
+
+    /// <summary>The reminder's tick: activating the grain is the point (OnActivateAsync resumes polling); an ended run drops it.</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (State.State is ExperimentState.Running or ExperimentState.Stopping) StartPolling();
+        else await DropReminder();
+    }
+
+    public Task<ExperimentState> GetState() => Task.FromResult(State.State);
+
+    public async Task Forget()
+    {
+        if (State.State is ExperimentState.Running or ExperimentState.Stopping)
+            throw new InvalidOperationException($"run '{Key}' is {State.State.ToString().ToLowerInvariant()}; stop it before it is deleted");
+        await DropReminder();
+        _timer?.Dispose();
+        _timer = null;
+        await record.ClearStateAsync();
+        record.State = new ExperimentRecord();
+        DeactivateOnIdle();
     }
 
     public Task<ExperimentStatus> GetStatus()
@@ -104,13 +166,13 @@ public sealed class ExperimentGrain(
     private void StartPolling() =>
         _timer ??= this.RegisterGrainTimer(Poll, new GrainTimerCreationOptions(settings.PollPeriod, settings.PollPeriod) { Interleave = false, KeepAlive = true });
 
-    private ILearnerGrain Learner(string name) => GrainFactory.GetGrain<ILearnerGrain>(GrainKeys.Learner(Run, name));
+    private ILearnerGrain Learner(string name) => GrainFactory.GetGrain<ILearnerGrain>(GrainKeys.Learner(Key, name));
 
-    private ICollectorGrain Collector(int index) => GrainFactory.GetGrain<ICollectorGrain>(GrainKeys.Collector(Run, index));
+    private ICollectorGrain Collector(int index) => GrainFactory.GetGrain<ICollectorGrain>(GrainKeys.Collector(Key, index));
 
-    private Task StartLearner(string name) => Learner(name).Start(new LearnerAssignment(Run, name, State.Spec!, State.StartedAt));
+    private Task StartLearner(string name) => Learner(name).Start(new LearnerAssignment(Run, name, State.Spec!, State.StartedAt, Key));
 
-    private Task StartCollector(int index) => Collector(index).Start(new CollectorAssignment(Run, index, State.Spec!, State.StartedAt));
+    private Task StartCollector(int index) => Collector(index).Start(new CollectorAssignment(Run, index, State.Spec!, State.StartedAt, Key));
 
     /// <summary>One poll: a few awaited calls, each bounded; the work itself runs on the workers' threads.</summary>
     private async Task Poll(CancellationToken cancellation)
@@ -168,6 +230,7 @@ public sealed class ExperimentGrain(
                 await Persist(force: true);
                 _timer?.Dispose();
                 _timer = null;
+                await DropReminder();
                 return;
             }
         }
@@ -258,7 +321,14 @@ public sealed class ExperimentGrain(
     private async Task Persist(bool force)
     {
         if (!force) return;
-        await record.WriteStateAsync();
+        try
+        {
+            await record.WriteStateAsync();
+        }
+        catch (InconsistentStateException e)
+        {
+            await RecordLost(e);
+        }
         _lastWrite = DateTime.UtcNow;
     }
 
@@ -269,9 +339,45 @@ public sealed class ExperimentGrain(
         {
             await Bounded(start);
         }
-        catch (RunStartException e)
+        catch (RunRefusedException e)
         {
             _refusedRestart ??= e.Message;
+        }
+    }
+
+    /// <summary>
+    /// The stored record changed or vanished under this activation (a store that dropped it, or a delete while the run
+    /// was live): never carry on as if nothing happened. The run fails with a message that says so, its workers stop,
+    /// and the record is written again from memory so that the failure is what everyone sees.
+    /// </summary>
+    private async Task RecordLost(InconsistentStateException error)
+    {
+        logger.LogError(error, "Experiment {Experiment}: its record in the state store was lost or replaced", Key);
+        var kept = State;
+        await record.ReadStateAsync();
+        var stored = record.State;
+        record.State = kept;
+        var lost = $"the experiment's record vanished from the state store ({(stored.Spec is null ? "no record" : "another record")} where this run's was; " +
+                   "the store dropped it, e.g. out of memory, or it was deleted); the run cannot go on safely";
+        if (State.State is ExperimentState.Running or ExperimentState.Stopping)
+        {
+            State.Error = lost;
+            State.EndState = ExperimentState.Failed;
+            if (State.State == ExperimentState.Running) await BeginStopping(ExperimentState.Failed, lost); // persists again, now with the store's ETag
+            return;
+        }
+        await record.WriteStateAsync();
+    }
+
+    private async Task DropReminder()
+    {
+        try
+        {
+            if (await this.GetReminder(DriveReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            logger.LogWarning(e, "Experiment {Experiment}: its reminder could not be removed; the next tick removes it", Key);
         }
     }
 

@@ -47,4 +47,10 @@ public sealed class ExperimentRecord
 
     /// <summary>Episodes and env steps each collector incarnation (by producer name) reported writing: [episodes, env steps].</summary>
     [Id(15)] public Dictionary<string, long[]> Written { get; set; } = [];
+
+    /// <summary>The run whose stores this experiment uses: its own key, or for a resumed segment the run it continues.</summary>
+    [Id(16)] public string? Run { get; set; }
+
+    /// <summary>How this segment started (kept or empty replay); zeros for a run's first segment.</summary>
+    [Id(17)] public SegmentStart Segment { get; set; } = new(0, 0, 0);
 }

@@ -1,4 +1,5 @@
 using Fathom.Grains.Contracts;
+using Fathom.Grains.Placement;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
 using Fathom.Learner;
@@ -10,14 +11,15 @@ namespace Fathom.Grains.Grains;
 /// Control plane of one learner: starts its <see cref="LearnerWorker"/> thread, reports its progress, stops it.
 /// Holds no state of its own: a reactivation (e.g. after its silo died) starts a worker that resumes from the
 /// latest checkpoint in the store. Its device is resolved here, at start, on the silo it landed on: a device this
-/// silo lacks fails the start with a <see cref="RunStartException"/>.
+/// silo lacks fails the start with a <see cref="RunRefusedException"/>.
 /// </summary>
-[SpreadPlacement]
+[SpreadPlacement, RequiresRole(SiloRole.Learner)]
 public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
     TorchDevices devices, ILogger<LearnerGrain> logger)
     : Grain, ILearnerGrain
 {
     private LearnerWorker? _worker;
+    private IGrainTimer? _watch;
 
     public async Task Start(LearnerAssignment assignment)
     {
@@ -29,7 +31,15 @@ public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, Check
         logger.LogInformation("Learner {Learner} of run {Run} starts on device {Device} (asked for {Requested})",
             learner.Name, assignment.Run, device, learner.Device ?? $"the silo default {settings.Device}");
         workers.Start(_worker);
+        WatchRun(assignment.ExperimentKey);
     }
+
+    /// <summary>Stops the worker by itself once its run has ended or was deleted (see <see cref="RunWatch"/>).</summary>
+    private void WatchRun(string experiment) =>
+        _watch ??= this.RegisterGrainTimer(async _ =>
+        {
+            if (_worker is { IsRunning: true } worker && await RunWatch.RunIsGone(GrainFactory, experiment, logger)) worker.RequestStop();
+        }, new GrainTimerCreationOptions(settings.RunCheckPeriod, settings.RunCheckPeriod) { KeepAlive = true });
 
     public Task<LearnerProgress> GetStatus()
     {

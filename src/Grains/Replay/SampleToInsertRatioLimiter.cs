@@ -26,7 +26,13 @@ public sealed class SampleToInsertRatioLimiter
     /// <param name="episodeLength">Transitions of one insert (an episode).</param>
     /// <param name="learner">Metric label of the learner.</param>
     /// <param name="pollInterval">How often a blocked wait re-reads the store's counters (default 20 ms).</param>
-    public SampleToInsertRatioLimiter(RateLimiterSettings settings, IReplayStore store, int batchSize, int episodeLength, string learner, TimeSpan? pollInterval = null)
+    /// <param name="resumedSamples">
+    /// For a learner resuming from a checkpoint: the transitions it had sampled. Inserts then count from the store's
+    /// first append (not from what it holds now), so the learner goes on at its ratio instead of sampling the whole
+    /// store again.
+    /// </param>
+    public SampleToInsertRatioLimiter(RateLimiterSettings settings, IReplayStore store, int batchSize, int episodeLength, string learner, TimeSpan? pollInterval = null,
+        long? resumedSamples = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(store);
@@ -38,6 +44,12 @@ public sealed class SampleToInsertRatioLimiter
         _batchSize = batchSize;
         _episodeLength = episodeLength;
         _tags = [new(FathomTelemetry.Tags.Run, store.Options.Run), new(FathomTelemetry.Tags.Learner, learner)];
+        if (resumedSamples is { } resumed)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(resumed, nameof(resumedSamples));
+            _baseline = 0;
+            _sampled = resumed;
+        }
         FathomTelemetry.SamplesPerInsertTarget.Record(settings.SamplesPerInsert, _tags);
         FathomTelemetry.RateLimiterBlocked.Add(0, _tags); // the series exists from the start: never blocked reads 0, not "no data"
     }

@@ -19,6 +19,13 @@ public sealed record StoreSettings(
 {
     public static readonly TimeSpan DefaultOperationTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The one rule for where weights, checkpoints and experiment records live: FATHOM_STATE_REDIS when set, else the
+    /// first replay endpoint. Silos and the `fathom` command both find the state store by it; null when neither is known.
+    /// </summary>
+    public static string? StateEndpointFor(string? stateRedis, IReadOnlyList<string> replayEndpoints) =>
+        stateRedis ?? (replayEndpoints.Count > 0 ? replayEndpoints[0] : null);
+
     /// <summary>StackExchange.Redis configuration for one endpoint (or a comma-separated list of cluster nodes).</summary>
     public StackExchange.Redis.ConfigurationOptions RedisOptions(string endpoints)
     {

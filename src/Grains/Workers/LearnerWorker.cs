@@ -80,11 +80,15 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         _clock.Start();
 
         var sizes = Wait(store.GetSizesAsync(stop));
-        var insertedBaseline = sizes.InsertedTransitions - sizes.Transitions;
+        // Resumed from a checkpoint: go on at the samples-per-insert ratio over everything the store received (a kept
+        // replay is not sampled a second time); a store that lost the replay counts from zero like a fresh run.
+        long? resumedSamples = checkpoint is null ? null
+            : Math.Min(agent.UpdateCount * (long)learner.Batch, (long)(sizes.InsertedTransitions * learner.SamplesPerInsert));
+        var insertedBaseline = resumedSamples is null ? sizes.InsertedTransitions - sizes.Transitions : 0;
         var episodeLength = spec.Environment.EpisodeLength;
         var limits = new RateLimiterSettings(learner.SamplesPerInsert, spec.Replay.MinTransitions,
             learner.Batch + learner.SamplesPerInsert * episodeLength);
-        var limiter = new SampleToInsertRatioLimiter(limits, store, learner.Batch, episodeLength, learner.Name);
+        var limiter = new SampleToInsertRatioLimiter(limits, store, learner.Batch, episodeLength, learner.Name, resumedSamples: resumedSamples);
         long version = learner.Role == LearnerRole.Behaviour ? Wait(weights.LatestVersion(assignment.Run, learner.Name, stop)) : 0;
         var lastPublish = Stopwatch.StartNew();
         var lastPace = Stopwatch.StartNew();

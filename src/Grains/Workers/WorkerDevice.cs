@@ -8,7 +8,7 @@ public static class WorkerDevice
 {
     /// <summary>
     /// The concrete device (cpu or cuda:N) for a worker whose spec field at <paramref name="field"/> holds
-    /// <paramref name="requested"/>. A device this silo does not have is a <see cref="RunStartException"/> naming the
+    /// <paramref name="requested"/>. A device this silo does not have is a <see cref="RunRefusedException"/> naming the
     /// field, the silo and the devices it has, so that the run fails at start instead of the worker crashing later.
     /// </summary>
     public static string Resolve(string? requested, string field, WorkerSettings settings, TorchDevices devices, string silo)
@@ -20,7 +20,7 @@ public static class WorkerDevice
         }
         catch (Exception e) when (e is DeviceUnavailableException or ArgumentException)
         {
-            throw new RunStartException(e.Message);
+            throw new RunRefusedException(e.Message);
         }
     }
 }

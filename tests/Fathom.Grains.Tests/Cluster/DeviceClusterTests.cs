@@ -27,7 +27,7 @@ public sealed class DeviceClusterTests(GarnetFixture garnet, ITestOutputHelper o
         spec = spec with { Learners = [spec.Learners[0], spec.Learners[1] with { Device = missing }, spec.Learners[2]] };
         var experiment = cluster.Client.GetGrain<IExperimentGrain>($"nocuda-{Guid.NewGuid():N}"[..16]);
 
-        var refused = await Assert.ThrowsAsync<RunStartException>(() => experiment.Start(spec));
+        var refused = await Assert.ThrowsAsync<RunRefusedException>(() => experiment.Start(spec));
         output.WriteLine(refused.Message);
         var silo = cluster.Silos.Single().SiloAddress.ToString();
         Assert.Equal($"learners[1].device: {missing} is not available on silo {silo} (available: {string.Join(", ", here.Available)})", refused.Message);
@@ -45,7 +45,7 @@ public sealed class DeviceClusterTests(GarnetFixture garnet, ITestOutputHelper o
     public async Task With_two_gpus_reported_auto_takes_the_first_and_cuda_1_is_used_by_the_worker()
     {
         await using var cluster = await FathomTestCluster.StartAsync(1, $"127.0.0.1:{garnet.Server.Port}",
-            services => services.AddSingleton(new TorchDevices(2)));
+            services: s => s.AddSingleton(new TorchDevices(2)));
         var spec = TestSpecs.CollectorVsLearner(budget: 12_800);
         spec = spec with
         {

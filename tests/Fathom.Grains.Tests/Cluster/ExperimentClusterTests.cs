@@ -109,7 +109,7 @@ public sealed class ExperimentClusterTests(GarnetFixture garnet, ITestOutputHelp
             await Task.Delay(200);
         }
         var silo = cluster.Silos.Single(s => s.SiloAddress.ToString() == victim.Silo);
-        var siloWorkers = FathomTestCluster.Workers(silo);
+        var siloWorkers = FathomTestCluster.WorkersOf(silo);
         var before = (await store.ListAsync()).Episodes.Select(e => e.Id).ToHashSet();
         await cluster.KillSiloAsync(silo);
         output.WriteLine($"killed {victim.Silo} at {clock.Elapsed.TotalSeconds:F1} s with learner {victim.Name} at {victim.Updates} updates; {before.Count} episodes stored");

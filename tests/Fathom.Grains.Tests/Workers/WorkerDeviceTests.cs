@@ -28,9 +28,9 @@ public sealed class WorkerDeviceTests
     [Fact]
     public void A_missing_device_is_a_run_start_error_saying_where_the_request_came_from()
     {
-        var asked = Assert.Throws<RunStartException>(() => WorkerDevice.Resolve("cuda", "collectors[2].device", Auto, new TorchDevices(0), "S9"));
+        var asked = Assert.Throws<RunRefusedException>(() => WorkerDevice.Resolve("cuda", "collectors[2].device", Auto, new TorchDevices(0), "S9"));
         Assert.Equal("collectors[2].device: cuda is not available on silo S9 (available: cpu)", asked.Message);
-        var byDefault = Assert.Throws<RunStartException>(() => WorkerDevice.Resolve(null, "learners[1].device", Auto with { Device = "cuda:3" }, new TorchDevices(2), "S9"));
+        var byDefault = Assert.Throws<RunRefusedException>(() => WorkerDevice.Resolve(null, "learners[1].device", Auto with { Device = "cuda:3" }, new TorchDevices(2), "S9"));
         Assert.Equal("learners[1].device (left out, so the silo's FATHOM_DEVICE): cuda:3 is not available on silo S9 (available: cpu, cuda:0, cuda:1)", byDefault.Message);
     }
 

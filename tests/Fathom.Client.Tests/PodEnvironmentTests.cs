@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Fathom.Client.Results;
+using StackExchange.Redis;
+
+namespace Fathom.Client.Tests;
+
+/// <summary>
+/// `fathom` inside a pod: two silo processes in redis mode with roles (one collector, one learner), a membership
+/// Redis and a replay Redis, a non-default cluster id, and `fathom run` / `fathom resume` given only the environment
+/// variables a silo's pod has. Ctrl-C then resume continues the update counts and reuses the replay the store holds.
+/// </summary>
+public sealed class PodEnvironmentTests : IAsyncLifetime
+{
+    static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
+    readonly List<Process> _processes = [];
+    readonly string _clusterId = $"pods-{Guid.NewGuid():N}"[..13];
+    Dictionary<string, string> _pod = [];
+    string _replay = "";
+
+    public async Task InitializeAsync()
+    {
+        var membership = $"127.0.0.1:{FreePort()}";
+        _replay = $"127.0.0.1:{FreePort()}";
+        foreach (var redis in new[] { membership, _replay })
+            Start("redis-server", [], "--port", redis.Split(':')[1], "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
+        _pod = new Dictionary<string, string>
+        {
+            ["FATHOM_MODE"] = "redis",
+            ["FATHOM_MEMBERSHIP_REDIS"] = membership,
+            ["FATHOM_REPLAY_ENDPOINTS"] = _replay,
+            ["ORLEANS_SERVICE_ID"] = "fathom-pods",
+            ["ORLEANS_CLUSTER_ID"] = _clusterId,
+        };
+        var health = new List<int>();
+        foreach (var role in new[] { "collector", "learner" })
+        {
+            var port = FreePort();
+            health.Add(port);
+            Start("dotnet", new Dictionary<string, string>(_pod)
+            {
+                ["FATHOM_ROLE"] = role,
+                ["FATHOM_SILO_PORT"] = $"{FreePort()}",
+                ["FATHOM_GATEWAY_PORT"] = $"{FreePort()}",
+                ["FATHOM_HEALTH_PORT"] = $"{port}",
+                ["FATHOM_PROMETHEUS_PORT"] = "0",
+                ["FATHOM_SHUTDOWN_SECONDS"] = "10",
+            }, Path.Combine(AppContext.BaseDirectory, "Fathom.Silo.dll"));
+        }
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        foreach (var port in health)
+            while (true)
+            {
+                Assert.All(_processes, p => Assert.False(p.HasExited, $"{p.StartInfo.FileName} exited with {(p.HasExited ? p.ExitCode : 0)}"));
+                try
+                {
+                    if ((await http.GetAsync($"http://127.0.0.1:{port}/healthz/ready")).IsSuccessStatusCode) break;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+                Assert.True(DateTime.UtcNow < deadline, "silos not ready within a minute");
+                await Task.Delay(500);
+            }
+    }
+
+    [Fact]
+    public async Task Run_with_only_the_pods_environment_joins_the_cluster_and_resume_reuses_the_replay()
+    {
+        var (folder, path) = TinySpec.Write("pod", 12_000);
+        var results = Path.Combine(folder, "pod-results");
+        var env = new Dictionary<string, string>(_pod) { ["FATHOM_RESULTS"] = results };
+        var run = new RunFolder(Path.Combine(results, "p1"));
+
+        using (var fathom = FathomProcess.Start(folder, env, "run", path, "--run", "p1"))
+        {
+            var deadline = DateTime.UtcNow + Timeout;
+            while (!(File.Exists(run.Metrics) && TrainedPast(run.Metrics, 40)))
+            {
+                Assert.True(DateTime.UtcNow < deadline && !fathom.HasExited, $"no training progress\nstdout:\n{fathom.Stdout}\nstderr:\n{fathom.Stderr}");
+                await Task.Delay(500);
+            }
+            fathom.Interrupt();
+            var code = await fathom.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(code == 130, $"exit {code}\nstdout:\n{fathom.Stdout}\nstderr:\n{fathom.Stderr}");
+            Assert.Contains($"cluster {_pod["FATHOM_MEMBERSHIP_REDIS"]} (cluster id {_clusterId}), state {_replay}", fathom.Stdout);
+        }
+        var resume = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Checkpoint, "resume.json"))).RootElement;
+        var stoppedAt = resume.GetProperty("EnvSteps").GetInt64();
+        var deepUpdates = resume.GetProperty("Updates").GetProperty("deep").GetInt64();
+        Assert.True(deepUpdates >= 20, $"deep checkpointed at {deepUpdates} updates");
+        Assert.True(stoppedAt is > 0 and < 12_000, $"stopped at {stoppedAt} env steps");
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_replay);
+        var before = await EpisodeIds(redis);
+        Assert.NotEmpty(before);
+
+        var (resumeCode, stdout, stderr) = await FathomProcess.RunAsync(folder, env, Timeout, "resume", "p1");
+
+        Assert.True(resumeCode == 0, $"exit {resumeCode}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        Assert.Contains($"deep at {deepUpdates:N0} updates", stdout);
+        Assert.Contains($"resume keeps the replay the store still holds: {before.Count * 20:N0} transitions", stdout);
+        // The resumed learners carried on counting, and the run's replay grew from what it held.
+        var deep = EvalCsv.Read(run.Eval).Where(p => p.Learner == "deep").ToList();
+        var afterStop = deep.Where(p => p.EnvSteps > stoppedAt).ToList();
+        Assert.NotEmpty(afterStop);
+        Assert.All(afterStop, p => Assert.True(p.Updates > deepUpdates, $"evaluation at {p.Updates} updates after resuming from {deepUpdates}"));
+        var after = await EpisodeIds(redis);
+        Assert.Empty(before.Except(after));
+        Assert.True(after.Count * 20 >= 12_000, $"the store holds {after.Count} episodes of 20 steps");
+        var metrics = MetricsCsv.Read(run.Metrics);
+        Assert.True(metrics.Max(m => m.EnvSteps) >= 12_000, $"resumed run reached {metrics.Max(m => m.EnvSteps)} env steps");
+        Assert.True(metrics.Max(m => m.EnvSteps) < 12_000 + 2 * 16 * 20, $"the resumed run counted {metrics.Max(m => m.EnvSteps)} env steps: its budget was not carried on");
+    }
+
+    /// <summary>Ids of the episodes indexed in the run's replay shard (the index list holds "LENGTH:ID").</summary>
+    static async Task<HashSet<string>> EpisodeIds(ConnectionMultiplexer redis)
+    {
+        var entries = await redis.GetDatabase().ListRangeAsync("fathom:replay:{p1:shard-0}:index");
+        return entries.Select(e => ((string)e!).Split(':', 2)[1]).ToHashSet();
+    }
+
+    static bool TrainedPast(string metricsPath, long updates)
+    {
+        try
+        {
+            var rows = MetricsCsv.Read(metricsPath);
+            return rows.Where(r => r.Learner == "deep").Any(r => r.Updates >= updates) && rows.Where(r => r.Learner == "shallow").Any(r => r.Updates >= updates);
+        }
+        catch (IOException) { return false; }
+        catch (FormatException) { return false; }
+    }
+
+    void Start(string file, Dictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public Task DisposeAsync()
+    {
+        foreach (var process in Enumerable.Reverse(_processes))
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+            process.Dispose();
+        }
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Fathom.Grains.Contracts;
+using Fathom.Grains.Tests.Infrastructure;
+using Orleans.TestingHost;
+using Xunit.Abstractions;
+
+namespace Fathom.Grains.Tests.Cluster;
+
+/// <summary>
+/// An experiment outlives the silo it was driven from: its reminder (in a real redis-server, as in the redis mode)
+/// reactivates it elsewhere with nobody watching, and it brings the run to its budget.
+/// </summary>
+public sealed class ExperimentSurvivalTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_run_reaches_its_budget_after_the_experiments_silo_is_killed_with_no_client_attached()
+    {
+        using var redis = LocalRedisServer.Start();
+        // Workers do not ask after their run within the test's time: only the reminder can bring the experiment back.
+        var workers = FathomTestCluster.Workers with { RunCheckPeriod = TimeSpan.FromHours(1) };
+        await using var cluster = await FathomTestCluster.StartAsync(3, redis.EndPoint, reminderRedis: redis.EndPoint, workers: workers);
+        var run = $"outlive-{Guid.NewGuid():N}"[..16];
+        var spec = TestSpecs.CollectorVsLearner(budget: 16_000, checkpointPeriod: 50);
+        var experiment = cluster.Client.GetGrain<IExperimentGrain>(run);
+        await experiment.Start(spec);
+
+        var management = cluster.Client.GetGrain<IManagementGrain>(0);
+        ExperimentStatus status;
+        do
+        {
+            await Task.Delay(250);
+            status = await experiment.GetStatus();
+        } while (status.EnvSteps < 3_200 && !status.IsOver);
+        Assert.False(status.IsOver, "the run ended before its silo could be killed");
+        var host = await management.GetActivationAddress(experiment);
+        var silo = cluster.Silos.Single(s => s.SiloAddress.Equals(host));
+        var clock = Stopwatch.StartNew();
+        await cluster.KillSiloAsync(silo);
+        output.WriteLine($"killed the experiment's silo {host} at {status.EnvSteps} env steps");
+
+        // No client call reaches the experiment from here on: watch its learners only (they do not call it either).
+        var learners = spec.Learners.Select(l => cluster.Client.GetGrain<ILearnerGrain>(GrainKeys.Learner(run, l.Name))).ToArray();
+        LearnerProgress[] progress = [];
+        while (clock.Elapsed < TimeSpan.FromMinutes(4))
+        {
+            await Task.Delay(1000);
+            try
+            {
+                progress = await Task.WhenAll(learners.Select(l => l.GetStatus()));
+            }
+            catch (Exception e) when (e is TimeoutException or OrleansException or SiloUnavailableException)
+            {
+                continue;
+            }
+            if (progress.All(p => p.State == ExperimentState.Finished)) break;
+        }
+        foreach (var p in progress) output.WriteLine($"{p.Name}: {p.State} at {p.Updates} updates (resumed from {p.ResumedFromUpdates}) on {p.Silo} {p.Error}");
+        Assert.All(progress, p => Assert.Equal(ExperimentState.Finished, p.State));
+
+        var final = await experiment.GetStatus();
+        output.WriteLine($"after {clock.Elapsed.TotalSeconds:F0} s: {final.State} at {final.EnvSteps} env steps {final.Error}");
+        Assert.Equal(ExperimentState.Finished, final.State);
+        Assert.True(final.EnvSteps >= spec.BudgetEnvSteps, $"{final.EnvSteps} env steps of {spec.BudgetEnvSteps}");
+        Assert.NotEqual(host, await management.GetActivationAddress(experiment));
+    }
+
+    [Fact]
+    public async Task A_worker_whose_run_is_unknown_stops_by_itself()
+    {
+        using var redis = LocalRedisServer.Start();
+        await using var cluster = await FathomTestCluster.StartAsync(1, redis.EndPoint);
+        var spec = TestSpecs.CollectorVsLearner(budget: 1_000_000);
+        // A learner started for an experiment that has no record (a deleted run): nobody will ever tell it to stop.
+        var run = $"ghost-{Guid.NewGuid():N}"[..16];
+        var learner = cluster.Client.GetGrain<ILearnerGrain>(GrainKeys.Learner(run, "deep"));
+        await learner.Start(new LearnerAssignment(run, "deep", spec, DateTime.UtcNow));
+        Assert.Equal(ExperimentState.Running, (await learner.GetStatus()).State);
+
+        var clock = Stopwatch.StartNew();
+        LearnerProgress progress;
+        do
+        {
+            await Task.Delay(250);
+            progress = await learner.GetStatus();
+        } while (progress.State == ExperimentState.Running && clock.Elapsed < TimeSpan.FromSeconds(60));
+        output.WriteLine($"{progress.State} after {clock.Elapsed.TotalSeconds:F1} s {progress.Error}");
+        Assert.Equal(ExperimentState.Finished, progress.State);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the worker ran on for {clock.Elapsed}");
+    }
+}

@@ -35,7 +35,9 @@ public static class CommonOptions
     {
         try
         {
-            return ClusterTarget.FromProcess(cluster, state);
+            var target = ClusterTarget.FromProcess(cluster, state);
+            if (target.IsLocal) ClusterConnection.LocalOptions(); // the co-hosted silo's variables are checked now, not mid-start
+            return target;
         }
         catch (ArgumentException e)
         {

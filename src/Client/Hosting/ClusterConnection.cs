@@ -1,6 +1,7 @@
 using Fathom.Grains.Contracts;
 using Fathom.Grains.Stores;
 using Fathom.Silo;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -37,22 +38,35 @@ public sealed class ClusterConnection : IAsyncDisposable
         Description = description;
     }
 
-    /// <summary>Starts a silo in this process (local mode: localhost clustering, embedded Garnet), nothing to install.</summary>
-    public static async Task<ClusterConnection> StartLocalAsync(CancellationToken cancel)
+    /// <summary>
+    /// The co-hosted silo's settings: what a silo reads from the environment (FATHOM_DEVICE, FATHOM_LOCAL_STORE_MEMORY,
+    /// FATHOM_TORCH_THREADS, ...) in the local mode, on free loopback ports and with no endpoints of its own. A bad
+    /// variable throws <see cref="ArgumentException"/> naming it.
+    /// </summary>
+    public static FathomSiloOptions LocalOptions()
     {
-        var builder = QuietBuilder();
+        var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var siloPort = LoopbackPorts.Free();
-        var options = new FathomSiloOptions
+        return FathomSiloOptions.FromConfiguration(environment) with
         {
             Mode = SiloMode.Local,
+            Role = Fathom.Grains.Placement.SiloRole.Any,
             SiloPort = siloPort,
             PrimarySiloPort = siloPort,
             GatewayPort = LoopbackPorts.Free(),
             ClusterId = $"fathom-local-{siloPort}",
+            LocalStorePort = 0,
             HealthPort = 0,
             PrometheusPort = 0,
             ShutdownSeconds = (int)StopTimeout.TotalSeconds,
         };
+    }
+
+    /// <summary>Starts a silo in this process (local mode: localhost clustering, embedded Garnet), nothing to install.</summary>
+    public static async Task<ClusterConnection> StartLocalAsync(CancellationToken cancel)
+    {
+        var builder = QuietBuilder();
+        var options = LocalOptions();
         // The embedded replay server (Garnet) prints its banner to stdout when it starts; stdout belongs to progress and results.
         var stdout = Console.Out;
         Console.SetOut(TextWriter.Null);

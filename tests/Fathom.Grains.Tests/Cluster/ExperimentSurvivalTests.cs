@@ -57,7 +57,14 @@ public sealed class ExperimentSurvivalTests(ITestOutputHelper output)
         foreach (var p in progress) output.WriteLine($"{p.Name}: {p.State} at {p.Updates} updates (resumed from {p.ResumedFromUpdates}) on {p.Silo} {p.Error}");
         Assert.All(progress, p => Assert.Equal(ExperimentState.Finished, p.State));
 
+        // The learners finished because the experiment told them to: it was back. Its last poll may still be collecting
+        // their final figures, so the client (attached only now) waits for it to close.
         var final = await experiment.GetStatus();
+        for (var waited = 0; !final.IsOver && waited < 120; waited++)
+        {
+            await Task.Delay(500);
+            final = await experiment.GetStatus();
+        }
         output.WriteLine($"after {clock.Elapsed.TotalSeconds:F0} s: {final.State} at {final.EnvSteps} env steps {final.Error}");
         Assert.Equal(ExperimentState.Finished, final.State);
         Assert.True(final.EnvSteps >= spec.BudgetEnvSteps, $"{final.EnvSteps} env steps of {spec.BudgetEnvSteps}");

@@ -138,6 +138,11 @@ public class HelmChartTests
         Assert.False(env.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"), "an empty otel.endpoint leaves OTLP off");
         Assert.Equal("Debug", (string?)env["FATHOM_LOG_LEVEL"]["value"]);
         Assert.Equal("redis-password", (string?)env["FATHOM_REDIS_PASSWORD"]["valueFrom"]!["secretKeyRef"]!["key"]);
+        Assert.Equal("collector", (string?)env["FATHOM_ROLE"]["value"]);
+        Assert.Equal("cpu", (string?)env["FATHOM_DEVICE"]["value"]);
+        var learnerEnv = Manifests.Env(learner);
+        Assert.Equal("learner", (string?)learnerEnv["FATHOM_ROLE"]["value"]);
+        Assert.Equal("cuda:1", (string?)learnerEnv["FATHOM_DEVICE"]["value"]);
 
         var secret = Manifests.Single(objects, "Secret", "fathom-lab-redis");
         Assert.Equal(Convert.ToBase64String("not-a-real-password"u8), (string?)secret["data"]!["redis-password"]);
@@ -153,6 +158,7 @@ public class HelmChartTests
             ("silo.terminationGracePeriodSeconds=60", "/silo/terminationGracePeriodSeconds"),
             ("learner.gpu.count=0", "/learner/gpu/count"),
             ("collector.replicas=-1", "/collector/replicas"),
+            ("learner.device=gpu", "/learner/device"),
             ("replicaCount=3", "replicaCount"),
         ];
         foreach (var (set, field) in bad)

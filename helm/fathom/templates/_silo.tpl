@@ -69,6 +69,8 @@ spec:
               value: kubernetes
             - name: FATHOM_ROLE
               value: {{ $role }}
+            - name: FATHOM_DEVICE
+              value: {{ $spec.device | default "auto" | quote }}
             - name: ORLEANS_SERVICE_ID
               value: {{ $root.Values.orleans.serviceId | quote }}
             - name: ORLEANS_CLUSTER_ID

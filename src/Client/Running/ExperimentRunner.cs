@@ -14,6 +14,9 @@ public enum RunOutcome
 {
     Finished = 0,
     Failed = 1,
+
+    /// <summary>The cluster refused to start the run (a spec it cannot hold, such as one too large for the stores' memory): bad input.</summary>
+    Refused = 2,
     Interrupted = Interrupt.ExitCode,
 }
 
@@ -51,7 +54,18 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         if (resume is not null) await RestoreCheckpoints(key, resume, interrupt);
 
         var grain = cluster.Client.GetGrain<IExperimentGrain>(key);
-        await grain.Start(spec with { BudgetEnvSteps = spec.BudgetEnvSteps - offset });
+        try
+        {
+            await grain.Start(spec with { BudgetEnvSteps = spec.BudgetEnvSteps - offset });
+        }
+        catch (Exception e) when (e is SpecException or InvalidOperationException)
+        {
+            // Refused before anything ran: say why, without a stack trace, and leave no half-made run folder behind.
+            await Console.Error.WriteLineAsync($"fathom: run {folder.Name} was refused: {e.Message}");
+            if (resume is null && Directory.GetFiles(folder.Path).All(f => f == folder.Spec) && Directory.GetDirectories(folder.Path).Length == 0)
+                Directory.Delete(folder.Path, recursive: true);
+            return RunOutcome.Refused;
+        }
         await ProgressView.ShowAsync(Frames(grain, offset, interrupt), CancellationToken.None);
 
         if (interrupt.IsCancellationRequested && _last is not { IsOver: true })

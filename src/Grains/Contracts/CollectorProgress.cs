@@ -4,6 +4,7 @@ namespace Fathom.Grains.Contracts;
 /// A collector's progress: env steps and episodes it wrote (counted only once the episode is in the store),
 /// the behaviour version it acts with and its lag behind the newest published version. <see cref="Producer"/> names
 /// this incarnation of the collector (its episodes' producer); a restarted collector counts from zero again.
+/// <see cref="OomRetries"/> counts appends its replay shard refused as out of memory (each retried after a pause).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.CollectorProgress")]
 public sealed record CollectorProgress(
@@ -18,4 +19,5 @@ public sealed record CollectorProgress(
     [property: Id(8)] CollectionPoint[] Curve,
     [property: Id(9)] string Silo,
     [property: Id(10)] string? Error,
-    [property: Id(11)] string Producer);
+    [property: Id(11)] string Producer,
+    [property: Id(12)] long OomRetries = 0);

@@ -24,4 +24,11 @@ public interface IExperimentGrain : IGrainWithStringKey
 
     [Alias("GetResults"), AlwaysInterleave]
     Task<ExperimentResults> GetResults();
+
+    /// <summary>
+    /// Clears the run's persisted record and registry entry and deactivates, for `fathom delete` (which removes the
+    /// run's store keys). Refused with <see cref="InvalidOperationException"/> while the run is running or stopping.
+    /// </summary>
+    [Alias("Forget")]
+    Task Forget();
 }

@@ -3,6 +3,7 @@ using Fathom.Grains.Contracts;
 using Fathom.Grains.Replay;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Stores;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Fathom.Grains.Grains;
 
@@ -30,6 +31,7 @@ public sealed class ExperimentGrain(
     private long _stoppingUpdates;
 
     private string Run => this.GetPrimaryKeyString();
+    private RunRegistry Registry => ServiceProvider.GetRequiredService<RunRegistry>();
     private ExperimentRecord State => record.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -41,7 +43,7 @@ public sealed class ExperimentGrain(
     public async Task Start(ExperimentSpec spec)
     {
         SpecValidator.ThrowIfInvalid(spec);
-        await Task.Run(() => replay.ThrowIfTooLarge(spec)); // builds a one-env instance: off the grain's turn
+        await Task.Run(() => replay.ThrowIfTooLargeAsync(spec)); // builds a one-env instance and asks the stores: off the grain's turn
         if (!SpecValidator.IsRunName(Run))
             throw new ArgumentException($"run name '{Run}' must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'", "run");
         var fingerprint = JsonSerializer.Serialize(spec);
@@ -58,6 +60,7 @@ public sealed class ExperimentGrain(
         State.StartedAt = DateTime.UtcNow;
         State.Curves = spec.Learners.ToDictionary(l => l.Name, _ => new List<EvaluationPoint>());
         await record.WriteStateAsync();
+        await Registry.Record(Run, State.State, State.StartedAt);
         await Task.WhenAll(spec.Learners.Select(l => StartLearner(l.Name)).Concat(Enumerable.Range(0, spec.CollectorCount).Select(StartCollector)));
         StartPolling();
     }
@@ -76,6 +79,17 @@ public sealed class ExperimentGrain(
     public async Task Stop()
     {
         if (State.State == ExperimentState.Running) await BeginStopping(ExperimentState.Stopped, null);
+    }
+
+    public async Task Forget()
+    {
+        if (State.State is ExperimentState.Running or ExperimentState.Stopping)
+            throw new InvalidOperationException($"run '{Run}' is {State.State.ToString().ToLowerInvariant()}; stop it before deleting it");
+        _timer?.Dispose();
+        _timer = null;
+        await record.ClearStateAsync();
+        await Registry.Remove(Run);
+        DeactivateOnIdle();
     }
 
     public Task<ExperimentResults> GetResults()
@@ -244,6 +258,7 @@ public sealed class ExperimentGrain(
     {
         if (!force) return;
         await record.WriteStateAsync();
+        await Registry.Record(Run, State.State, State.StartedAt);
         _lastWrite = DateTime.UtcNow;
     }
 

@@ -20,7 +20,7 @@ namespace Fathom.Grains.Workers;
 public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore store, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, string silo)
     : WorkerThread($"fathom-learner-{assignment.Name}")
 {
-    private static readonly TimeSpan PublishPeriod = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan PublishPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PaceReportPeriod = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(2);
     private const long EvaluationSeed = 20_251_125;

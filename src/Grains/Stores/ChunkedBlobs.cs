@@ -24,14 +24,7 @@ public sealed class ChunkedBlobs(IDatabase database, TimeSpan timeout, TimeSpan?
     /// <summary>Writes <paramref name="blob"/> under <paramref name="key"/>; the header goes last, so a reader never sees a partial blob.</summary>
     public async Task Put(string key, ReadOnlyMemory<byte> blob, CancellationToken cancellation)
     {
-        var chunks = (int)((blob.Length + ChunkBytes - 1) / ChunkBytes);
-        var writes = new List<Task>(chunks);
-        for (var i = 0; i < chunks; i++)
-        {
-            var start = i * ChunkBytes;
-            writes.Add(database.StringSetAsync(ChunkKey(key, i), blob.Slice(start, Math.Min(ChunkBytes, blob.Length - start)), PendingLifetime));
-        }
-        await Task.WhenAll(writes).WaitAsync(timeout, cancellation);
+        var chunks = await PutChunks(key, blob, cancellation);
         var header = new byte[HeaderBytes];
         BinaryPrimitives.WriteInt32LittleEndian(header, FormatVersion);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(4), blob.Length);
@@ -49,6 +42,20 @@ public sealed class ChunkedBlobs(IDatabase database, TimeSpan timeout, TimeSpan?
             await database.KeyDeleteAsync(key).WaitAsync(timeout, cancellation);
             throw new IOException($"blob {key}: chunks expired before the header was written (writing took longer than {PendingLifetime.TotalSeconds:F0} s)");
         }
+    }
+
+    /// <summary>The first half of <see cref="Put"/>: the chunks, each expiring after <see cref="PendingLifetime"/>. Returns their number.</summary>
+    internal async Task<int> PutChunks(string key, ReadOnlyMemory<byte> blob, CancellationToken cancellation)
+    {
+        var chunks = (int)((blob.Length + ChunkBytes - 1) / ChunkBytes);
+        var writes = new List<Task>(chunks);
+        for (var i = 0; i < chunks; i++)
+        {
+            var start = i * ChunkBytes;
+            writes.Add(database.StringSetAsync(ChunkKey(key, i), blob.Slice(start, Math.Min(ChunkBytes, blob.Length - start)), PendingLifetime));
+        }
+        await Task.WhenAll(writes).WaitAsync(timeout, cancellation);
+        return chunks;
     }
 
     private async Task<bool> AnyChunkMissing(string key, int chunks)
@@ -72,7 +79,7 @@ public sealed class ChunkedBlobs(IDatabase database, TimeSpan timeout, TimeSpan?
         var offset = 0;
         foreach (var part in parts)
         {
-            var bytes = (byte[]?)part ?? throw new MissingChunkException($"blob {key}: a chunk is missing");
+            var bytes = (byte[]?)part ?? throw new InvalidDataException($"blob {key}: a chunk is missing");
             if (offset + bytes.Length > length) throw new InvalidDataException($"blob {key}: chunks longer than the header says ({length} bytes)");
             bytes.CopyTo(blob, offset);
             offset += bytes.Length;
@@ -95,6 +102,3 @@ public sealed class ChunkedBlobs(IDatabase database, TimeSpan timeout, TimeSpan?
 
     private static string ChunkKey(string key, int index) => $"{key}:chunk:{index}";
 }
-
-/// <summary>A blob's chunk was gone when it was read: it expired (a superseded weight version) or was deleted meanwhile.</summary>
-public sealed class MissingChunkException(string message) : IOException(message);

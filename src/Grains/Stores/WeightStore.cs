@@ -49,11 +49,14 @@ public sealed class WeightStore(IDatabase database, TimeSpan timeout, TimeSpan? 
             {
                 if (await _blobs.Get(VersionKey(run, learner, latest), cancellation) is { } blob) return (latest, blob);
             }
-            catch (MissingChunkException) when (attempt < FetchAttempts)
+            catch (InvalidDataException)
             {
-                // Expired while being read: a newer version superseded it, read that one.
-                continue;
+                // A chunk gone while the version is still the newest is corruption; gone because a newer version
+                // superseded it (and it expired while being read) is a race: read the newer one.
+                if (await LatestVersion(run, learner, cancellation) == latest) throw;
             }
+            // Gone before its header was read, or expired under the read: a newer version replaced it. After a few
+            // such races there is nothing to act on yet; the caller asks again at its next refresh.
             if (attempt >= FetchAttempts) return null;
         }
     }

@@ -179,8 +179,8 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
             {
                 refusedSince ??= Stopwatch.StartNew();
                 if (refusedSince.Elapsed > OutOfMemoryGiveUp)
-                    throw new InvalidOperationException($"replay shard {e.Shard} refused every append as out of memory for {OutOfMemoryGiveUp.TotalSeconds:F0} s " +
-                                                        "although old episodes were evicted: other data fills that server. Raise its maxmemory, free it, or lower replay.capacity.", e);
+                    throw new InvalidOperationException($"replay shard {e.Shard} refused every append as out of memory for {OutOfMemoryGiveUp.TotalSeconds:F0} s, " +
+                                                        "and evicting its oldest episodes did not make room: other data fills that server (maxmemory). Raise its maxmemory, free it, or lower replay.capacity.", e);
                 lock (_lock) _oomRetries++;
                 FathomTelemetry.ReplayOomRetries.Add(1, tags);
                 Wait(Task.Delay(OutOfMemoryDelay(refusals++), AbortToken));

@@ -14,9 +14,12 @@ namespace Fathom.Grains.Tests.Cluster;
 /// </summary>
 public static class FathomTestCluster
 {
-    public static async Task<InProcessTestCluster> StartAsync(int silos, string storeEndpoint)
+    public static Task<InProcessTestCluster> StartAsync(int silos, string storeEndpoint) =>
+        StartAsync(silos, new StoreSettings([storeEndpoint], false, storeEndpoint, null, TimeSpan.FromSeconds(10)));
+
+    /// <summary>As above, with replay and state stores of their own.</summary>
+    public static async Task<InProcessTestCluster> StartAsync(int silos, StoreSettings stores)
     {
-        var stores = new StoreSettings([storeEndpoint], false, storeEndpoint, null, TimeSpan.FromSeconds(10));
         var workers = new WorkerSettings(TorchThreads: 1, PollPeriod: TimeSpan.FromMilliseconds(500), StopTimeout: TimeSpan.FromSeconds(60));
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.ConfigureSilo((_, silo) =>

@@ -68,6 +68,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
         var random = RandomPolicy.Create(a, seed);
         CrlPolicy? policy = null;
         var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Role, "collector" } };
+        FathomTelemetry.ReplayOomRetries.Add(0, tags); // the series exists from the start: no refusal reads 0, not "no data"
         long sequence = 0;
         try
         {

@@ -97,14 +97,12 @@ public sealed class StoreLifetimeTests : IAsyncLifetime
     [Fact]
     public async Task A_blob_whose_chunks_expired_before_its_header_is_refused_not_half_written()
     {
-        var blobs = new ChunkedBlobs(_redis.GetDatabase(), Timeout, pendingLifetime: TimeSpan.FromSeconds(1));
-        var key = $"fathom:{_run}:weights:slow:v1";
-        await blobs.PutChunks(key, Blob(1), default);
-        await _redis.GetDatabase().KeyDeleteAsync($"{key}:chunk:1"); // as if it expired while the writer stalled
-        // Put rewrites the chunks, so simulate the stall with a store whose chunks outlive nothing.
+        // Chunks that live 1 ms: sixteen of them take longer than that to write, so the first is gone before the header.
         var instant = new ChunkedBlobs(_redis.GetDatabase(), Timeout, pendingLifetime: TimeSpan.FromMilliseconds(1));
-        var error = await Assert.ThrowsAsync<IOException>(() => instant.Put(key, Blob(1), default));
+        var key = $"fathom:{_run}:weights:slow:v1";
+        var large = Enumerable.Range(0, 16 << 20).Select(i => (byte)i).ToArray();
+        var error = await Assert.ThrowsAsync<IOException>(() => instant.Put(key, large, default));
         Assert.Contains("expired before the header", error.Message);
-        Assert.Null(await blobs.Get(key, default));
+        Assert.Null(await instant.Get(key, default));
     }
 }

@@ -10,4 +10,5 @@ var root = new RootCommand("fathom: run deep contrastive RL experiments on Orlea
     ReportCommand.Create(),
 };
 foreach (var command in ClusterCommands.Create()) root.Subcommands.Add(command);
+foreach (var command in RunsCommands.Create()) root.Subcommands.Add(command);
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

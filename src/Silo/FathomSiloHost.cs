@@ -105,7 +105,8 @@ public static class FathomSiloHost
             port = server.Port;
         }
         var endpoint = $"127.0.0.1:{port}";
-        var limit = new ReplayBytesLimit(EmbeddedReplayServer.SafeReplayBytes(options.LocalStoreMemory), $"40% of FATHOM_LOCAL_STORE_MEMORY={options.LocalStoreMemory}");
+        var limit = new ReplayBytesLimit(EmbeddedReplayServer.SafeReplayBytes(options.LocalStoreMemory), $"40% of FATHOM_LOCAL_STORE_MEMORY={options.LocalStoreMemory}",
+            EmbeddedReplayServer.ParseSize(options.LocalStoreMemory));
         return new StoreSettings([endpoint], false, endpoint, null, timeout, ReplayBytesLimit: limit);
     }
 

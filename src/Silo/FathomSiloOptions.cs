@@ -52,7 +52,7 @@ public sealed record FathomSiloOptions
     /// <summary>FATHOM_LOCAL_STORE_PORT: loopback port of the embedded Garnet server in local mode (0 = a free port).</summary>
     public int LocalStorePort { get; init; }
 
-    /// <summary>FATHOM_LOCAL_STORE_MEMORY: Garnet log memory (e.g. 2g); runs whose replay could exceed 40% of it are refused.</summary>
+    /// <summary>FATHOM_LOCAL_STORE_MEMORY: Garnet log memory (e.g. 2g); runs whose replay, weights and checkpoints could exceed 40% of it are refused.</summary>
     public string LocalStoreMemory { get; init; } = "2g";
 
     /// <summary>FATHOM_HEALTH_PORT: /healthz/live and /healthz/ready (0 = a free loopback port, e.g. for co-hosted or test silos).</summary>

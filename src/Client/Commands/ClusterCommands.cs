@@ -51,12 +51,7 @@ public static class ClusterCommands
         var command = new Command(name, description) { run, cluster, results };
         command.SetAction(async (parse, cancel) =>
         {
-            if (CommonOptions.Target(parse.GetValue(cluster), null) is not { } target) return CommonOptions.BadInput;
-            if (target.IsLocal)
-            {
-                await Console.Error.WriteLineAsync($"fathom: {name} needs a running cluster: pass --cluster <membership redis> or set FATHOM_MODE=redis and FATHOM_MEMBERSHIP_REDIS");
-                return CommonOptions.BadInput;
-            }
+            if (CommonOptions.ClusterOnly(parse.GetValue(cluster), name) is not { } target) return CommonOptions.BadInput;
             if (name == "results" && !CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             await using var connection = await CommonOptions.Connect(target, cancel);
             return await act(connection.Client.GetGrain<IExperimentGrain>(parse.GetRequiredValue(run)), parse.GetRequiredValue(results), cancel);

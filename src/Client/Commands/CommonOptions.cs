@@ -46,6 +46,15 @@ public static class CommonOptions
         }
     }
 
+    /// <summary>For commands that need a running cluster: the target, or null (and what to do, printed) when none is named.</summary>
+    public static ClusterTarget? ClusterOnly(string? cluster, string command)
+    {
+        if (Target(cluster, null) is not { } target) return null;
+        if (!target.IsLocal) return target;
+        Console.Error.WriteLine($"fathom: {command} needs a running cluster: pass --cluster <membership redis> or set FATHOM_MODE=redis and FATHOM_MEMBERSHIP_REDIS");
+        return null;
+    }
+
     public static Task<ClusterConnection> Connect(ClusterTarget target, CancellationToken cancel) =>
         target.IsLocal ? ClusterConnection.StartLocalAsync(cancel) : ClusterConnection.ConnectAsync(target, cancel);
 

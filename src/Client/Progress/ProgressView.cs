@@ -39,26 +39,32 @@ public static class ProgressView
         });
     }
 
-    /// <summary>One line: elapsed, env steps and rate, replay fill, time left, then each learner (role, depth, device) with its updates, rate and latest evaluation.</summary>
+    /// <summary>
+    /// One line: elapsed, env steps and rate, replay fill, out-of-memory retries (only when there were any), time left,
+    /// then each learner (role, depth, device) with its updates, rate and latest evaluation.
+    /// </summary>
     public static string PlainLine(RunProgress p)
     {
         var learners = p.Learners.Select(l =>
             $"{l.Name}[{l.Role},d{l.Depth}{(l.Device.Length > 0 ? "," + l.Device : "")}] {Count(l.Updates)} upd ({l.UpdatesPerSecond:0.0}/s) tag {Eval(l)}");
         return $"[{Clock(p.Elapsed)}] env {Count(p.EnvSteps)}/{Count(p.EnvStepBudget)} ({p.EnvStepsPerSecond:0}/s) " +
-               $"replay {Percent(p.ReplayFill)} lag {p.PolicyLag} left {Left(p)} | {string.Join(" | ", learners)}";
+               $"replay {Percent(p.ReplayFill)}{Oom(p)} lag {p.PolicyLag} left {Left(p)} | {string.Join(" | ", learners)}";
     }
 
     public static IRenderable Table(RunProgress p)
     {
         var table = new Table().Border(TableBorder.Rounded)
             .Title($"[bold]{Markup.Escape(p.Run)}[/]  {Clock(p.Elapsed)} elapsed, {Left(p)} left")
-            .Caption($"env steps {Count(p.EnvSteps)} / {Count(p.EnvStepBudget)} ({p.EnvStepsPerSecond:0}/s)   replay {Percent(p.ReplayFill)}   policy lag {p.PolicyLag}")
+            .Caption($"env steps {Count(p.EnvSteps)} / {Count(p.EnvStepBudget)} ({p.EnvStepsPerSecond:0}/s)   replay {Percent(p.ReplayFill)}{Oom(p)}   policy lag {p.PolicyLag}")
             .AddColumns("learner", "role", "depth", "device", "updates", "updates/s", "time at goal", "success any", "at env steps");
         foreach (var l in p.Learners)
             table.AddRow(Markup.Escape(l.Name), l.Role, $"{l.Depth}", l.Device.Length > 0 ? l.Device : "-", Count(l.Updates), $"{l.UpdatesPerSecond:0.0}",
                 Eval(l), l.LatestEval is { } e ? Percent(e.SuccessAny) : "-", l.LatestEval is { } at ? Count(at.EnvSteps) : "-");
         return table;
     }
+
+    /// <summary>" (N out-of-memory retries)" when the replay store refused appends as out of memory, else nothing.</summary>
+    static string Oom(RunProgress p) => p.OomRetries > 0 ? $" ({Count(p.OomRetries)} out-of-memory retries)" : "";
 
     static string Eval(LearnerFrame l) =>
         l.LatestEval is { } e ? $"{e.TimeAtGoal:0.0}±{e.TimeAtGoalSe:0.0}" : "-";

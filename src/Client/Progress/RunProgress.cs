@@ -14,7 +14,7 @@ public sealed record LearnerFrame(string Name, string Role, int Depth, long Upda
 /// </summary>
 public sealed record RunProgress(
     string Run, TimeSpan Elapsed, long EnvSteps, long EnvStepBudget, double EnvStepsPerSecond,
-    double ReplayFill, long PolicyLag, IReadOnlyList<LearnerFrame> Learners, bool Finished)
+    double ReplayFill, long PolicyLag, IReadOnlyList<LearnerFrame> Learners, bool Finished, long OomRetries = 0)
 {
     /// <summary>Remaining budget at the current rate; null until a rate has been measured.</summary>
     public TimeSpan? TimeLeft => EnvStepsPerSecond > 0 && EnvSteps < EnvStepBudget

@@ -103,6 +103,12 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         while (!interrupt.IsCancellationRequested)
         {
             _last = await grain.GetStatus();
+            if (_last.State == ExperimentState.NotStarted)
+            {
+                // Started, yet the cluster knows nothing of it: deleted (`fathom delete --force`) or its record was lost.
+                await Console.Error.WriteLineAsync($"fathom: run {folder.Name} is gone from the cluster (deleted, or its record was lost)");
+                yield break;
+            }
             var frame = Frame(_last, offset);
             if (lastMetrics is not { } at || frame.Elapsed - at >= MetricsPeriod || _last.IsOver)
             {

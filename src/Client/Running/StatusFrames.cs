@@ -29,6 +29,6 @@ public static class StatusFrames
         }).ToList();
         var envRate = measure?.Invoke(EnvKey, status.EnvSteps) ?? status.Collectors.Sum(c => c.EnvStepsPerSecond);
         return new RunProgress(run, elapsed, envStepOffset + status.EnvSteps, spec.BudgetEnvSteps, envRate,
-            status.Replay.Fill, status.MaxPolicyLag, learners, status.IsOver);
+            status.Replay.Fill, status.MaxPolicyLag, learners, status.IsOver, status.Collectors.Sum(c => c.OomRetries));
     }
 }

@@ -5,6 +5,7 @@ namespace Fathom.Grains.Contracts;
 /// the behaviour version it acts with and its lag behind the newest published version. <see cref="Producer"/> names
 /// this incarnation of the collector (its episodes' producer); a restarted collector counts from zero again.
 /// <see cref="Device"/> is where its environments and policy run (cpu, cuda:N; empty until it has started).
+/// <see cref="OomRetries"/> counts appends its replay shard refused as out of memory (each retried after a pause).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.CollectorProgress")]
 public sealed record CollectorProgress(
@@ -20,4 +21,5 @@ public sealed record CollectorProgress(
     [property: Id(9)] string Silo,
     [property: Id(10)] string? Error,
     [property: Id(11)] string Producer,
-    [property: Id(12)] string Device = "");
+    [property: Id(12)] string Device = "",
+    [property: Id(13)] long OomRetries = 0);

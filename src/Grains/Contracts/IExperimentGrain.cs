@@ -38,8 +38,9 @@ public interface IExperimentGrain : IGrainWithStringKey
     Task<ExperimentResults> GetResults();
 
     /// <summary>
-    /// Forgets an ended run: its record and reminder are removed and the grain deactivates, so its workers stop by
-    /// themselves. Refused while the run is running or stopping.
+    /// Forgets an ended run: its record, registry entry and reminder are removed and the grain deactivates, so its
+    /// workers stop by themselves; `fathom delete` then removes the run's store keys. Refused with
+    /// <see cref="InvalidOperationException"/> while the run is running or stopping.
     /// </summary>
     [Alias("Forget")]
     Task Forget();

@@ -6,6 +6,7 @@ using Fathom.Grains.Specs;
 using Fathom.Grains.Stores;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Fathom.Grains.Grains;
 
@@ -46,6 +47,7 @@ public sealed class ExperimentGrain(
     /// <summary>The run whose stores the workers use.</summary>
     private string Run => State.Run ?? Key;
 
+    private RunRegistry Registry => ServiceProvider.GetRequiredService<RunRegistry>();
     private ExperimentRecord State => record.State;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -75,7 +77,7 @@ public sealed class ExperimentGrain(
             if (State.Fingerprint == fingerprint) return State.Segment;
             throw new InvalidOperationException($"run '{Key}' was already started with a different spec; choose another run name");
         }
-        await Task.Run(() => replay.ThrowIfTooLarge(spec)); // builds a one-env instance: off the grain's turn
+        await Task.Run(() => replay.ThrowIfTooLargeAsync(spec)); // builds a one-env instance and asks the stores: off the grain's turn
         await roles.ThrowIfMissing(spec);
 
         var segment = new SegmentStart(0, 0, 0);
@@ -99,6 +101,7 @@ public sealed class ExperimentGrain(
         State.Curves = spec.Learners.ToDictionary(l => l.Name, _ => new List<EvaluationPoint>());
         await record.WriteStateAsync();
         await this.RegisterOrUpdateReminder(DriveReminder, settings.ReminderPeriod, settings.ReminderPeriod);
+        await Registry.Record(Key, State.State, State.StartedAt);
         try
         {
             await Task.WhenAll(spec.Learners.Select(l => StartLearner(l.Name)).Concat(Enumerable.Range(0, spec.CollectorCount).Select(StartCollector)));
@@ -131,6 +134,7 @@ public sealed class ExperimentGrain(
         _timer?.Dispose();
         _timer = null;
         await record.ClearStateAsync();
+        await Registry.Remove(Key);
         record.State = new ExperimentRecord();
         DeactivateOnIdle();
     }
@@ -324,6 +328,7 @@ public sealed class ExperimentGrain(
         try
         {
             await record.WriteStateAsync();
+            await Registry.Record(Key, State.State, State.StartedAt);
         }
         catch (InconsistentStateException e)
         {

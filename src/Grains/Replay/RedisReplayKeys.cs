@@ -17,6 +17,9 @@ public static class RedisReplayKeys
     /// <summary>SCAN pattern of every key of one shard (run names hold no glob characters).</summary>
     public static string ShardPattern(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:*";
 
+    /// <summary>SCAN pattern of every replay key of a run, on any shard.</summary>
+    public static string RunPattern(string run) => $"fathom:replay:{{{run}:shard-*}}:*";
+
     /// <summary>Hash: episode id -> length, of indexed episodes only (a blob may briefly be stored before it is indexed).</summary>
     public static string Lengths(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:lengths";
 

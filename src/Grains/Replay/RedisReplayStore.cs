@@ -53,6 +53,24 @@ public sealed class RedisReplayStore : ReplayStoreBase
         return results
         """;
 
+    // Makes room on a shard whose server refused an append as out of memory: evicts up to ARGV[2] of its oldest
+    // episodes (index entry, length and blob), always keeping the newest one. The first write (LPOP) is one Redis
+    // allows past maxmemory, after which the script may finish. KEYS: lengths, index, size. ARGV: blob key prefix,
+    // most episodes to evict. Returns the number evicted.
+    private const string MakeRoomScript = """
+        local evicted = 0
+        while evicted < tonumber(ARGV[2]) and redis.call('LLEN', KEYS[2]) > 1 do
+          local entry = redis.call('LPOP', KEYS[2])
+          local sep = string.find(entry, ':', 1, true)
+          local old = string.sub(entry, sep + 1)
+          redis.call('DEL', ARGV[1] .. old)
+          redis.call('HDEL', KEYS[1], old)
+          redis.call('DECRBY', KEYS[3], tonumber(string.sub(entry, 1, sep - 1)))
+          evicted = evicted + 1
+        end
+        return evicted
+        """;
+
     private readonly IReadOnlyList<ConnectionMultiplexer> _connections;
     private readonly Func<int, IDatabase> _database;
     private readonly Func<int, ConfigurationOptions> _configuration;
@@ -140,6 +158,42 @@ public sealed class RedisReplayStore : ReplayStoreBase
     /// unindexed until the writer's retry (the same ids) indexes them; deleting the run removes them in any case.
     /// </summary>
     protected override async Task<(bool Stored, int Evicted)[]> AppendBlobsAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AppendOrRetryMissingAsync(shard, blobs, shardCapacity, cancellationToken);
+        }
+        catch (RedisServerException e) when (IsOutOfMemory(e))
+        {
+            // Capacity evicts only when an episode is indexed, and a refused write indexes nothing: without making
+            // room here a store that reaches maxmemory before its capacity would refuse every append from then on.
+            var evicted = await MakeRoomAsync(shard, blobs.Count, cancellationToken);
+            throw new ReplayShardOutOfMemoryException(shard, _describe(shard), evicted, e);
+        }
+    }
+
+    /// <summary>Whether <paramref name="error"/> is a server's out-of-memory refusal (also when raised inside a script).</summary>
+    public static bool IsOutOfMemory(Exception error) =>
+        error is RedisServerException && error.Message.Contains("OOM command not allowed", StringComparison.Ordinal);
+
+    /// <summary>Evicts up to <paramref name="episodes"/> of the shard's oldest episodes (never its newest); returns how many.</summary>
+    private async Task<int> MakeRoomAsync(int shard, int episodes, CancellationToken cancellationToken)
+    {
+        string run = Options.Run;
+        try
+        {
+            var evicted = await _database(shard).ScriptEvaluateAsync(MakeRoomScript,
+                [RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard)],
+                [RedisReplayKeys.EpisodePrefix(run, shard), episodes]).WaitAsync(Options.OperationTimeout, cancellationToken);
+            return (int)evicted;
+        }
+        catch (RedisServerException e) when (IsOutOfMemory(e))
+        {
+            return 0; // nothing could be written, not even an eviction; the caller backs off all the same
+        }
+    }
+
+    private async Task<(bool Stored, int Evicted)[]> AppendOrRetryMissingAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity, CancellationToken cancellationToken)
     {
         var outcomes = await StoreAndIndexAsync(shard, blobs, shardCapacity, cancellationToken);
         // A blob can be gone by the time its index step runs: it was an older copy of the same id, evicted meanwhile (by

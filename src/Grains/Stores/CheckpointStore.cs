@@ -5,11 +5,12 @@ namespace Fathom.Grains.Stores;
 /// <summary>
 /// Whole learner state (networks, optimiser moments, update count) in Redis with a "latest" pointer, so a learner
 /// reactivated on another silo resumes where the last checkpoint left it. A new checkpoint is written completely
-/// before the pointer moves; the previous one is then dropped.
+/// before the pointer moves; the previous one is then dropped. Chunks of a checkpoint whose writer died before its
+/// header expire by themselves (<see cref="ChunkedBlobs.PendingLifetime"/>).
 /// </summary>
-public sealed class CheckpointStore(IDatabase database, TimeSpan timeout)
+public sealed class CheckpointStore(IDatabase database, TimeSpan timeout, TimeSpan? pendingLifetime = null)
 {
-    private readonly ChunkedBlobs _blobs = new(database, timeout);
+    private readonly ChunkedBlobs _blobs = new(database, timeout, pendingLifetime);
 
     public async Task Save(string run, string learner, long updates, byte[] state, CancellationToken cancellation)
     {
@@ -29,6 +30,9 @@ public sealed class CheckpointStore(IDatabase database, TimeSpan timeout)
     }
 
     private static string LatestKey(string run, string learner) => $"fathom:{run}:checkpoint:{learner}:latest";
+
+    /// <summary>SCAN pattern of every checkpoint key of the run (see <see cref="RunKeys"/>).</summary>
+    public static string RunPattern(string run) => $"fathom:{run}:checkpoint:*";
 
     private static string CheckpointKey(string run, string learner, long updates) => $"fathom:{run}:checkpoint:{learner}:u{updates}";
 }

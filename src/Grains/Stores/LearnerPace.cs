@@ -36,4 +36,7 @@ public sealed class LearnerPace(IDatabase database, TimeSpan timeout)
     }
 
     private static string Key(string run) => $"fathom:{run}:pace";
+
+    /// <summary>SCAN pattern of the run's pace key (see <see cref="RunKeys"/>).</summary>
+    public static string RunPattern(string run) => Key(run);
 }

@@ -30,6 +30,16 @@ public sealed class ReplayStores(StoreSettings settings, RedisConnectionHook? ho
                                  $"({limit.Setting}). Lower replay.capacity or give the store more memory."]);
     }
 
+    /// <summary>
+    /// Refuses a spec that does not fit its stores: the replay alone (<see cref="ThrowIfTooLarge"/>), then replay,
+    /// weights and checkpoints against the memory the stores report (<see cref="StoreMemory"/>).
+    /// </summary>
+    public async Task ThrowIfTooLargeAsync(ExperimentSpec spec)
+    {
+        ThrowIfTooLarge(spec);
+        await new StoreMemory(settings).ThrowIfTooSmall(spec);
+    }
+
     /// <summary>The run's store; the first call connects off the caller's thread (grain turns stay short).</summary>
     public Task<IReplayStore> Get(string run, ExperimentSpec spec) =>
         _stores.GetOrAdd(run, _ => new Lazy<Task<IReplayStore>>(() => Task.Run(() => Connect(run, spec)))).Value;

@@ -40,5 +40,8 @@ public sealed record StoreSettings(
         $"replay [{string.Join(", ", ReplayEndpoints)}]{(ReplayIsCluster ? " (cluster)" : "")}, state {StateEndpoint}, password {(Password is null ? "none" : "set")}";
 }
 
-/// <summary>A bound on stored episode bytes and the setting it comes from, for the error that names it.</summary>
-public sealed record ReplayBytesLimit(long Bytes, string Setting);
+/// <summary>
+/// A bound on the bytes one embedded store holds without loss and the setting it comes from, for the error that names
+/// it; <see cref="StoreBytes"/> is the store's whole memory, to say how much a refused run would need.
+/// </summary>
+public sealed record ReplayBytesLimit(long Bytes, string Setting, long? StoreBytes = null);

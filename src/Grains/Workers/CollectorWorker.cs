@@ -26,12 +26,21 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
     private static readonly TimeSpan PacePoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Back-off after an out-of-memory refusal: jittered, doubling from the first delay up to the cap.</summary>
+    private static readonly TimeSpan OutOfMemoryFirstDelay = TimeSpan.FromMilliseconds(100), OutOfMemoryMaxDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a shard may refuse every append as out of memory before the collector fails with a named error (it
+    /// evicts old episodes at each refusal, so this happens only when other data fills the server).
+    /// </summary>
+    public static TimeSpan OutOfMemoryGiveUp { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Names this incarnation's episodes, so that a collector restarted elsewhere never reuses an episode id.</summary>
     private readonly string _producer = $"collector-{assignment.Index}-{Guid.NewGuid():N}"[..^24];
     private readonly Lock _lock = new();
     private readonly List<CollectionPoint> _curve = [];
     private readonly Stopwatch _clock = new();
-    private long _envSteps, _episodes, _version, _lag, _maxLag;
+    private long _envSteps, _episodes, _version, _lag, _maxLag, _oomRetries;
     private bool _finished;
 
     /// <summary>The resolved device this collector's envs and policy run on (cpu or cuda:N).</summary>
@@ -46,7 +55,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
                 : _finished ? ExperimentState.Finished : ExperimentState.Stopped;
             var seconds = _clock.Elapsed.TotalSeconds;
             return new CollectorProgress(assignment.Index, state, _envSteps, _episodes, seconds > 0 ? _envSteps / seconds : 0,
-                _version, _lag, _maxLag, [.. _curve], silo, ErrorText, _producer, device);
+                _version, _lag, _maxLag, [.. _curve], silo, ErrorText, _producer, device, _oomRetries);
         }
     }
 
@@ -65,6 +74,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
         var random = RandomPolicy.Create(a, seed); // draws on the CPU (the same actions on any device), returned on the env's device
         CrlPolicy? policy = null;
         var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Role, "collector" }, { FathomTelemetry.Tags.Device, device } };
+        FathomTelemetry.ReplayOomRetries.Add(0, tags); // the series exists from the start: no refusal reads 0, not "no data"
         long sequence = 0;
         try
         {
@@ -107,7 +117,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
                 var episodes = Enumerable.Range(0, n)
                     .Select(i => Slice(layout, length, n, i, states, actions, versionAtStart, sequence + i))
                     .ToArray();
-                Append(episodes); // a stop lets the batch finish, so the counts below match the store
+                Append(episodes, tags); // a stop lets the batch finish, so the counts below match the store
                 sequence += n;
                 var latest = Wait(weights.LatestVersion(assignment.Run, group.Behaviour, AbortToken)); // written episodes are always counted
                 lock (_lock)
@@ -152,10 +162,16 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
         return new Episode(layout, length, episodeStates, episodeActions, _producer, version, sequence);
     }
 
-    /// <summary>Appends the batch's episodes to this collector's shard in one batch, retrying a shard that is down (ids make a retry safe).</summary>
-    private void Append(Episode[] episodes)
+    /// <summary>
+    /// Appends the batch's episodes to this collector's shard in one batch, retrying a shard that is down (ids make a
+    /// retry safe). A shard out of memory is back-pressure: the collector pauses with jittered exponential back-off,
+    /// counts it (fathom.replay.oom_retries) and retries, and fails with a named error only after
+    /// <see cref="OutOfMemoryGiveUp"/> of refusals in a row.
+    /// </summary>
+    private void Append(Episode[] episodes, TagList tags)
     {
-        while (true)
+        var refusedSince = (Stopwatch?)null;
+        for (var refusals = 0; ; )
         {
             try
             {
@@ -166,6 +182,23 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
             {
                 Wait(Task.Delay(RetryDelay, AbortToken));
             }
+            catch (ReplayShardOutOfMemoryException e)
+            {
+                refusedSince ??= Stopwatch.StartNew();
+                if (refusedSince.Elapsed > OutOfMemoryGiveUp)
+                    throw new InvalidOperationException($"replay shard {e.Shard} refused every append as out of memory for {OutOfMemoryGiveUp.TotalSeconds:F0} s, " +
+                                                        "and evicting its oldest episodes did not make room: other data fills that server (maxmemory). Raise its maxmemory, free it, or lower replay.capacity.", e);
+                lock (_lock) _oomRetries++;
+                FathomTelemetry.ReplayOomRetries.Add(1, tags);
+                Wait(Task.Delay(OutOfMemoryDelay(refusals++), AbortToken));
+            }
         }
+    }
+
+    /// <summary>Full jitter over an exponential ceiling: uniform in [0, min(cap, first x 2^n)], at least 10 ms.</summary>
+    internal static TimeSpan OutOfMemoryDelay(int refusals)
+    {
+        var ceiling = Math.Min(OutOfMemoryMaxDelay.TotalMilliseconds, OutOfMemoryFirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(refusals, 30)));
+        return TimeSpan.FromMilliseconds(Math.Max(10, Random.Shared.NextDouble() * ceiling));
     }
 }

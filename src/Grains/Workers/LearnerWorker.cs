@@ -24,7 +24,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     string device = TorchDevices.Cpu)
     : WorkerThread($"fathom-learner-{assignment.Name}")
 {
-    private static readonly TimeSpan PublishPeriod = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan PublishPeriod = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan PaceReportPeriod = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(2);
     private const long EvaluationSeed = 20_251_125;

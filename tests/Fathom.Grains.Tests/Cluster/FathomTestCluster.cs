@@ -27,10 +27,14 @@ public static class FathomTestCluster
         RunCheckPeriod = TimeSpan.FromSeconds(2),
     };
 
-    public static async Task<InProcessTestCluster> StartAsync(int silos, string storeEndpoint, SiloRole[]? roles = null, string? reminderRedis = null,
+    public static Task<InProcessTestCluster> StartAsync(int silos, string storeEndpoint, SiloRole[]? roles = null, string? reminderRedis = null,
+        WorkerSettings? workers = null, Action<IServiceCollection>? services = null) =>
+        StartAsync(silos, new StoreSettings([storeEndpoint], false, storeEndpoint, null, TimeSpan.FromSeconds(10)), roles, reminderRedis, workers, services);
+
+    /// <summary>As above, with replay and state stores of their own.</summary>
+    public static async Task<InProcessTestCluster> StartAsync(int silos, StoreSettings stores, SiloRole[]? roles = null, string? reminderRedis = null,
         WorkerSettings? workers = null, Action<IServiceCollection>? services = null)
     {
-        var stores = new StoreSettings([storeEndpoint], false, storeEndpoint, null, TimeSpan.FromSeconds(10));
         var builder = new InProcessTestClusterBuilder((short)silos);
         builder.Options.AssumeHomogenousSilosForTesting = false; // placement filters (roles) apply only without it
         builder.ConfigureSilo((options, silo) =>

@@ -14,7 +14,10 @@ public interface ICollectorGrain : IGrainWithStringKey
     [Alias("GetStatus")]
     Task<CollectorProgress> GetStatus();
 
-    /// <summary>Stops collecting; episodes already finished are written before it returns.</summary>
+    /// <summary>
+    /// Asks the worker to stop and returns at once; the worker finishes the batch of episodes it is stepping and writes
+    /// it before its loop ends (its status then leaves Running).
+    /// </summary>
     [Alias("Stop")]
     Task Stop();
 }

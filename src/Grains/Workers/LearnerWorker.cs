@@ -35,7 +35,6 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     private long _updates, _updatesAtStart, _resumedFrom, _published;
     private volatile bool _draining;
     private TopologyGrid? _topology;
-    private readonly torch.Device _torchDevice = new(device);
 
     /// <summary>The resolved device this learner trains on (cpu or cuda:N).</summary>
     public string Device => device;
@@ -68,7 +67,6 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     {
         var spec = assignment.Spec;
         var learner = assignment.Learner;
-        var layout = store.Options.Layout;
         var index = Index;
         var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Learner, learner.Name }, { FathomTelemetry.Tags.Device, device } };
         FathomTelemetry.SkippedUpdates.Add(0, tags); // the series exists from the start: no skip reads 0, not "no data"
@@ -123,7 +121,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
                             if (_draining) break; // collection has ended and nothing more is allowed: done
                             continue; // collectors paused: keep reporting, keep listening for stop
                         }
-                        Update(agent, batch, layout, tags);
+                        Update(agent, batch, tags);
                     }
 
                     if (learner.Role == LearnerRole.Behaviour && lastPublish.Elapsed >= PublishPeriod)
@@ -165,13 +163,11 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         }
     }
 
-    private void Update(CrlAgent agent, Minibatch batch, Replay.EpisodeLayout layout, TagList tags)
+    private void Update(CrlAgent agent, Minibatch batch, TagList tags)
     {
         using var scope = torch.NewDisposeScope();
-        var metrics = agent.Update(
-            torch.tensor(batch.States, [batch.Size, layout.StateDim], device: _torchDevice),
-            torch.tensor(batch.Actions, [batch.Size, layout.ActionDim], device: _torchDevice),
-            torch.tensor(batch.Goals, [batch.Size, layout.GoalDim], device: _torchDevice));
+        // The agent copies the rows into tensors it reuses and moves them to its device.
+        var metrics = agent.Update(batch.States, batch.Actions, batch.Goals);
         lock (_lock) _updates = agent.UpdateCount;
         if (metrics.Skipped)
         {

@@ -145,7 +145,8 @@ public sealed class CrlAgent : IDisposable
 
     /// <summary>
     /// The same update from row-major float arrays (B x StateDim, B x ActionDim, B x GoalDim), as the replay sampler
-    /// delivers them; copied into reused staging tensors rather than built with a new tensor per call.
+    /// delivers them (the learner worker's path): copied into reused CPU staging tensors rather than a new tensor per
+    /// call, then moved to the agent's device.
     /// </summary>
     public CrlMetrics Update(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, ReadOnlySpan<float> goals)
     {

@@ -7,9 +7,8 @@ namespace Fathom.Learner.Nets;
 /// Runs two independent autograd passes of one update at the same time, each on its own long-lived thread with part
 /// of the owner's intra-op threads (the first gets the larger half). At width 256 every op of a pass is small, and
 /// with several intra-op threads each one is an OpenMP fork and join whose sleeping workers must be woken by the
-/// kernel; two single-threaded passes side by side keep both cores busy without that (measured: a depth-16 CRL
-/// forward and backward went from 85 to 55 ms on 2 cores). With one thread the passes run one after the other on the
-/// caller's thread.
+/// kernel; two single-threaded passes side by side keep both cores busy without that (docs/benchmarks.md, Learner).
+/// With one thread the passes run one after the other on the caller's thread.
 /// </summary>
 public sealed class ConcurrentPasses : IDisposable
 {

@@ -7,7 +7,8 @@ namespace Fathom.Client.Running;
 /// <summary>
 /// Writes a spec back as YAML in the loader's own format (every field explicit), so results/&lt;run&gt;/spec.yaml
 /// is exactly what ran, including a sweep's depth and seed, and <c>fathom resume</c> or
-/// <c>fathom run results/&lt;run&gt;/spec.yaml</c> reads it back unchanged.
+/// <c>fathom run results/&lt;run&gt;/spec.yaml</c> reads it back unchanged. Choices are spelled by <see cref="SpecNames"/>,
+/// the loader's own table; a test checks that <see cref="SpecLoader.FieldsLeftOut"/> finds no field left out.
 /// </summary>
 public static class SpecYaml
 {
@@ -35,13 +36,19 @@ public static class SpecYaml
         foreach (var l in spec.Learners)
         {
             y.AppendLine($"  - name: {Text(l.Name)}");
-            y.AppendLine($"    role: {l.Role.ToString().ToLowerInvariant()}");
+            y.AppendLine($"    role: {SpecNames.Role.Name(l.Role)}");
             y.AppendLine($"    actor: {{ depth: {l.Actor.Depth}, width: {l.Actor.Width} }}");
             y.AppendLine($"    critic: {{ depth: {l.Critic.Depth}, width: {l.Critic.Width} }}");
             y.AppendLine($"    batch: {l.Batch}");
             y.AppendLine($"    learning_rate: {Number(l.LearningRate)}");
             y.AppendLine($"    samples_per_insert: {Number(l.SamplesPerInsert)}");
             y.AppendLine($"    ablations: {{ layer_norm: {Bool(l.Ablations.LayerNorm)}, swish: {Bool(l.Ablations.Swish)}, residual: {Bool(l.Ablations.Residual)} }}");
+            y.AppendLine($"    gamma: {Number(l.Gamma)}");
+            y.AppendLine($"    energy: {SpecNames.Energy.Name(l.Energy)}");
+            y.AppendLine($"    contrastive_loss: {SpecNames.ContrastiveLoss.Name(l.ContrastiveLoss)}");
+            y.AppendLine($"    logsumexp_penalty: {Number(l.LogSumExpPenalty)}");
+            y.AppendLine($"    repr_dim: {l.ReprDim}");
+            y.AppendLine($"    target_entropy_per_action_dim: {Number(l.TargetEntropyPerActionDim)}");
             y.AppendLine(Device(l.Device));
         }
         y.AppendLine("replay:");

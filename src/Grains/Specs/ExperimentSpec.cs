@@ -1,3 +1,5 @@
+using Fathom.Learner.Crl;
+
 namespace Fathom.Grains.Specs;
 
 /// <summary>
@@ -66,6 +68,8 @@ public sealed record AblationSpec(
 /// <summary>
 /// One learner: its networks, its Adam learning rate (actor, critic and alpha, as the paper), how hard it may sample
 /// the shared replay, and its <see cref="Device"/> (auto, cpu, cuda or cuda:N; null means the silo's FATHOM_DEVICE).
+/// The CRL settings a researcher varies follow as init members, each defaulting to the paper's value in
+/// <see cref="CrlConfig.Defaults"/> (their one home), so a spec built in code gets the paper's algorithm.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.LearnerSpec")]
 public sealed record LearnerSpec(
@@ -77,7 +81,26 @@ public sealed record LearnerSpec(
     [property: Id(5)] double LearningRate,
     [property: Id(6)] double SamplesPerInsert,
     [property: Id(7)] AblationSpec Ablations,
-    [property: Id(8)] string? Device = null);
+    [property: Id(8)] string? Device = null)
+{
+    /// <summary>Discount of the geometric goal offsets when the sampler relabels goals, in (0, 1] (spec: gamma).</summary>
+    [Id(9)] public double Gamma { get; init; } = CrlConfig.Defaults.Gamma;
+
+    /// <summary>How the critic scores phi(s, a) against psi(g) (spec: energy).</summary>
+    [Id(10)] public CrlEnergy Energy { get; init; } = CrlConfig.Defaults.Energy;
+
+    /// <summary>The critic's objective over the in-batch logits (spec: contrastive_loss).</summary>
+    [Id(11)] public CrlLoss ContrastiveLoss { get; init; } = CrlConfig.Defaults.Loss;
+
+    /// <summary>Weight of the squared logsumexp added to InfoNCE losses, >= 0 (spec: logsumexp_penalty).</summary>
+    [Id(12)] public double LogSumExpPenalty { get; init; } = CrlConfig.Defaults.LogSumExpPenalty;
+
+    /// <summary>Size of the representations phi(s, a) and psi(g) (spec: repr_dim).</summary>
+    [Id(13)] public int ReprDim { get; init; } = CrlConfig.Defaults.ReprDim;
+
+    /// <summary>The actor's target entropy divided by the action dimension (spec: target_entropy_per_action_dim).</summary>
+    [Id(14)] public double TargetEntropyPerActionDim { get; init; } = CrlConfig.Defaults.TargetEntropyPerActionDim;
+}
 
 /// <summary>Replay knobs: number of shards and capacity in transitions (whole store), oldest evicted first.</summary>
 [GenerateSerializer, Immutable, Alias("fathom.ReplaySpec")]

@@ -1,3 +1,5 @@
+using Fathom.Learner.Crl;
+
 namespace Fathom.Grains.Specs;
 
 /// <summary>
@@ -6,12 +8,11 @@ namespace Fathom.Grains.Specs;
 /// </summary>
 public static class SpecLoader
 {
-    // Defaults: the paper's values where it has one, envs.md's calibration for the point maze otherwise.
+    // The agent's defaults come from CrlConfig.Defaults, their one home; the rest are the paper's values where it has
+    // one, envs.md's calibration for the point maze otherwise.
+    private static readonly CrlConfig Paper = CrlConfig.Defaults;
     private const int DefaultEpisodeLength = 100;
-    private const int DefaultDepth = 4;
-    private const int DefaultWidth = 256;
     private const int DefaultBatch = 256;
-    private const double DefaultLearningRate = 3e-4;
     private const double DefaultSamplesPerInsert = 256.0 / 50; // one update of batch 256 per 50 env steps
     private const int DefaultEnvs = 256;
     private const int DefaultWeightRefreshSteps = 10;
@@ -35,6 +36,17 @@ public static class SpecLoader
     public static ExperimentSpec ParseYaml(string text) => Parse(errors => SpecNode.FromYaml(text, errors));
 
     public static ExperimentSpec ParseJson(string text) => Parse(errors => SpecNode.FromJson(text, errors));
+
+    /// <summary>
+    /// The paths of the fields the loader accepts that <paramref name="yaml"/> leaves out, so that their defaults apply
+    /// (e.g. learners[0].gamma). Empty for a spec written with every field explicit.
+    /// </summary>
+    public static IReadOnlyList<string> FieldsLeftOut(string yaml)
+    {
+        SpecNode? root = null;
+        Parse(errors => root = SpecNode.FromYaml(yaml, errors));
+        return root!.FieldsLeftOut().ToArray();
+    }
 
     private static ExperimentSpec Parse(Func<List<string>, SpecNode> read)
     {
@@ -97,23 +109,35 @@ public static class SpecLoader
 
     private static LearnerSpec ReadLearner(SpecNode node) => new(
         Name: node.String("name", "", required: true),
-        Role: node.Enum("role", LearnerRole.Passive),
-        Actor: ReadNet(node.Field("actor")),
-        Critic: ReadNet(node.Field("critic")),
+        Role: node.Choice("role", LearnerRole.Passive, SpecNames.Role),
+        Actor: ReadNet(node.Field("actor"), Paper.ActorDepth, Paper.ActorWidth),
+        Critic: ReadNet(node.Field("critic"), Paper.CriticDepth, Paper.CriticWidth),
         Batch: node.Int("batch", DefaultBatch, 2, 1 << 16),
-        LearningRate: node.Double("learning_rate", DefaultLearningRate, 1e-8, 1),
+        LearningRate: node.Double("learning_rate", Paper.LearningRate, 1e-8, 1),
         SamplesPerInsert: node.Double("samples_per_insert", DefaultSamplesPerInsert, 1e-3, 1e6),
         Ablations: ReadAblations(node.Field("ablations")),
-        Device: ReadDevice(node));
+        Device: ReadDevice(node))
+    {
+        Gamma = node.Number("gamma", Paper.Gamma),
+        Energy = node.Choice("energy", Paper.Energy, SpecNames.Energy),
+        ContrastiveLoss = node.Choice("contrastive_loss", Paper.Loss, SpecNames.ContrastiveLoss),
+        LogSumExpPenalty = node.Number("logsumexp_penalty", Paper.LogSumExpPenalty),
+        ReprDim = node.Int("repr_dim", Paper.ReprDim, 1, SpecValidator.MaxReprDim),
+        TargetEntropyPerActionDim = node.Number("target_entropy_per_action_dim", Paper.TargetEntropyPerActionDim),
+    };
 
     /// <summary>A device as written (the validator checks its spelling); absent is null, the silo's FATHOM_DEVICE.</summary>
     private static string? ReadDevice(SpecNode node) => node.Field("device") is null ? null : node.String("device", "");
 
-    private static NetSpec ReadNet(SpecNode? node) => node is null
-        ? new NetSpec(DefaultDepth, DefaultWidth)
-        : new NetSpec(node.Int("depth", DefaultDepth, 1, 4096), node.Int("width", DefaultWidth, 1, 16384));
+    private static NetSpec ReadNet(SpecNode? node, int depth, int width) => node is null
+        ? new NetSpec(depth, width)
+        : new NetSpec(node.Int("depth", depth, 1, 4096), node.Int("width", width, 1, 16384));
 
-    private static AblationSpec ReadAblations(SpecNode? node) => node is null
-        ? new AblationSpec(true, true, true)
-        : new AblationSpec(node.Bool("layer_norm", true), node.Bool("swish", true), node.Bool("residual", true));
+    private static AblationSpec ReadAblations(SpecNode? node)
+    {
+        var paper = new AblationSpec(Paper.LayerNorm, Paper.Activation == Fathom.Learner.Nets.Activation.Swish, Paper.Residual);
+        return node is null
+            ? paper
+            : new AblationSpec(node.Bool("layer_norm", paper.LayerNorm), node.Bool("swish", paper.Swish), node.Bool("residual", paper.Residual));
+    }
 }

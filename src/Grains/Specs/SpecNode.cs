@@ -146,6 +146,19 @@ internal sealed class SpecNode
         return value;
     }
 
+    /// <summary>Any finite number; the validator holds the field's range, so that a spec built in code meets the same rule.</summary>
+    public double Number(string name, double fallback)
+    {
+        var node = Field(name);
+        if (node is null) return fallback;
+        if (node._scalar is null || !double.TryParse(node._scalar, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        {
+            Error(node.Path, $"must be a finite number (got {node._scalar ?? "a non-scalar"})");
+            return fallback;
+        }
+        return value;
+    }
+
     public bool Bool(string name, bool fallback)
     {
         var node = Field(name);
@@ -158,16 +171,28 @@ internal sealed class SpecNode
         return value;
     }
 
-    public T Enum<T>(string name, T fallback) where T : struct, System.Enum
+    /// <summary>One of the names of <paramref name="choice"/>; an error lists them all.</summary>
+    public T Choice<T>(string name, T fallback, SpecChoice<T> choice) where T : struct, System.Enum
     {
         var node = Field(name);
         if (node is null) return fallback;
-        var allowed = System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()).ToArray();
-        if (node._scalar is null || !System.Enum.TryParse<T>(node._scalar, ignoreCase: true, out var value) || !allowed.Contains(node._scalar.ToLowerInvariant()))
+        if (node._scalar is null || !choice.TryParse(node._scalar, out var value))
         {
-            Error(node.Path, $"must be one of {string.Join(", ", allowed)} (got {node._scalar ?? "a non-scalar"})");
+            Error(node.Path, $"must be one of {choice.Allowed} (got {node._scalar ?? "a non-scalar"})");
             return fallback;
         }
         return value;
+    }
+
+    /// <summary>The paths of the fields that were read but that the document leaves out, in this node and below.</summary>
+    public IEnumerable<string> FieldsLeftOut()
+    {
+        foreach (var name in _read.Order())
+        {
+            if (_fields is null || !_fields.TryGetValue(name, out var node)) yield return Child(Path, name);
+            else foreach (var path in node.FieldsLeftOut()) yield return path;
+        }
+        foreach (var item in _items ?? [])
+            foreach (var path in item.FieldsLeftOut()) yield return path;
     }
 }

@@ -1,4 +1,5 @@
 using Fathom.Learner;
+using Fathom.Learner.Crl;
 
 namespace Fathom.Grains.Specs;
 
@@ -10,6 +11,11 @@ namespace Fathom.Grains.Specs;
 public static class SpecValidator
 {
     public const string PointMaze = "point_maze";
+
+    /// <summary>Largest representation size a spec may ask for; the paper uses 64, and the widest network is 16384.</summary>
+    public const int MaxReprDim = 16384;
+
+    private static readonly CrlConfig Paper = CrlConfig.Defaults;
 
     /// <summary>The built-in PointMaze layouts (the envs' own list); a path to a layout file is accepted too.</summary>
     public static IReadOnlyCollection<string> BuiltInLayouts => Fathom.Learner.Envs.MazeLayout.BuiltInNames;
@@ -49,6 +55,7 @@ public static class SpecValidator
             CheckNet(learner.Critic, $"{path}.critic");
             Check(learner.Batch >= 2, $"{path}.batch", "must be an integer in [2, 65536] (in-batch negatives need at least two)");
             Check(learner.SamplesPerInsert > 0, $"{path}.samples_per_insert", "must be a positive number");
+            CheckCrl(learner, path);
             CheckDevice(learner.Device, $"{path}.device");
         }
 
@@ -89,6 +96,20 @@ public static class SpecValidator
             Check(net.Width >= 1, $"{path}.width", $"must be a positive integer (got {net.Width})");
         }
 
+        void CheckCrl(LearnerSpec learner, string path)
+        {
+            Check(learner.Gamma > 0 && learner.Gamma <= 1, $"{path}.gamma",
+                $"must be a number in (0, 1], the discount of the geometric goal offsets (paper {Text(Paper.Gamma)}; got {Text(learner.Gamma)})");
+            Check(SpecNames.Energy.IsDefined(learner.Energy), $"{path}.energy", $"must be one of {SpecNames.Energy.Allowed} (got {learner.Energy})");
+            Check(SpecNames.ContrastiveLoss.IsDefined(learner.ContrastiveLoss), $"{path}.contrastive_loss",
+                $"must be one of {SpecNames.ContrastiveLoss.Allowed} (got {learner.ContrastiveLoss})");
+            Check(learner.LogSumExpPenalty >= 0 && double.IsFinite(learner.LogSumExpPenalty), $"{path}.logsumexp_penalty",
+                $"must be a finite number >= 0 (paper {Text(Paper.LogSumExpPenalty)}; 0 turns it off; got {Text(learner.LogSumExpPenalty)})");
+            Check(learner.ReprDim is >= 1 and <= MaxReprDim, $"{path}.repr_dim", $"must be an integer in [1, {MaxReprDim}] (paper {Paper.ReprDim}; got {learner.ReprDim})");
+            Check(double.IsFinite(learner.TargetEntropyPerActionDim), $"{path}.target_entropy_per_action_dim",
+                $"must be a finite number (paper {Text(Paper.TargetEntropyPerActionDim)}; got {Text(learner.TargetEntropyPerActionDim)})");
+        }
+
         // Only the spelling here: whether the device exists is known on the silo the worker lands on, at its start.
         void CheckDevice(string? device, string path) =>
             Check(device is null || TorchDevices.IsValid(device), path, $"must be one of {TorchDevices.AllowedText}, or left out for the silo's FATHOM_DEVICE (got '{device}')");
@@ -101,6 +122,8 @@ public static class SpecValidator
     /// <summary>Run names prefix every store key and grain key of the run.</summary>
     public static bool IsRunName(string run) =>
         run.Length is >= 1 and <= 64 && run.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
+
+    private static string Text(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool IsLayout(string layout) => BuiltInLayouts.Contains(layout) || (layout.Length > 0 && File.Exists(layout));
 

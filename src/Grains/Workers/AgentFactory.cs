@@ -5,7 +5,10 @@ using Fathom.Learner.Nets;
 
 namespace Fathom.Grains.Workers;
 
-/// <summary>The one place a learner spec becomes a CRL agent configuration.</summary>
+/// <summary>
+/// The one place a learner spec becomes a CRL agent configuration. Settings the spec does not carry (distance epsilon,
+/// initial log alpha) keep CrlConfig's defaults.
+/// </summary>
 public static class AgentFactory
 {
     /// <summary>The agent's configuration; <paramref name="device"/> is the resolved device (cpu, cuda:N) all its tensors live on.</summary>
@@ -22,6 +25,12 @@ public static class AgentFactory
         Activation = learner.Ablations.Swish ? Activation.Swish : Activation.ReLU,
         Residual = learner.Ablations.Residual,
         LearningRate = learner.LearningRate,
+        Gamma = learner.Gamma,
+        Energy = learner.Energy,
+        Loss = learner.ContrastiveLoss,
+        LogSumExpPenalty = learner.LogSumExpPenalty,
+        ReprDim = learner.ReprDim,
+        TargetEntropyPerActionDim = learner.TargetEntropyPerActionDim,
         Seed = seed,
         Device = device,
     };

@@ -91,7 +91,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         var lastPublish = Stopwatch.StartNew();
         var lastPace = Stopwatch.StartNew();
         // Its prefetch loops start at once and end only when it is disposed: nothing may throw before the try.
-        var sampler = new ReplaySampler(store, new SamplerSettings(learner.Batch) { Seed = (int)(spec.Seed * 1000L + index), Timeout = WaitSlice });
+        var sampler = new ReplaySampler(store, new SamplerSettings(learner.Batch) { Seed = (int)(spec.Seed * 1000L + index), Timeout = WaitSlice, Gamma = agent.Config.Gamma });
         try
         {
             if (learner.Role == LearnerRole.Behaviour) version = Publish(agent, version + 1, tags, stop);

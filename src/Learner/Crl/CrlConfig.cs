@@ -8,6 +8,12 @@ namespace Fathom.Learner.Crl;
 /// </summary>
 public sealed record CrlConfig
 {
+    /// <summary>
+    /// The paper's value of every setting, for readers that fill in what a user left out (the spec loader): the one home
+    /// of each default. Its dimensions are 0, so it is no agent's configuration until they are set.
+    /// </summary>
+    public static CrlConfig Defaults { get; } = new() { StateDim = 0, ActionDim = 0, GoalDim = 0 };
+
     /// <summary>Length of the state vector.</summary>
     public required int StateDim { get; init; }
 
@@ -59,6 +65,10 @@ public sealed record CrlConfig
     /// <summary>Target entropy per action dimension: target = scale x |A|.</summary>
     public double TargetEntropyPerActionDim { get; init; } = -0.5;
 
+    /// <summary>Discount of the geometric goal offsets of hindsight relabelling, P(k) ~ gamma^k; in (0, 1]. Read by the
+    /// sampler that draws this agent's batches, not by the update (crl-spec section 4).</summary>
+    public double Gamma { get; init; } = 0.99;
+
     /// <summary>Initial log(alpha).</summary>
     public double InitialLogAlpha { get; init; } = 0;
 
@@ -91,6 +101,7 @@ public sealed record CrlConfig
         if (!(LogSumExpPenalty >= 0)) throw new ArgumentOutOfRangeException(nameof(LogSumExpPenalty), LogSumExpPenalty, "LogSumExpPenalty must be >= 0.");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a finite number > 0.");
         if (!double.IsFinite(TargetEntropyPerActionDim)) throw new ArgumentOutOfRangeException(nameof(TargetEntropyPerActionDim), TargetEntropyPerActionDim, "TargetEntropyPerActionDim must be finite.");
+        if (!(Gamma > 0 && Gamma <= 1)) throw new ArgumentOutOfRangeException(nameof(Gamma), Gamma, "Gamma must be in (0, 1].");
         if (!double.IsFinite(InitialLogAlpha)) throw new ArgumentOutOfRangeException(nameof(InitialLogAlpha), InitialLogAlpha, "InitialLogAlpha must be finite.");
         if (!Enum.IsDefined(Energy)) throw new ArgumentOutOfRangeException(nameof(Energy), Energy, $"Energy must be one of {string.Join(", ", Enum.GetNames<CrlEnergy>())}.");
         if (!Enum.IsDefined(Loss)) throw new ArgumentOutOfRangeException(nameof(Loss), Loss, $"Loss must be one of {string.Join(", ", Enum.GetNames<CrlLoss>())}.");

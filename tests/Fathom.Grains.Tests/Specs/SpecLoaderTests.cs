@@ -1,4 +1,5 @@
 using Fathom.Grains.Specs;
+using Fathom.Learner.Crl;
 
 namespace Fathom.Grains.Tests.Specs;
 
@@ -59,6 +60,82 @@ public sealed class SpecLoaderTests
     }
 
     [Fact]
+    public void Crl_settings_left_out_are_the_papers_from_CrlConfig()
+    {
+        var learner = SpecLoader.ParseYaml(Minimal).Learners.Single();
+        var paper = CrlConfig.Defaults;
+        Assert.Equal((paper.Gamma, paper.Energy, paper.Loss, paper.LogSumExpPenalty, paper.ReprDim, paper.TargetEntropyPerActionDim),
+            (learner.Gamma, learner.Energy, learner.ContrastiveLoss, learner.LogSumExpPenalty, learner.ReprDim, learner.TargetEntropyPerActionDim));
+        Assert.Equal((paper.ActorDepth, paper.ActorWidth, paper.CriticDepth, paper.CriticWidth, paper.LearningRate),
+            (learner.Actor.Depth, learner.Actor.Width, learner.Critic.Depth, learner.Critic.Width, learner.LearningRate));
+        // A learner built in code without them gets the same values.
+        Assert.Equal(learner, new LearnerSpec("actor", LearnerRole.Behaviour, learner.Actor, learner.Critic, learner.Batch,
+            learner.LearningRate, learner.SamplesPerInsert, learner.Ablations));
+        Assert.Contains("learners[0].gamma", SpecLoader.FieldsLeftOut(Minimal));
+    }
+
+    [Fact]
+    public void Crl_settings_are_read_per_learner_from_yaml_and_json()
+    {
+        var yaml = SpecLoader.ParseYaml(Minimal.Replace("- { name: actor, role: behaviour }", """
+            - { name: actor, role: behaviour }
+              - name: other
+                gamma: 0.95
+                energy: cosine
+                contrastive_loss: symmetric_infonce
+                logsumexp_penalty: 0
+                repr_dim: 32
+                target_entropy_per_action_dim: -1.25
+            """));
+        Assert.Equal(CrlConfig.Defaults.Gamma, yaml.Learners[0].Gamma);
+        var other = yaml.Learners[1];
+        Assert.Equal((0.95, CrlEnergy.Cosine, CrlLoss.SymmetricInfoNce, 0.0, 32, -1.25),
+            (other.Gamma, other.Energy, other.ContrastiveLoss, other.LogSumExpPenalty, other.ReprDim, other.TargetEntropyPerActionDim));
+
+        var json = SpecLoader.ParseJson("""
+            { "environment": { "train_layout": "u_maze", "eval_layout": "u_maze_eval" }, "budget": { "env_steps": 1000 },
+              "collectors": [ { "behaviour": "actor" } ],
+              "learners": [ { "name": "actor", "role": "behaviour", "gamma": 1, "energy": "negative_squared_l2",
+                              "contrastive_loss": "binary_nce", "logsumexp_penalty": 0.5, "repr_dim": 128,
+                              "target_entropy_per_action_dim": 0 } ] }
+            """).Learners.Single();
+        Assert.Equal((1.0, CrlEnergy.NegativeSquaredL2, CrlLoss.BinaryNce, 0.5, 128, 0.0),
+            (json.Gamma, json.Energy, json.ContrastiveLoss, json.LogSumExpPenalty, json.ReprDim, json.TargetEntropyPerActionDim));
+    }
+
+    [Fact]
+    public void Crl_settings_built_in_code_are_checked_like_loaded_ones()
+    {
+        var spec = SpecLoader.ParseYaml(Minimal);
+        var bad = spec.Learners[0] with
+        {
+            Gamma = 0, Energy = (CrlEnergy)99, ContrastiveLoss = (CrlLoss)99, LogSumExpPenalty = double.NaN, ReprDim = -1,
+            TargetEntropyPerActionDim = double.PositiveInfinity,
+        };
+        var errors = SpecValidator.Validate(spec with { Learners = [bad] });
+        Assert.Contains(errors, e => e.StartsWith("learners[0].gamma:") && e.Contains("(0, 1]") && e.Contains("got 0"));
+        Assert.Contains(errors, e => e.StartsWith("learners[0].energy:") && e.Contains(SpecNames.Energy.Allowed) && e.Contains("got 99"));
+        Assert.Contains(errors, e => e.StartsWith("learners[0].contrastive_loss:") && e.Contains(SpecNames.ContrastiveLoss.Allowed));
+        Assert.Contains(errors, e => e.StartsWith("learners[0].logsumexp_penalty:") && e.Contains("got NaN"));
+        Assert.Contains(errors, e => e.StartsWith("learners[0].repr_dim:") && e.Contains("got -1"));
+        Assert.Contains(errors, e => e.StartsWith("learners[0].target_entropy_per_action_dim:") && e.Contains("finite"));
+        Assert.Equal(6, errors.Count);
+    }
+
+    [Fact]
+    public void Every_choice_has_one_spec_name_and_reads_back()
+    {
+        foreach (var energy in Enum.GetValues<CrlEnergy>())
+            Assert.True(SpecNames.Energy.TryParse(SpecNames.Energy.Name(energy), out var back) && back == energy);
+        foreach (var loss in Enum.GetValues<CrlLoss>())
+            Assert.True(SpecNames.ContrastiveLoss.TryParse(SpecNames.ContrastiveLoss.Name(loss), out var back) && back == loss);
+        Assert.Equal("behaviour, passive", SpecNames.Role.Allowed);
+        var incomplete = Assert.Throws<ArgumentException>(() => new SpecChoice<CrlLoss>((CrlLoss.ForwardInfoNce, "forward_infonce")));
+        Assert.Contains("BackwardInfoNce", incomplete.Message);
+        Assert.Throws<ArgumentException>(() => new SpecChoice<LearnerRole>((LearnerRole.Behaviour, "x"), (LearnerRole.Passive, "x")));
+    }
+
+    [Fact]
     public void Json_and_yaml_give_the_same_spec()
     {
         var json = """
@@ -77,6 +154,16 @@ public sealed class SpecLoaderTests
     [InlineData("learners[0].samples_per_insert", "samples_per_insert: -1", "number in")]
     [InlineData("learners[0].ablations.swish", "ablations: { swish: maybe }", "true or false")]
     [InlineData("learners[0].colour", "colour: blue", "unknown field (allowed:")]
+    [InlineData("learners[0].gamma", "gamma: 0", "(0, 1]")]
+    [InlineData("learners[0].gamma", "gamma: 1.5", "(0, 1]")]
+    [InlineData("learners[0].gamma", "gamma: soon", "finite number (got soon)")]
+    [InlineData("learners[0].energy", "energy: l1", "negative_l2, negative_squared_l2, dot, cosine (got l1)")]
+    [InlineData("learners[0].contrastive_loss", "contrastive_loss: NegativeL2", "forward_infonce, backward_infonce, symmetric_infonce, binary_nce (got NegativeL2)")]
+    [InlineData("learners[0].logsumexp_penalty", "logsumexp_penalty: -0.1", ">= 0 (paper 0.1; 0 turns it off; got -0.1)")]
+    [InlineData("learners[0].logsumexp_penalty", "logsumexp_penalty: .inf", "finite number (got .inf)")]
+    [InlineData("learners[0].repr_dim", "repr_dim: 0", "[1, 16384]")]
+    [InlineData("learners[0].repr_dim", "repr_dim: 65536", "[1, 16384]")]
+    [InlineData("learners[0].target_entropy_per_action_dim", "target_entropy_per_action_dim: nan", "finite number (got nan)")]
     [InlineData("learners[0].device", "device: gpu", "auto, cpu, cuda or cuda:N (N = 0, 1, ...), or left out for the silo's FATHOM_DEVICE (got 'gpu')")]
     [InlineData("learners[0].device", "device: cuda:-1", "auto, cpu, cuda or cuda:N (N = 0, 1, ...), or left out for the silo's FATHOM_DEVICE (got 'cuda:-1')")]
     [InlineData("learners[0].device", "device: cuda:x", "auto, cpu, cuda or cuda:N (N = 0, 1, ...), or left out for the silo's FATHOM_DEVICE (got 'cuda:x')")]

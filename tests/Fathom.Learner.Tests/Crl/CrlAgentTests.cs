@@ -35,6 +35,28 @@ public class CrlAgentTests
     }
 
     [Fact]
+    public void DefaultsAreThePapersValues()
+    {
+        var paper = CrlConfig.Defaults;
+        Assert.Equal((0.99, CrlEnergy.NegativeL2, CrlLoss.ForwardInfoNce, 0.1, 64, -0.5),
+            (paper.Gamma, paper.Energy, paper.Loss, paper.LogSumExpPenalty, paper.ReprDim, paper.TargetEntropyPerActionDim));
+        Assert.Equal((4, 256, 4, 256, 3e-4), (paper.ActorDepth, paper.ActorWidth, paper.CriticDepth, paper.CriticWidth, paper.LearningRate));
+        Assert.Equal(Small() with { StateDim = 0, ActionDim = 0, GoalDim = 0, ActorWidth = 256, CriticWidth = 256, ReprDim = 64 }, paper);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0001)]
+    [InlineData(double.NaN)]
+    public void GammaOutsideZeroToOneIsRejectedNamingTheSetting(double gamma)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => (Small() with { Gamma = gamma }).Validate());
+        Assert.Equal(nameof(CrlConfig.Gamma), error.ParamName);
+        Assert.Contains("(0, 1]", error.Message);
+        Assert.Equal(1.0, (Small() with { Gamma = 1.0 }).Validate().Gamma);
+    }
+
+    [Fact]
     public void ActorAndCriticHaveTheirOwnDepthAndWidth()
     {
         using var agent = new CrlAgent(Small() with { ActorDepth = 8, ActorWidth = 24, CriticDepth = 12, CriticWidth = 40 });

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Fathom.Client.Results;
 
 namespace Fathom.Client.Tests;
@@ -12,28 +9,26 @@ namespace Fathom.Client.Tests;
 public sealed class ClusterTests : IAsyncLifetime
 {
     static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
-    readonly List<Process> _servers = [];
+    readonly ServerProcesses _servers = new();
     string _redis = "";
 
     public async Task InitializeAsync()
     {
-        var redisPort = FreePort();
-        _redis = $"127.0.0.1:{redisPort}";
-        Start("redis-server", [], "--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
-        var silo = new Dictionary<string, string>
+        _redis = _servers.RedisServer();
+        _servers.Silo(new Dictionary<string, string>
         {
             ["FATHOM_MODE"] = "redis",
             ["FATHOM_MEMBERSHIP_REDIS"] = _redis,
             ["FATHOM_REPLAY_ENDPOINTS"] = _redis,
-            ["FATHOM_SILO_PORT"] = $"{FreePort()}",
-            ["FATHOM_GATEWAY_PORT"] = $"{FreePort()}",
-            ["FATHOM_HEALTH_PORT"] = "0",
-            ["FATHOM_PROMETHEUS_PORT"] = "0",
-            ["FATHOM_SHUTDOWN_SECONDS"] = "10",
-        };
-        Start("dotnet", silo, Path.Combine(AppContext.BaseDirectory, "Fathom.Silo.dll"));
+        });
         await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.All(_servers, p => Assert.False(p.HasExited, $"{p.StartInfo.FileName} exited with {(p.HasExited ? p.ExitCode : 0)}"));
+        _servers.AssertAllRunning();
+    }
+
+    public Task DisposeAsync()
+    {
+        _servers.Dispose();
+        return Task.CompletedTask;
     }
 
     [Fact]
@@ -65,34 +60,4 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.Contains("no-such-run", unknown.Stderr);
     }
 
-    void Start(string file, Dictionary<string, string> environment, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment) info.Environment[k] = v;
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _servers.Add(process);
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public Task DisposeAsync()
-    {
-        foreach (var process in Enumerable.Reverse(_servers))
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-            process.Dispose();
-        }
-        return Task.CompletedTask;
-    }
 }

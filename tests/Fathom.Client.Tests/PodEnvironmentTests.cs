@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Fathom.Client.Results;
 using StackExchange.Redis;
@@ -15,17 +12,15 @@ namespace Fathom.Client.Tests;
 public sealed class PodEnvironmentTests : IAsyncLifetime
 {
     static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
-    readonly List<Process> _processes = [];
+    readonly ServerProcesses _servers = new();
     readonly string _clusterId = $"pods-{Guid.NewGuid():N}"[..13];
     Dictionary<string, string> _pod = [];
     string _replay = "";
 
     public async Task InitializeAsync()
     {
-        var membership = $"127.0.0.1:{FreePort()}";
-        _replay = $"127.0.0.1:{FreePort()}";
-        foreach (var redis in new[] { membership, _replay })
-            Start("redis-server", [], "--port", redis.Split(':')[1], "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
+        var membership = _servers.RedisServer();
+        _replay = _servers.RedisServer();
         _pod = new Dictionary<string, string>
         {
             ["FATHOM_MODE"] = "redis",
@@ -37,24 +32,16 @@ public sealed class PodEnvironmentTests : IAsyncLifetime
         var health = new List<int>();
         foreach (var role in new[] { "collector", "learner" })
         {
-            var port = FreePort();
+            var port = ServerProcesses.FreePort();
             health.Add(port);
-            Start("dotnet", new Dictionary<string, string>(_pod)
-            {
-                ["FATHOM_ROLE"] = role,
-                ["FATHOM_SILO_PORT"] = $"{FreePort()}",
-                ["FATHOM_GATEWAY_PORT"] = $"{FreePort()}",
-                ["FATHOM_HEALTH_PORT"] = $"{port}",
-                ["FATHOM_PROMETHEUS_PORT"] = "0",
-                ["FATHOM_SHUTDOWN_SECONDS"] = "10",
-            }, Path.Combine(AppContext.BaseDirectory, "Fathom.Silo.dll"));
+            _servers.Silo(new Dictionary<string, string>(_pod) { ["FATHOM_ROLE"] = role, ["FATHOM_HEALTH_PORT"] = $"{port}" });
         }
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         foreach (var port in health)
             while (true)
             {
-                Assert.All(_processes, p => Assert.False(p.HasExited, $"{p.StartInfo.FileName} exited with {(p.HasExited ? p.ExitCode : 0)}"));
+                _servers.AssertAllRunning();
                 try
                 {
                     if ((await http.GetAsync($"http://127.0.0.1:{port}/healthz/ready")).IsSuccessStatusCode) break;
@@ -131,34 +118,9 @@ public sealed class PodEnvironmentTests : IAsyncLifetime
         catch (FormatException) { return false; }
     }
 
-    void Start(string file, Dictionary<string, string> environment, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment) info.Environment[k] = v;
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add(process);
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public Task DisposeAsync()
     {
-        foreach (var process in Enumerable.Reverse(_processes))
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-            process.Dispose();
-        }
+        _servers.Dispose();
         return Task.CompletedTask;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 
 namespace Fathom.Client.Tests;
@@ -12,27 +10,27 @@ namespace Fathom.Client.Tests;
 public sealed class RunsCommandTests : IAsyncLifetime
 {
     static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
-    readonly List<Process> _processes = [];
+    readonly ServerProcesses _servers = new();
     string _membership = "", _replay = "", _state = "";
 
     public async Task InitializeAsync()
     {
-        (_membership, _replay, _state) = (RedisServer(), RedisServer(), RedisServer());
-        var silo = new Dictionary<string, string>
+        (_membership, _replay, _state) = (_servers.RedisServer(), _servers.RedisServer(), _servers.RedisServer());
+        _servers.Silo(new Dictionary<string, string>
         {
             ["FATHOM_MODE"] = "redis",
             ["FATHOM_MEMBERSHIP_REDIS"] = _membership,
             ["FATHOM_REPLAY_ENDPOINTS"] = _replay,
             ["FATHOM_STATE_REDIS"] = _state,
-            ["FATHOM_SILO_PORT"] = $"{FreePort()}",
-            ["FATHOM_GATEWAY_PORT"] = $"{FreePort()}",
-            ["FATHOM_HEALTH_PORT"] = "0",
-            ["FATHOM_PROMETHEUS_PORT"] = "0",
-            ["FATHOM_SHUTDOWN_SECONDS"] = "10",
-        };
-        Start("dotnet", silo, Path.Combine(AppContext.BaseDirectory, "Fathom.Silo.dll"));
+        });
         await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.All(_processes, p => Assert.False(p.HasExited, $"{p.StartInfo.FileName} exited with {(p.HasExited ? p.ExitCode : 0)}"));
+        _servers.AssertAllRunning();
+    }
+
+    public Task DisposeAsync()
+    {
+        _servers.Dispose();
+        return Task.CompletedTask;
     }
 
     [Fact]
@@ -104,43 +102,6 @@ public sealed class RunsCommandTests : IAsyncLifetime
         }
     }
 
-    string RedisServer()
-    {
-        var port = FreePort();
-        Start("redis-server", [], "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no");
-        return $"127.0.0.1:{port}";
-    }
-
-    void Start(string file, Dictionary<string, string> environment, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment) info.Environment[k] = v;
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _processes.Add(process);
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public Task DisposeAsync()
-    {
-        foreach (var process in Enumerable.Reverse(_processes))
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-            process.Dispose();
-        }
-        return Task.CompletedTask;
-    }
 }
 
 /// <summary>The depth-1,024 critic / depth-512 actor spec in the default local mode: refused at start, cleanly.</summary>

@@ -30,8 +30,8 @@ public sealed class SamplerBench : IBenchmark
     [
         new("before: 32 episodes feed 2 batches", 32, 32, 2),
         new("one row per episode, no reuse", Batch, Batch, 1),
-        new("one row per episode, default (512 feed 8)", Batch, 2 * Batch, 8),
-        new("one row per episode, 512 feed 16", Batch, 2 * Batch, 16),
+        new("one row per episode, 512 feed 8", Batch, 2 * Batch, 8),
+        new("one row per episode, default (512 feed 16)", Batch, 2 * Batch, 16),
     ];
 
     public async Task<int> RunAsync(string[] args)

@@ -34,7 +34,7 @@ public sealed record SamplerSettings
     }
 
     /// <summary>Minibatches built from one fetch: each reuses the fetched episodes with fresh rows and goals.</summary>
-    public int BatchesPerFetch { get; init => field = Check(value, 1, 4096, nameof(BatchesPerFetch)); } = 8;
+    public int BatchesPerFetch { get; init => field = Check(value, 1, 4096, nameof(BatchesPerFetch)); } = 16;
 
     /// <summary>Fetches in flight at once (independent prefetch loops), hiding network latency behind each other.</summary>
     public int ConcurrentFetches { get; init => field = Check(value, 1, 64, nameof(ConcurrentFetches)); } = 2;

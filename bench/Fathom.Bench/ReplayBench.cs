@@ -285,7 +285,7 @@ public sealed class ReplayBench : IBenchmark
     {
         var samplerSettings = new SamplerSettings(settings.BatchSize)
         {
-            EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, ConcurrentFetches = Settings.FetchesPerSampler, PrefetchDepth = 8, Seed = 1,
+            EpisodesPerBatch = settings.EpisodesPerFetch, EpisodesPerFetch = settings.EpisodesPerFetch, BatchesPerFetch = 1, ConcurrentFetches = Settings.FetchesPerSampler, PrefetchDepth = 8, Seed = 1,
         };
         var samplers = Enumerable.Range(0, settings.Samplers).Select(_ => new ReplaySampler(store, samplerSettings)).ToList();
         try

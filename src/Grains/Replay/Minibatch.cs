@@ -6,6 +6,9 @@ namespace Fathom.Grains.Replay;
 /// </summary>
 public sealed record Minibatch(int Size, float[] States, float[] Actions, float[] Goals)
 {
-    /// <summary>This batch's share of the stored blob bytes read for its fetch (for throughput accounting).</summary>
+    /// <summary>This batch's share of the stored blob bytes read for its fetch: bytes fetched per batch.</summary>
     public long SourceBytes { get; init; }
+
+    /// <summary>Distinct episodes the rows come from: EpisodesPerBatch, or fewer when the store held fewer.</summary>
+    public int DistinctEpisodes { get; init; }
 }

@@ -1,16 +1,20 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Fathom.Grains.Telemetry;
+using Fathom.Learner.Crl;
 
 namespace Fathom.Grains.Replay;
 
 /// <summary>
-/// Minibatches of (state, action, hindsight goal) drawn uniformly over the transitions of the whole store,
-/// prepared in the background into a bounded channel so that an SGD step finds its batch ready.
-/// One fetch draws <see cref="SamplerSettings.EpisodesPerFetch"/> episodes with replacement in proportion to
-/// their length; each row then picks one of them uniformly and a time step uniformly, which makes every stored
-/// transition equally likely. The goal comes from the same episode, never another.
-/// <see cref="SamplerSettings.ConcurrentFetches"/> loops fetch side by side into the channel.
+/// Minibatches of (state, action, hindsight goal) drawn as the paper draws them: each row from a different episode,
+/// each episode with probability in proportion to its length, so that every stored transition is equally likely as
+/// far as distinct episodes allow. One fetch reads <see cref="SamplerSettings.EpisodesPerFetch"/> distinct episodes,
+/// each included with probability in proportion to its length; each of its <see cref="SamplerSettings.BatchesPerFetch"/>
+/// batches takes <see cref="SamplerSettings.EpisodesPerBatch"/> distinct ones of them (weighted by length over that
+/// probability) and B / EpisodesPerBatch rows of each at uniform time steps. A store of fewer episodes gives batches
+/// of all of them, rows spread evenly. The goal comes from the same episode, never another.
+/// <see cref="SamplerSettings.ConcurrentFetches"/> loops fetch side by side into a bounded channel, so that an SGD
+/// step finds its batch ready.
 /// </summary>
 public sealed class ReplaySampler : IAsyncDisposable
 {
@@ -24,13 +28,15 @@ public sealed class ReplaySampler : IAsyncDisposable
     private volatile Exception? _lastError;
     private volatile IndexSnapshot? _index;
 
-    /// <summary>The store's index with cumulative lengths for drawing episodes in proportion to length.</summary>
-    private sealed record IndexSnapshot(IReadOnlyList<EpisodeRef> Episodes, long[] Cumulative, long ReadAt);
+    /// <summary>The store's index with the episodes' lengths, for drawing them in proportion to length.</summary>
+    private sealed record IndexSnapshot(IReadOnlyList<EpisodeRef> Episodes, double[] Lengths, long ReadAt);
 
     public ReplaySampler(IReplayStore store, SamplerSettings settings)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.EpisodesPerFetch < settings.EpisodesPerBatch)
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.EpisodesPerFetch, $"EpisodesPerFetch must be at least EpisodesPerBatch ({settings.EpisodesPerBatch}).");
         _store = store;
         _settings = settings;
         _ready = Channel.CreateBounded<Minibatch>(new BoundedChannelOptions(settings.PrefetchDepth) { SingleWriter = settings.ConcurrentFetches == 1, FullMode = BoundedChannelFullMode.Wait });
@@ -75,6 +81,7 @@ public sealed class ReplaySampler : IAsyncDisposable
             }
         }
         FathomTelemetry.ReplaySampled.Add(batch.Size, _runTag);
+        FathomTelemetry.ReplayBatchEpisodes.Record(batch.DistinctEpisodes, _runTag);
         return batch;
     }
 
@@ -88,8 +95,8 @@ public sealed class ReplaySampler : IAsyncDisposable
         {
             try
             {
-                var (slots, leased) = FetchEpisodes(random, stop);
-                if (slots.Count == 0)
+                var (pool, leased) = FetchEpisodes(random, stop);
+                if (pool.Count == 0)
                 {
                     stop.WaitHandle.WaitOne(_settings.RetryDelay);
                     continue;
@@ -98,7 +105,7 @@ public sealed class ReplaySampler : IAsyncDisposable
                 try
                 {
                     long sourceBytes = leased.Sum(e => (long)e.BlobBytes) / batches.Length;
-                    for (int b = 0; b < batches.Length; b++) batches[b] = BuildBatch(random, slots, sourceBytes);
+                    for (int b = 0; b < batches.Length; b++) batches[b] = BuildBatch(random, pool, sourceBytes);
                 }
                 finally
                 {
@@ -121,62 +128,109 @@ public sealed class ReplaySampler : IAsyncDisposable
     }
 
     /// <summary>
-    /// Draws episodes with replacement in proportion to length; one slot per draw, so repeats keep their weight.
-    /// Each distinct episode is read once, in place; returns the slots and the leases, which the caller disposes.
+    /// The episodes of one fetch: EpisodesPerFetch distinct ones (all, when the store holds no more), each included
+    /// with probability in proportion to its length, and weighted by length over that probability so that a batch
+    /// drawing from them by weight gives each stored transition the same chance. Each is read once, in place; returns
+    /// the pool and the leases, which the caller disposes.
     /// </summary>
-    private (List<LeasedEpisode> Slots, IReadOnlyList<LeasedEpisode> Leased) FetchEpisodes(Random random, CancellationToken stop)
+    private (List<(LeasedEpisode Episode, double Weight)> Pool, IReadOnlyList<LeasedEpisode> Leased) FetchEpisodes(Random random, CancellationToken stop)
     {
         var index = ReadIndexAsync(stop).GetAwaiter().GetResult();
         var all = index.Episodes;
         if (all.Count == 0) return ([], []);
-        var cumulative = index.Cumulative;
-        long total = cumulative[^1];
-
-        var draws = new int[_settings.EpisodesPerFetch];
-        for (int d = 0; d < draws.Length; d++)
-        {
-            int found = Array.BinarySearch(cumulative, random.NextInt64(total));
-            draws[d] = found >= 0 ? found + 1 : ~found; // first episode whose cumulative length exceeds the draw
-        }
-        var distinct = draws.Distinct().Select(i => all[i]).ToList();
-        var leased = _store.LeaseAsync(distinct, stop).GetAwaiter().GetResult();
+        var drawn = SampleDistinct(random, index.Lengths, _settings.EpisodesPerFetch);
+        var leased = _store.LeaseAsync(drawn.Select(d => all[d.Index]).ToList(), stop).GetAwaiter().GetResult();
         var byRef = leased.ToDictionary(e => e.Ref);
-        var slots = new List<LeasedEpisode>(draws.Length);
-        foreach (int d in draws)
-            if (byRef.TryGetValue(all[d], out var episode)) slots.Add(episode);
-        return (slots, leased);
+        var pool = new List<(LeasedEpisode, double)>(drawn.Length);
+        foreach (var (i, inclusion) in drawn)
+            if (byRef.TryGetValue(all[i], out var episode)) pool.Add((episode, index.Lengths[i] / inclusion));
+        return (pool, leased);
     }
 
     private async Task<IndexSnapshot> ReadIndexAsync(CancellationToken stop)
     {
         if (_index is { } cached && Stopwatch.GetElapsedTime(cached.ReadAt) < _settings.IndexRefreshInterval) return cached;
         var episodes = (await _store.ListAsync(stop)).Episodes;
-        var cumulative = new long[episodes.Count];
-        long total = 0;
-        for (int i = 0; i < episodes.Count; i++) cumulative[i] = total += episodes[i].Length;
-        var fresh = new IndexSnapshot(episodes, cumulative, Stopwatch.GetTimestamp());
+        var fresh = new IndexSnapshot(episodes, episodes.Select(e => (double)e.Length).ToArray(), Stopwatch.GetTimestamp());
         _index = fresh;
         return fresh;
     }
 
-    private Minibatch BuildBatch(Random random, List<LeasedEpisode> slots, long sourceBytes)
+    /// <summary>
+    /// One minibatch from the pool: EpisodesPerBatch distinct episodes (all of the pool when it holds fewer), rows
+    /// spread evenly over them, each at a uniform time step with its goal at a geometric offset in the same episode.
+    /// </summary>
+    private Minibatch BuildBatch(Random random, List<(LeasedEpisode Episode, double Weight)> pool, long sourceBytes)
     {
         var layout = _store.Options.Layout;
         int size = _settings.BatchSize, s = layout.StateDim, a = layout.ActionDim, g = layout.GoalDim;
+        int distinct = Math.Min(_settings.EpisodesPerBatch, pool.Count);
+        var chosen = SampleDistinct(random, pool.Select(p => p.Weight).ToArray(), distinct).Select(c => c.Index).ToArray();
+        // B = q * distinct + r: every chosen episode gives q rows, r of them (drawn the same way) one more.
+        int perEpisode = size / distinct;
+        var extra = new bool[distinct];
+        foreach (var (e, _) in SampleDistinct(random, chosen.Select(c => pool[c].Weight).ToArray(), size % distinct)) extra[e] = true;
+
         var states = new float[size * s];
         var actions = new float[size * a];
         var goals = new float[size * g];
-        for (int row = 0; row < size; row++)
+        int row = 0;
+        for (int c = 0; c < distinct; c++)
         {
-            var episode = slots[random.Next(slots.Count)];
+            var episode = pool[chosen[c]].Episode;
             var episodeStates = episode.States;
-            int t = random.Next(episode.Length);
-            int k = HindsightGoal.SampleOffset(random, _settings.Gamma, episode.Length - t);
-            episodeStates.Slice(t * s, s).CopyTo(states.AsSpan(row * s));
-            episode.Actions.Slice(t * a, a).CopyTo(actions.AsSpan(row * a));
-            episodeStates.Slice((t + k) * s + layout.GoalStart, g).CopyTo(goals.AsSpan(row * g));
+            for (int r = perEpisode + (extra[c] ? 1 : 0); r > 0; r--, row++)
+            {
+                int t = random.Next(episode.Length);
+                int k = HindsightGoal.SampleOffset(random, _settings.Gamma, episode.Length - t);
+                episodeStates.Slice(t * s, s).CopyTo(states.AsSpan(row * s));
+                episode.Actions.Slice(t * a, a).CopyTo(actions.AsSpan(row * a));
+                episodeStates.Slice((t + k) * s + layout.GoalStart, g).CopyTo(goals.AsSpan(row * g));
+            }
         }
-        return new Minibatch(size, states, actions, goals) { SourceBytes = sourceBytes };
+        return new Minibatch(size, states, actions, goals) { SourceBytes = sourceBytes, DistinctEpisodes = distinct };
+    }
+
+    /// <summary>
+    /// n distinct indices of <paramref name="weights"/> (all when there are no more), each included with probability
+    /// n·w/W by systematic sampling over a random order, returned with that probability. An index whose n·w/W reaches
+    /// 1 is taken for certain and the rest are drawn among the others in the same way.
+    /// </summary>
+    internal static (int Index, double Inclusion)[] SampleDistinct(Random random, IReadOnlyList<double> weights, int n)
+    {
+        if (n >= weights.Count) return Enumerable.Range(0, weights.Count).Select(i => (i, 1.0)).ToArray();
+        var chosen = new List<(int, double)>(n);
+        var taken = new bool[weights.Count];
+        double total = weights.Sum();
+        for (bool found = true; found && chosen.Count < n;)
+        {
+            found = false;
+            int left = n - chosen.Count;
+            for (int i = 0; i < weights.Count && chosen.Count < n; i++)
+            {
+                if (taken[i] || left * weights[i] < total) continue;
+                taken[i] = found = true;
+                chosen.Add((i, 1.0));
+            }
+            if (found) total = Enumerable.Range(0, weights.Count).Where(i => !taken[i]).Sum(i => weights[i]);
+        }
+        int remaining = n - chosen.Count;
+        if (remaining == 0) return chosen.ToArray();
+        var line = Enumerable.Range(0, weights.Count).Where(i => !taken[i]).ToArray();
+        random.Shuffle(line);
+        double step = total / remaining, next = random.NextDouble() * step, cumulative = 0;
+        foreach (int i in line)
+        {
+            cumulative += weights[i];
+            if (cumulative <= next || chosen.Count == n) continue;
+            chosen.Add((i, weights[i] / step));
+            taken[i] = true;
+            next += step;
+        }
+        // Rounding may leave the last point just past the end of the line; the last open index closes it.
+        for (int k = line.Length - 1; chosen.Count < n; k--)
+            if (!taken[line[k]]) { taken[line[k]] = true; chosen.Add((line[k], weights[line[k]] / step)); }
+        return chosen.ToArray();
     }
 
     public async ValueTask DisposeAsync()

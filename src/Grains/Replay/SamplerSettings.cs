@@ -1,3 +1,5 @@
+using Fathom.Learner.Crl;
+
 namespace Fathom.Grains.Replay;
 
 /// <summary>How a <see cref="ReplaySampler"/> reads the store; validated on construction.</summary>
@@ -7,22 +9,34 @@ public sealed record SamplerSettings
     {
         if (batchSize is < 1 or > 1 << 20) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "BatchSize must be in [1, 2^20].");
         BatchSize = batchSize;
+        EpisodesPerBatch = batchSize;
     }
+
+    private const int MaxEpisodesPerFetch = 1 << 21;
 
     /// <summary>B: transitions per minibatch.</summary>
     public int BatchSize { get; }
 
-    /// <summary>Episodes one fetch reads (drawn in proportion to length); the batches of that fetch draw from them.</summary>
-    public int EpisodesPerFetch { get; init => field = Check(value, 1, 4096, nameof(EpisodesPerFetch)); } = 32;
-
-    /// <summary>Minibatches built from one fetch, trading network reads for episode diversity.</summary>
-    public int BatchesPerFetch { get; init => field = Check(value, 1, 4096, nameof(BatchesPerFetch)); } = 2;
+    /// <summary>
+    /// Distinct episodes in one minibatch, in [1, B]. B (the default) gives every row its own episode, as the paper's
+    /// batches are drawn; B/k gives each episode k rows (an ablation: more in-batch negatives from a row's own episode).
+    /// </summary>
+    public int EpisodesPerBatch { get; init => field = Check(value, 1, BatchSize, nameof(EpisodesPerBatch)); }
 
     /// <summary>
-    /// Fetches in flight at once (independent prefetch loops), hiding network latency behind each other. A fetch sends
-    /// the GETs of all its episodes at once, so this times <see cref="EpisodesPerFetch"/> blobs are in flight: on one
-    /// redis-server, 64 blobs of 160 KB in flight were read 10-25% slower than 8 (docs/benchmarks.md, Replay).
+    /// Distinct episodes one fetch reads (each included in proportion to its length), at least
+    /// <see cref="EpisodesPerBatch"/>; each batch of that fetch takes EpisodesPerBatch of them. Default: twice that.
     /// </summary>
+    public int EpisodesPerFetch
+    {
+        get => field > 0 ? field : Math.Min(2 * EpisodesPerBatch, MaxEpisodesPerFetch);
+        init => field = Check(value, 1, MaxEpisodesPerFetch, nameof(EpisodesPerFetch));
+    }
+
+    /// <summary>Minibatches built from one fetch: each reuses the fetched episodes with fresh rows and goals.</summary>
+    public int BatchesPerFetch { get; init => field = Check(value, 1, 4096, nameof(BatchesPerFetch)); } = 16;
+
+    /// <summary>Fetches in flight at once (independent prefetch loops), hiding network latency behind each other.</summary>
     public int ConcurrentFetches { get; init => field = Check(value, 1, 64, nameof(ConcurrentFetches)); } = 2;
 
     /// <summary>How long a read of the store's index is reused, so that a fetch is usually one round trip.

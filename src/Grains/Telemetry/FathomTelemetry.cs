@@ -56,6 +56,9 @@ public static class FathomTelemetry
     public static readonly Gauge<double> ReplayFill = Meter.CreateGauge<double>("fathom.replay.fill", "1", "Fraction of shard capacity in use.");
     public static readonly Counter<long> ReplayInserted = Meter.CreateCounter<long>("fathom.replay.inserted", "{transition}", "Transitions appended to replay.");
     public static readonly Counter<long> ReplaySampled = Meter.CreateCounter<long>("fathom.replay.sampled", "{transition}", "Transitions sampled from replay.");
+    public static readonly Histogram<long> ReplayBatchEpisodes = Meter.CreateHistogram<long>(
+        "fathom.replay.batch_episodes", "{episode}", "Distinct episodes the rows of a sampled minibatch come from.",
+        tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] });
     public static readonly Counter<long> ReplayOomRetries = Meter.CreateCounter<long>("fathom.replay.oom_retries", "{append}", "Appends a replay shard refused as out of memory (maxmemory), retried after a back-off.");
     public static readonly Counter<long> ReplayRejected = Meter.CreateCounter<long>("fathom.replay.rejected", "{blob}", "Stored blobs rejected as malformed or corrupted.");
 

@@ -63,7 +63,7 @@ public abstract class RedisReplayStoreContract : ReplayStoreContract, IAsyncLife
             await store.AppendAsync(shard, Enumerable.Range(0, 60).Select(n => TestEpisodes.Make(1000 * shard + n, 20)).ToList());
         for (int round = 0; round < 30; round++)
         {
-            await using var sampler = new ReplaySampler(store, new SamplerSettings(32) { Seed = round, EpisodesPerFetch = 24, ConcurrentFetches = 2, PrefetchDepth = 1 });
+            await using var sampler = new ReplaySampler(store, new SamplerSettings(32) { Seed = round, EpisodesPerBatch = 24, EpisodesPerFetch = 24, ConcurrentFetches = 2, PrefetchDepth = 1 });
             for (int i = 0; i < 3; i++) await sampler.NextAsync();
         }
         Assert.Equal(0, store.RejectedCount);

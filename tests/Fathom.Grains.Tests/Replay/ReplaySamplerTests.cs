@@ -49,5 +49,103 @@ public class ReplaySamplerTests
         Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(0)).ParamName);
         Assert.Equal("gamma", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(8) { Gamma = 1.5 }).ParamName);
         Assert.Equal("EpisodesPerFetch", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(8) { EpisodesPerFetch = 0 }).ParamName);
+        Assert.Equal("EpisodesPerBatch", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(8) { EpisodesPerBatch = 0 }).ParamName);
+        Assert.Equal("EpisodesPerBatch", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(8) { EpisodesPerBatch = 9 }).ParamName);
+        Assert.Equal(8, new SamplerSettings(8).EpisodesPerBatch);
+        Assert.Equal(16, new SamplerSettings(8).EpisodesPerFetch);
+        Assert.Equal(4, new SamplerSettings(8) { EpisodesPerBatch = 2 }.EpisodesPerFetch);
+    }
+
+    [Fact]
+    public async Task AFetchSmallerThanABatchIsRefused()
+    {
+        await using var store = new InMemoryReplayStore(TestEpisodes.Options(1_000));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ReplaySampler(store, new SamplerSettings(8) { EpisodesPerFetch = 7 }));
+        Assert.Contains("EpisodesPerFetch must be at least EpisodesPerBatch (8)", error.Message);
+    }
+
+    [Theory]
+    [InlineData(32, 8)]   // 4 rows from each of 8 episodes
+    [InlineData(32, 1)]   // one episode fills the batch
+    [InlineData(30, 8)]   // 3 or 4 rows each: never more than needed
+    public async Task EpisodesPerBatchSpreadsTheRowsEvenly(int batchSize, int perBatch)
+    {
+        await using var store = new InMemoryReplayStore(TestEpisodes.Options(100_000));
+        for (int n = 0; n < 64; n++) await store.AppendAsync(TestEpisodes.Make(n, 10 + n % 5));
+        await using var sampler = new ReplaySampler(store, new SamplerSettings(batchSize) { EpisodesPerBatch = perBatch, Seed = 2 });
+        for (int b = 0; b < 50; b++)
+        {
+            var batch = await sampler.NextAsync();
+            var rowsPerEpisode = Enumerable.Range(0, batchSize).CountBy(row => (int)batch.States[row * 4]).Select(c => c.Value).ToList();
+            Assert.Equal(perBatch, rowsPerEpisode.Count);
+            Assert.Equal(perBatch, batch.DistinctEpisodes);
+            Assert.All(rowsPerEpisode, rows => Assert.InRange(rows, batchSize / perBatch, (batchSize + perBatch - 1) / perBatch));
+        }
+    }
+
+    [Fact]
+    public async Task AStoreOfFewerEpisodesThanABatchGivesAllOfThemRowsSpreadEvenly()
+    {
+        await using var store = new InMemoryReplayStore(TestEpisodes.Options(100_000));
+        var episodes = Enumerable.Range(0, 5).Select(n => TestEpisodes.Make(n, 6 + 3 * n)).ToList();
+        foreach (var e in episodes) await store.AppendAsync(e);
+        await using var sampler = new ReplaySampler(store, new SamplerSettings(16) { Seed = 4, BatchesPerFetch = 3 });
+        for (int b = 0; b < 30; b++)
+        {
+            var batch = await sampler.NextAsync();
+            Assert.Equal(5, batch.DistinctEpisodes);
+            var rowsPerEpisode = Enumerable.Range(0, 16).CountBy(row => (int)batch.States[row * 4]).ToDictionary();
+            Assert.Equal(Enumerable.Range(0, 5), rowsPerEpisode.Keys.Order());
+            Assert.Equal([3, 3, 3, 3, 4], rowsPerEpisode.Values.Order());
+            // Every fetch reads all five episodes once and spreads their bytes over its three batches.
+            Assert.Equal(episodes.Sum(e => (long)EpisodeCodec.EncodedSize(e)) / 3, batch.SourceBytes);
+        }
+    }
+
+    [Fact]
+    public async Task OneLoopWithASeedRepeatsItsBatches()
+    {
+        await using var store = new InMemoryReplayStore(TestEpisodes.Options(100_000));
+        for (int n = 0; n < 40; n++) await store.AppendAsync(TestEpisodes.Make(n, 12));
+        async Task<List<float[]>> Draw(int seed)
+        {
+            await using var sampler = new ReplaySampler(store, new SamplerSettings(16) { Seed = seed, ConcurrentFetches = 1 });
+            var batches = new List<float[]>();
+            for (int b = 0; b < 10; b++)
+            {
+                var batch = await sampler.NextAsync();
+                batches.Add([.. batch.States, .. batch.Goals]);
+            }
+            return batches;
+        }
+        var first = await Draw(9);
+        Assert.Equal(first, await Draw(9));
+        Assert.NotEqual(first, await Draw(10));
+    }
+
+    [Fact]
+    public void DistinctIndicesAreIncludedInProportionToWeightAndHeavyOnesForCertain()
+    {
+        double[] weights = [1, 2, 3, 4, 10, 30];
+        const int n = 3, draws = 60_000;
+        var random = new Random(8);
+        var counts = new double[weights.Length];
+        var reported = new double[weights.Length];
+        for (int d = 0; d < draws; d++)
+        {
+            var chosen = ReplaySampler.SampleDistinct(random, weights, n);
+            Assert.Equal(n, chosen.Select(c => c.Index).Distinct().Count());
+            foreach (var (index, inclusion) in chosen)
+            {
+                counts[index]++;
+                reported[index] = inclusion;
+            }
+        }
+        // 3·30/50 >= 1, then 2·10/20 >= 1: both certain; the third among weights 1..4 in proportion, w/10.
+        double[] expected = [0.1, 0.2, 0.3, 0.4, 1.0, 1.0];
+        Assert.Equal(expected, reported.Select(p => Math.Round(p, 12)));
+        Assert.Equal(draws, counts[4]);
+        Assert.Equal(draws, counts[5]);
+        for (int i = 0; i < 4; i++) Assert.InRange(counts[i] / draws, expected[i] - 0.01, expected[i] + 0.01);
     }
 }

@@ -149,7 +149,7 @@ public abstract class ReplayStoreContract
 
         var observed = new double[maxBin + 1]; // offsets 1..maxBin, then "more"
         var expected = new double[maxBin + 1];
-        await using (var sampler = new ReplaySampler(store, new SamplerSettings(1000) { Gamma = gamma, Seed = 7, EpisodesPerFetch = 8, BatchesPerFetch = 5, ConcurrentFetches = 1 }))
+        await using (var sampler = new ReplaySampler(store, new SamplerSettings(1000) { Gamma = gamma, Seed = 7, BatchesPerFetch = 5, ConcurrentFetches = 1 }))
         {
             for (int drawn = 0; drawn < draws;)
             {
@@ -169,32 +169,82 @@ public abstract class ReplayStoreContract
             }
         }
         double chi2 = observed.Zip(expected, (o, e) => (o - e) * (o - e) / e).Sum();
-        Assert.True(chi2 < TestEpisodes.ChiSquareCritical(maxBin), $"chi-square {chi2:F1} over {maxBin} dof exceeds the 0.001 critical value {TestEpisodes.ChiSquareCritical(maxBin):F1}");
+        Assert.True(chi2 < ChiSquare.Critical(maxBin), $"chi-square {chi2:F1} over {maxBin} dof exceeds the 0.001 critical value {ChiSquare.Critical(maxBin):F1}");
         await store.DeleteRunAsync();
     }
 
+    /// <summary>
+    /// The paper's batches over a store of 4·B episodes: every row of a batch from its own episode, its goal from the
+    /// same episode at a truncated geometric offset.
+    /// </summary>
+    [Fact]
+    public async Task EachRowOfABatchComesFromItsOwnEpisodeWithAGeometricGoal()
+    {
+        const int batch = 64, episodes = 4 * batch, length = 30, batches = 400, maxBin = 12;
+        const double gamma = 0.8;
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(1_000_000));
+        for (int shard = 0; shard < store.ShardCount; shard++)
+            await store.AppendAsync(shard, Enumerable.Range(0, episodes).Where(n => n % store.ShardCount == shard).Select(n => TestEpisodes.Make(n, length)).ToList());
+
+        var observed = new double[maxBin + 1];
+        var expected = new double[maxBin + 1];
+        var seen = new HashSet<int>();
+        await using (var sampler = new ReplaySampler(store, new SamplerSettings(batch) { Gamma = gamma, Seed = 5 }))
+        {
+            for (int b = 0; b < batches; b++)
+            {
+                var minibatch = await sampler.NextAsync();
+                Assert.Equal(batch, minibatch.DistinctEpisodes);
+                var rows = Enumerable.Range(0, batch).Select(row => (int)minibatch.States[row * 4]).ToList();
+                Assert.Equal(batch, rows.Distinct().Count());
+                seen.UnionWith(rows);
+                for (int row = 0; row < batch; row++)
+                {
+                    int t = (int)minibatch.States[row * 4 + 1], horizon = length - t;
+                    Assert.Equal(rows[row], (int)minibatch.Goals[row * 2]);
+                    int k = (int)minibatch.Goals[row * 2 + 1] - t;
+                    Assert.InRange(k, 1, horizon);
+                    observed[Math.Min(k, maxBin + 1) - 1]++;
+                    double norm = 0;
+                    for (int j = 1; j <= horizon; j++) norm += Math.Pow(gamma, j);
+                    for (int j = 1; j <= horizon; j++) expected[Math.Min(j, maxBin + 1) - 1] += Math.Pow(gamma, j) / norm;
+                }
+            }
+        }
+        Assert.Equal(episodes, seen.Count);
+        double chi2 = observed.Zip(expected, (o, e) => (o - e) * (o - e) / e).Sum();
+        Assert.True(chi2 < ChiSquare.Critical(maxBin), $"chi-square {chi2:F1} over {maxBin} dof");
+        await store.DeleteRunAsync();
+    }
+
+    /// <summary>
+    /// An episode's chance to be in a batch is in proportion to its length, so every stored transition is equally
+    /// likely, also when the longest episodes must be in every fetch (pool of 6 out of 8, 3 per batch).
+    /// </summary>
     [Fact]
     public async Task EpisodesAreDrawnInProportionToLength()
     {
         int[] lengths = [5, 10, 20, 40, 5, 10, 20, 40];
+        const int batches = 6000, perBatch = 3;
         await using var store = await CreateStoreAsync(TestEpisodes.Options(100_000));
         for (int n = 0; n < lengths.Length; n++) await store.AppendAsync(TestEpisodes.Make(n, lengths[n]));
 
         var counts = new double[lengths.Length];
-        const int draws = 40_000;
-        // Rows of one batch share the episodes of one fetch; with many draws per fetch they are nearly independent,
-        // which the chi-square test assumes.
-        await using (var sampler = new ReplaySampler(store, new SamplerSettings(50) { Seed = 11, EpisodesPerFetch = 2048, BatchesPerFetch = 1, ConcurrentFetches = 1 }))
+        await using (var sampler = new ReplaySampler(store, new SamplerSettings(30) { Seed = 11, EpisodesPerBatch = perBatch, BatchesPerFetch = 1, ConcurrentFetches = 1 }))
         {
-            for (int drawn = 0; drawn < draws;)
+            for (int b = 0; b < batches; b++)
             {
                 var batch = await sampler.NextAsync();
-                for (int row = 0; row < batch.Size; row++, drawn++) counts[(int)batch.States[row * 4]]++;
+                var rows = Enumerable.Range(0, batch.Size).Select(row => (int)batch.States[row * 4]).ToList();
+                Assert.All(rows.CountBy(e => e), c => Assert.Equal(10, c.Value));
+                foreach (int episode in rows.Distinct()) counts[episode]++;
             }
         }
         double total = lengths.Sum();
-        double chi2 = counts.Select((c, n) => { double e = draws * lengths[n] / total; return (c - e) * (c - e) / e; }).Sum();
-        Assert.True(chi2 < TestEpisodes.ChiSquareCritical(lengths.Length - 1), $"chi-square {chi2:F1} for counts [{string.Join(", ", counts)}]");
+        // Inclusions without replacement vary less than multinomial counts, so the test is conservative for variance
+        // and still sees a bias in the mean.
+        double chi2 = counts.Select((c, n) => { double e = batches * perBatch * lengths[n] / total; return (c - e) * (c - e) / e; }).Sum();
+        Assert.True(chi2 < ChiSquare.Critical(lengths.Length - 1), $"chi-square {chi2:F1} for counts [{string.Join(", ", counts)}]");
         await store.DeleteRunAsync();
     }
 
@@ -207,7 +257,7 @@ public abstract class ReplayStoreContract
         long sampledRows = 0;
         var samplers = Enumerable.Range(0, 2).Select(s => Task.Run(async () =>
         {
-            await using var sampler = new ReplaySampler(store, new SamplerSettings(64) { Seed = s, EpisodesPerFetch = 8 });
+            await using var sampler = new ReplaySampler(store, new SamplerSettings(64) { Seed = s, EpisodesPerBatch = 8, EpisodesPerFetch = 8 });
             while (!stop.IsCancellationRequested)
             {
                 try

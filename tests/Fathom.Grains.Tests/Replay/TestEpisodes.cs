@@ -26,11 +26,4 @@ public static class TestEpisodes
         var actions = Enumerable.Range(0, length * Layout.ActionDim).Select(_ => random.NextSingle() * 2 - 1).ToArray();
         return new Episode(Layout, length, states, actions, producer, policyVersion: number % 7, sequence ?? number);
     }
-
-    /// <summary>Chi-square critical value at p = 0.001 (Wilson–Hilferty approximation).</summary>
-    public static double ChiSquareCritical(int degreesOfFreedom)
-    {
-        double k = degreesOfFreedom, z = 3.090;
-        return k * Math.Pow(1 - 2 / (9 * k) + z * Math.Sqrt(2 / (9 * k)), 3);
-    }
 }

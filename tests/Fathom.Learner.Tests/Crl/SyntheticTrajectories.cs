@@ -1,3 +1,4 @@
+using Fathom.Learner.Crl;
 using static TorchSharp.torch;
 
 namespace Fathom.Learner.Tests.Crl;
@@ -51,25 +52,11 @@ public sealed class SyntheticTrajectories
         {
             int e = _random.Next(_states.Length);
             int t = _random.Next(_length);
-            int k = SampleOffset(_length - t);
+            int k = HindsightGoal.SampleOffset(_random, _gamma, _length - t);
             Array.Copy(_states[e], t * StateDim, s, i * StateDim, StateDim);
             Array.Copy(_actions[e], t * ActionDim, a, i * ActionDim, ActionDim);
             Array.Copy(_states[e], (t + k) * StateDim, g, i * GoalDim, GoalDim);
         }
         return (tensor(s).view(size, StateDim), tensor(a).view(size, ActionDim), tensor(g).view(size, GoalDim));
-    }
-
-    /// <summary>k in 1..maxK with P(k) ∝ gamma^k.</summary>
-    private int SampleOffset(int maxK)
-    {
-        double total = 0;
-        for (int k = 1; k <= maxK; k++) total += Math.Pow(_gamma, k);
-        double u = _random.NextDouble() * total;
-        for (int k = 1; k <= maxK; k++)
-        {
-            u -= Math.Pow(_gamma, k);
-            if (u <= 0) return k;
-        }
-        return maxK;
     }
 }

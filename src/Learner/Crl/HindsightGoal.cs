@@ -1,4 +1,4 @@
-namespace Fathom.Grains.Replay;
+namespace Fathom.Learner.Crl;
 
 /// <summary>
 /// Future-goal offsets of hindsight relabelling (crl-spec section 4): for a state at time t of an episode of
@@ -28,6 +28,7 @@ public static class HindsightGoal
         return Math.Pow(gamma, k - 1) * (1 - gamma) / (1 - Math.Pow(gamma, maxOffset));
     }
 
+    /// <summary>Throws unless gamma is in (0, 1], the range the law is defined on.</summary>
     public static void CheckGamma(double gamma)
     {
         if (!(gamma > 0.0 && gamma <= 1.0)) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "Gamma must be in (0, 1].");

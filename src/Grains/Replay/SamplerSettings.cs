@@ -46,8 +46,8 @@ public sealed record SamplerSettings
     /// <summary>Minibatches kept ready ahead of the learner (the bounded prefetch channel).</summary>
     public int PrefetchDepth { get; init => field = Check(value, 1, 1024, nameof(PrefetchDepth)); } = 4;
 
-    /// <summary>Discount of the geometric goal offset law.</summary>
-    public double Gamma { get { return field; } init { HindsightGoal.CheckGamma(value); field = value; } } = 0.99;
+    /// <summary>Discount of the geometric goal offset law (the learner passes its spec's gamma; default the paper's, from CrlConfig).</summary>
+    public double Gamma { get { return field; } init { HindsightGoal.CheckGamma(value); field = value; } } = CrlConfig.Defaults.Gamma;
 
     /// <summary>Longest a learner waits in <see cref="ReplaySampler.NextAsync"/> before a <see cref="TimeoutException"/>.</summary>
     public TimeSpan Timeout { get; init => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(Timeout), value, "Timeout must be positive."); } = TimeSpan.FromSeconds(30);

@@ -48,7 +48,7 @@ public sealed class StoreLifetimeTests : IAsyncLifetime
     [Fact]
     public async Task Fetches_racing_a_publisher_whose_versions_expire_at_once_never_fail_nor_return_a_wrong_blob()
     {
-        // A grace of 5 ms: most fetches lose the race at least once (the version they read expires under them).
+        // A grace shorter than a fetch, so that the version a fetch read expires under it and the retry path runs.
         var weights = new WeightStore(_redis.GetDatabase(), Timeout, supersededLifetime: TimeSpan.FromMilliseconds(5));
         await weights.Publish(_run, "behaviour", 1, Blob(1), default);
         using var stop = new CancellationTokenSource();
@@ -97,7 +97,7 @@ public sealed class StoreLifetimeTests : IAsyncLifetime
     [Fact]
     public async Task A_blob_whose_chunks_expired_before_its_header_is_refused_not_half_written()
     {
-        // Chunks that live 1 ms: sixteen of them take longer than that to write, so the first is gone before the header.
+        // Chunks that expire before sixteen of them can be written: the first is gone before the header lands.
         var instant = new ChunkedBlobs(_redis.GetDatabase(), Timeout, pendingLifetime: TimeSpan.FromMilliseconds(1));
         var key = $"fathom:{_run}:weights:slow:v1";
         var large = Enumerable.Range(0, 16 << 20).Select(i => (byte)i).ToArray();

@@ -14,7 +14,7 @@ public sealed record ResumePoint(int Segment, long EnvSteps, Dictionary<string, 
     const string FileName = "resume.json";
 
     /// <summary>The grain key of segment <paramref name="segment"/> of <paramref name="run"/> (segment 1 is the run name itself).</summary>
-    public static string SegmentKey(string run, int segment) => segment <= 1 ? run : $"{run}.resume{segment}";
+    public static string SegmentKey(string run, int segment) => Fathom.Grains.Contracts.GrainKeys.Segment(run, segment);
 
     public static string LearnerFile(RunFolder folder, string learner) => Path.Combine(folder.Checkpoint, learner + ".ckpt");
 

@@ -6,4 +6,15 @@ public static class GrainKeys
     public static string Learner(string run, string learner) => $"{run}/learner/{learner}";
 
     public static string Collector(string run, int index) => $"{run}/collector/{index}";
+
+    private const string SegmentMark = ".resume";
+
+    /// <summary>The experiment grain key of segment <paramref name="segment"/> of a run (segment 1 is the run name itself; a resume starts the next).</summary>
+    public static string Segment(string run, int segment) => segment <= 1 ? run : $"{run}{SegmentMark}{segment}";
+
+    /// <summary>The segment number <paramref name="key"/> names of <paramref name="run"/>: 1 for the run itself, N for "run.resumeN", 0 for neither.</summary>
+    public static int SegmentNumber(string key, string run) =>
+        key == run ? 1
+        : key.StartsWith(run + SegmentMark, StringComparison.Ordinal)
+          && int.TryParse(key.AsSpan(run.Length + SegmentMark.Length), System.Globalization.NumberStyles.None, null, out var n) && n >= 2 ? n : 0;
 }

@@ -19,7 +19,7 @@ public sealed class RunsGrain(RunRegistry registry, RunData data) : Grain, IRuns
     public async Task<string[]> Segments(string run)
     {
         var runs = await registry.All();
-        return [.. runs.Keys.Where(k => k == run || IsSegmentOf(k, run)).OrderBy(k => k == run ? 0 : SegmentNumber(k, run))];
+        return [.. runs.Keys.Where(k => GrainKeys.SegmentNumber(k, run) >= 1).OrderBy(k => GrainKeys.SegmentNumber(k, run))];
     }
 
     public async Task<StoreUsage[]> Delete(string run)
@@ -29,10 +29,4 @@ public sealed class RunsGrain(RunRegistry registry, RunData data) : Grain, IRuns
     }
 
     public Task<StoreUsage[]> Usage(string run) => Task.Run(() => data.Usage(run));
-
-    /// <summary>Whether <paramref name="key"/> names segment N >= 2 of <paramref name="run"/> ("run.resumeN", see the client's ResumePoint).</summary>
-    public static bool IsSegmentOf(string key, string run) => SegmentNumber(key, run) >= 2;
-
-    private static int SegmentNumber(string key, string run) =>
-        key.StartsWith(run + ".resume", StringComparison.Ordinal) && int.TryParse(key.AsSpan(run.Length + 7), System.Globalization.NumberStyles.None, null, out var n) ? n : 0;
 }

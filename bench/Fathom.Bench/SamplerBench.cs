@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -1,3 +1,4 @@
+using Fathom.Replay;
 using Fathom.Grains.Telemetry;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
@@ -31,7 +32,7 @@ public class OtlpTraceReceiverTests
             {
                 Assert.NotNull(root);
                 traceId = root.TraceId.ToHexString();
-                using (FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplaySample))
+                using (FathomTelemetry.Source.StartActivity(ReplayTelemetry.Spans.ReplaySample))
                 {
                 }
             }
@@ -42,7 +43,7 @@ public class OtlpTraceReceiverTests
         Assert.True(await receiver.WaitForAsync(spans => spans.Count(s => s.TraceId == traceId) >= 2, TimeSpan.FromSeconds(10)),
             $"received {receiver.Spans.Count} spans");
         var update = Assert.Single(receiver.Spans, s => s.TraceId == traceId && s.Name == FathomTelemetry.Spans.LearnerUpdate);
-        var sample = Assert.Single(receiver.Spans, s => s.TraceId == traceId && s.Name == FathomTelemetry.Spans.ReplaySample);
+        var sample = Assert.Single(receiver.Spans, s => s.TraceId == traceId && s.Name == ReplayTelemetry.Spans.ReplaySample);
         Assert.Equal("fathom-deploy-test", update.ServiceName);
         Assert.Equal(32, update.TraceId.Length);
         Assert.Equal(update.TraceId, sample.TraceId);

@@ -1,3 +1,4 @@
+using Fathom.Replay;
 using Fathom.Grains.Contracts;
 using Fathom.Grains.Telemetry;
 using Xunit.Abstractions;
@@ -43,29 +44,29 @@ public sealed class SiloTelemetryTests(TinyExperimentSilo silo, ITestOutputHelpe
         static bool Nested(IReadOnlyCollection<ReceivedSpan> spans, string child, string parent) =>
             spans.Any(c => c.Name == child && spans.Any(p => p.Name == parent && p.TraceId == c.TraceId && p.SpanId == c.ParentSpanId));
         bool Complete(IReadOnlyCollection<ReceivedSpan> spans) =>
-            Nested(spans, FathomTelemetry.Spans.ReplayAppend, FathomTelemetry.Spans.CollectChunk) &&
-            Nested(spans, FathomTelemetry.Spans.ReplaySample, FathomTelemetry.Spans.LearnerUpdate) &&
+            Nested(spans, ReplayTelemetry.Spans.ReplayAppend, FathomTelemetry.Spans.CollectChunk) &&
+            Nested(spans, ReplayTelemetry.Spans.ReplaySample, FathomTelemetry.Spans.LearnerUpdate) &&
             spans.Any(IsReplayScript);
         bool IsReplayScript(ReceivedSpan s) =>
-            s.Name == FathomTelemetry.Spans.ReplayStoreAndIndex && silo.Traces.Spans.Any(p => p.Name == FathomTelemetry.Spans.ReplayAppend && p.SpanId == s.ParentSpanId);
+            s.Name == ReplayTelemetry.Spans.ReplayStoreAndIndex && silo.Traces.Spans.Any(p => p.Name == ReplayTelemetry.Spans.ReplayAppend && p.SpanId == s.ParentSpanId);
         var received = await silo.Traces.WaitForAsync(Complete, TimeSpan.FromSeconds(15));
         var spans = silo.Traces.Spans.ToList();
         foreach (var group in spans.GroupBy(s => s.Name).OrderBy(g => g.Key)) output.WriteLine($"{group.Key}: {group.Count()}");
         Assert.True(received, "missing in the received traces: an append under a collect chunk, a sample under an update, or a replay shard's round trip (SET NX and index script) under an append");
 
         // One append and its chunk: same trace, the chunk is the append's parent and a root (one chunk, one trace).
-        var append = spans.First(c => c.Name == FathomTelemetry.Spans.ReplayAppend && spans.Any(p => p.SpanId == c.ParentSpanId));
+        var append = spans.First(c => c.Name == ReplayTelemetry.Spans.ReplayAppend && spans.Any(p => p.SpanId == c.ParentSpanId));
         var chunk = Assert.Single(spans, s => s.SpanId == append.ParentSpanId);
         Assert.Equal(FathomTelemetry.Spans.CollectChunk, chunk.Name);
         Assert.Equal(chunk.TraceId, append.TraceId);
         Assert.Equal("", chunk.ParentSpanId);
         Assert.Equal(TinyExperimentSilo.ServiceName, append.ServiceName);
         // The replay shard's round trip (a client span of the store's own connection) is the append's child in the same trace.
-        var script = spans.First(s => s.Name == FathomTelemetry.Spans.ReplayStoreAndIndex && spans.Any(p => p.Name == FathomTelemetry.Spans.ReplayAppend && p.SpanId == s.ParentSpanId));
+        var script = spans.First(s => s.Name == ReplayTelemetry.Spans.ReplayStoreAndIndex && spans.Any(p => p.Name == ReplayTelemetry.Spans.ReplayAppend && p.SpanId == s.ParentSpanId));
         Assert.Equal(spans.Single(p => p.SpanId == script.ParentSpanId).TraceId, script.TraceId);
 
         // One update and the sampling it waited on: same trace, the update is the parent and a root.
-        var sample = spans.First(c => c.Name == FathomTelemetry.Spans.ReplaySample && spans.Any(p => p.SpanId == c.ParentSpanId));
+        var sample = spans.First(c => c.Name == ReplayTelemetry.Spans.ReplaySample && spans.Any(p => p.SpanId == c.ParentSpanId));
         var update = Assert.Single(spans, s => s.SpanId == sample.ParentSpanId);
         Assert.Equal(FathomTelemetry.Spans.LearnerUpdate, update.Name);
         Assert.Equal(update.TraceId, sample.TraceId);

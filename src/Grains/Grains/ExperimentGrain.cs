@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Fathom.Grains.Contracts;
 using Fathom.Grains.Placement;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Stores;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Workers;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Workers;
 

@@ -1,16 +1,18 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Fathom.Replay;
 
 namespace Fathom.Grains.Telemetry;
 
 /// <summary>
-/// The one home of Fathom's telemetry names: the activity source, the meter and every instrument.
+/// The one home of Fathom's telemetry names: the activity source, the meter and every instrument, except the
+/// replay store's, which live beside it in <see cref="ReplayTelemetry"/> (same source and meter name).
 /// Labels are bounded: run, role, learner, shard, device (see <see cref="Tags"/>); never grain ids.
 /// The Grafana dashboard in deploy/grafana queries exactly these names (as Prometheus renders them).
 /// </summary>
 public static class FathomTelemetry
 {
-    public const string Name = "Fathom";
+    public const string Name = ReplayTelemetry.Name;
 
     public static readonly ActivitySource Source = new(Name);
     public static readonly Meter Meter = new(Name);
@@ -19,30 +21,18 @@ public static class FathomTelemetry
     public static class Spans
     {
         public const string CollectChunk = "fathom.collect.chunk";
-        public const string ReplayAppend = "fathom.replay.append";
-        /// <summary>Taking a minibatch from the sampler (a child of the update that uses it).</summary>
-        public const string ReplaySample = "fathom.replay.sample";
-        /// <summary>Reading episodes from the shards (the sampler's background prefetch; its own trace).</summary>
-        public const string ReplayFetch = "fathom.replay.fetch";
         public const string LearnerUpdate = "fathom.learner.update";
         public const string WeightsPublish = "fathom.weights.publish";
         public const string Evaluation = "fathom.evaluation";
-        /// <summary>
-        /// A replay shard's round trip on the store's own connections (client spans, named after their commands as Redis
-        /// instrumentation names its spans): an append batch's SET NX commands and index script.
-        /// </summary>
-        public const string ReplayStoreAndIndex = "SET+EVAL";
-        /// <summary>A fetch's pipelined GETs on the store's own connections.</summary>
-        public const string ReplayGet = "GET";
     }
 
     /// <summary>The only label keys Fathom puts on metrics.</summary>
     public static class Tags
     {
-        public const string Run = "run";
+        public const string Run = ReplayTelemetry.Tags.Run;
         public const string Role = "role";
-        public const string Learner = "learner";
-        public const string Shard = "shard";
+        public const string Learner = ReplayTelemetry.Tags.Learner;
+        public const string Shard = ReplayTelemetry.Tags.Shard;
         /// <summary>The resolved device of a learner or collector: cpu or cuda:N (bounded by the GPUs of a silo).</summary>
         public const string Device = "device";
     }
@@ -50,22 +40,6 @@ public static class FathomTelemetry
     // Collection
     public static readonly Counter<long> EnvSteps = Meter.CreateCounter<long>("fathom.env.steps", "{step}", "Environment steps collected.");
     public static readonly Counter<long> Episodes = Meter.CreateCounter<long>("fathom.episodes", "{episode}", "Finished episodes written to replay.");
-
-    // Replay
-    public static readonly Gauge<long> ReplaySize = Meter.CreateGauge<long>("fathom.replay.size", "{transition}", "Transitions held per shard.");
-    public static readonly Gauge<double> ReplayFill = Meter.CreateGauge<double>("fathom.replay.fill", "1", "Fraction of shard capacity in use.");
-    public static readonly Counter<long> ReplayInserted = Meter.CreateCounter<long>("fathom.replay.inserted", "{transition}", "Transitions appended to replay.");
-    public static readonly Counter<long> ReplaySampled = Meter.CreateCounter<long>("fathom.replay.sampled", "{transition}", "Transitions sampled from replay.");
-    public static readonly Histogram<long> ReplayBatchEpisodes = Meter.CreateHistogram<long>(
-        "fathom.replay.batch_episodes", "{episode}", "Distinct episodes the rows of a sampled minibatch come from.",
-        tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] });
-    public static readonly Counter<long> ReplayOomRetries = Meter.CreateCounter<long>("fathom.replay.oom_retries", "{append}", "Appends a replay shard refused as out of memory (maxmemory), retried after a back-off.");
-    public static readonly Counter<long> ReplayRejected = Meter.CreateCounter<long>("fathom.replay.rejected", "{blob}", "Stored blobs rejected as malformed or corrupted.");
-
-    // Rate limiting
-    public static readonly Gauge<double> SamplesPerInsert = Meter.CreateGauge<double>("fathom.ratelimiter.samples_per_insert", "1", "Measured sampled transitions per inserted transition.");
-    public static readonly Gauge<double> SamplesPerInsertTarget = Meter.CreateGauge<double>("fathom.ratelimiter.samples_per_insert_target", "1", "Configured samples-per-insert target.");
-    public static readonly Counter<double> RateLimiterBlocked = Meter.CreateCounter<double>("fathom.ratelimiter.blocked", "s", "Time a learner waited on the rate limiter.");
 
     // Learning
     public static readonly Counter<long> Updates = Meter.CreateCounter<long>("fathom.learner.updates", "{update}", "SGD updates applied.");

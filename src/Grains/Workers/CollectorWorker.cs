@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Fathom.Grains.Contracts;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Telemetry;
 using Fathom.Learner;
@@ -74,7 +74,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
         var random = RandomPolicy.Create(a, seed); // draws on the CPU (the same actions on any device), returned on the env's device
         CrlPolicy? policy = null;
         var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Role, "collector" }, { FathomTelemetry.Tags.Device, device } };
-        FathomTelemetry.ReplayOomRetries.Add(0, tags); // the series exists from the start: no refusal reads 0, not "no data"
+        ReplayTelemetry.ReplayOomRetries.Add(0, tags); // the series exists from the start: no refusal reads 0, not "no data"
         long sequence = 0;
         try
         {
@@ -189,7 +189,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
                     throw new InvalidOperationException($"replay shard {e.Shard} refused every append as out of memory for {OutOfMemoryGiveUp.TotalSeconds:F0} s, " +
                                                         "and evicting its oldest episodes did not make room: other data fills that server (maxmemory). Raise its maxmemory, free it, or lower replay.capacity.", e);
                 lock (_lock) _oomRetries++;
-                FathomTelemetry.ReplayOomRetries.Add(1, tags);
+                ReplayTelemetry.ReplayOomRetries.Add(1, tags);
                 Wait(Task.Delay(OutOfMemoryDelay(refusals++), AbortToken));
             }
         }

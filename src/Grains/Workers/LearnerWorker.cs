@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Fathom.Grains.Contracts;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Telemetry;

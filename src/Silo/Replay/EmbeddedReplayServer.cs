@@ -9,7 +9,7 @@ namespace Fathom.Silo.Replay;
 /// store indexes with a script) in transaction mode. Outside it Garnet runs a script's commands unlocked, and two
 /// index scripts on a full shard that interleave each evict by their own stale size: 290 of 300 transitions were
 /// left once in a contract test under CI load (rare; not reproduced in 20 runs here).
-/// Talk to it with <see cref="Fathom.Grains.Replay.RedisReplayStore"/> exactly as to redis-server.
+/// Talk to it with <see cref="Fathom.Replay.RedisReplayStore"/> exactly as to redis-server.
 /// Episodes are string records in Garnet's in-memory log. Revivification reuses the record of an evicted episode
 /// for the next one of its size, so a full store replaces in place instead of growing the log. Without a storage
 /// tier Garnet drops the oldest log pages once the log outgrows its memory, live records or not; a record is only
@@ -28,7 +28,7 @@ public sealed class EmbeddedReplayServer : IDisposable
 
     public int Port { get; }
 
-    /// <summary>Connection settings for <see cref="Fathom.Grains.Replay.RedisReplayStore.ConnectShardsAsync"/>.</summary>
+    /// <summary>Connection settings for <see cref="Fathom.Replay.RedisReplayStore.ConnectShardsAsync"/>.</summary>
     public ConfigurationOptions ConfigurationOptions => new() { EndPoints = { { "127.0.0.1", Port } } };
 
     /// <summary>The episode bytes a server with <paramref name="memory"/> of log holds without loss (see the class summary).</summary>

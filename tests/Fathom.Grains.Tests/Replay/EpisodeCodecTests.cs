@@ -1,5 +1,5 @@
 using System.Text;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 
 namespace Fathom.Grains.Tests.Replay;
 

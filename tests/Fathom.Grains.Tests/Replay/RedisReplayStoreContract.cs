@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Telemetry;
 using StackExchange.Redis;
 
@@ -28,7 +28,7 @@ public abstract class RedisReplayStoreContract : ReplayStoreContract, IAsyncLife
 
         long counted = 0;
         using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) => { if (instrument == FathomTelemetry.ReplayRejected) l.EnableMeasurementEvents(instrument); };
+        listener.InstrumentPublished = (instrument, l) => { if (instrument == ReplayTelemetry.ReplayRejected) l.EnableMeasurementEvents(instrument); };
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {
             foreach (var tag in tags) if (tag.Key == FathomTelemetry.Tags.Run && (string?)tag.Value == store.Options.Run) Interlocked.Add(ref counted, value);

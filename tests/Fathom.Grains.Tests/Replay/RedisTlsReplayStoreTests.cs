@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -1,5 +1,5 @@
 using Fathom.Silo.Replay;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Tests.Infrastructure;
 using StackExchange.Redis;
 

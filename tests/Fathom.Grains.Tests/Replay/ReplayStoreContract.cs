@@ -1,4 +1,4 @@
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Tests.Infrastructure;
 
 namespace Fathom.Grains.Tests.Replay;

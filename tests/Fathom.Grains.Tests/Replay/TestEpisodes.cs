@@ -1,4 +1,4 @@
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 
 namespace Fathom.Grains.Tests.Replay;
 

@@ -1,4 +1,4 @@
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Workers;
 using Fathom.Learner.Crl;

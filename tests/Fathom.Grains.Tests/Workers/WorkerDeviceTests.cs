@@ -1,5 +1,5 @@
 using Fathom.Grains.Contracts;
-using Fathom.Grains.Replay;
+using Fathom.Replay;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Tests.Cluster;
 using Fathom.Grains.Tests.Infrastructure;

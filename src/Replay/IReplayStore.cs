@@ -1,4 +1,4 @@
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// The shared replay buffer of one run: whole episodes spread over shards, capacity counted in transitions,

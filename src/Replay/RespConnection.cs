@@ -7,10 +7,9 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using Fathom.Grains.Telemetry;
 using StackExchange.Redis;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// One connection speaking RESP2 for the replay store's episode traffic. Queued commands go out in one gather write,
@@ -132,7 +131,7 @@ internal sealed class RespConnection : IDisposable
     /// </summary>
     public Activity? StartSpan(string operation, int commands)
     {
-        var span = FathomTelemetry.Source.StartActivity(operation, ActivityKind.Client);
+        var span = ReplayTelemetry.Source.StartActivity(operation, ActivityKind.Client);
         if (span is null) return null;
         span.SetTag("db.system.name", "redis");
         span.SetTag("db.operation.name", operation);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Fathom.Grains.Telemetry;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// One learner's samples-per-insert gate (Reverb's SampleToInsertRatio, in transitions). The learner calls
@@ -43,15 +42,15 @@ public sealed class SampleToInsertRatioLimiter
         _store = store;
         _batchSize = batchSize;
         _episodeLength = episodeLength;
-        _tags = [new(FathomTelemetry.Tags.Run, store.Options.Run), new(FathomTelemetry.Tags.Learner, learner)];
+        _tags = [new(ReplayTelemetry.Tags.Run, store.Options.Run), new(ReplayTelemetry.Tags.Learner, learner)];
         if (resumedSamples is { } resumed)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(resumed, nameof(resumedSamples));
             _baseline = 0;
             _sampled = resumed;
         }
-        FathomTelemetry.SamplesPerInsertTarget.Record(settings.SamplesPerInsert, _tags);
-        FathomTelemetry.RateLimiterBlocked.Add(0, _tags); // the series exists from the start: never blocked reads 0, not "no data"
+        ReplayTelemetry.SamplesPerInsertTarget.Record(settings.SamplesPerInsert, _tags);
+        ReplayTelemetry.RateLimiterBlocked.Add(0, _tags); // the series exists from the start: never blocked reads 0, not "no data"
     }
 
     /// <summary>Transitions this learner has been allowed to sample.</summary>
@@ -79,7 +78,7 @@ public sealed class SampleToInsertRatioLimiter
         if (_size < _settings.MinSizeToSample) return false;
         if (_inserted * _settings.SamplesPerInsert - (_sampled + _batchSize) < _settings.MinDiff) return false;
         _sampled += _batchSize;
-        FathomTelemetry.SamplesPerInsert.Record(_inserted == 0 ? 0 : (double)_sampled / _inserted, _tags);
+        ReplayTelemetry.SamplesPerInsert.Record(_inserted == 0 ? 0 : (double)_sampled / _inserted, _tags);
         return true;
     }
 
@@ -116,7 +115,7 @@ public sealed class SampleToInsertRatioLimiter
         {
             var blocked = Stopwatch.GetElapsedTime(start);
             Interlocked.Add(ref _blockedTicks, blocked.Ticks);
-            FathomTelemetry.RateLimiterBlocked.Add(blocked.TotalSeconds, _tags);
+            ReplayTelemetry.RateLimiterBlocked.Add(blocked.TotalSeconds, _tags);
         }
     }
 

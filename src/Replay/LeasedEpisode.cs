@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// A verified episode still in the blob the store read it into: states and actions are read in place. Dispose it

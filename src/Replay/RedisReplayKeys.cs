@@ -1,4 +1,4 @@
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// The one home of replay key names. All keys of one shard share the hash tag {RUN:shard-I}, so a shard's

@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// The binary form of an episode, little-endian:

@@ -1,4 +1,4 @@
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// A replay shard's server refused a write as out of memory (Redis "OOM command not allowed when used memory >

@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
-using Fathom.Grains.Telemetry;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// What every replay store shares: argument checks, shard routing, encoding, verification and rejection
@@ -22,7 +21,7 @@ public abstract class ReplayStoreBase : IReplayStore
         ShardCount = shardCount;
         // The series exist from the start: no rejection reads 0, not "no data".
         for (int shard = 0; shard < shardCount; shard++)
-            FathomTelemetry.ReplayRejected.Add(0, RunTag, new(FathomTelemetry.Tags.Shard, shard));
+            ReplayTelemetry.ReplayRejected.Add(0, RunTag, new(ReplayTelemetry.Tags.Shard, shard));
     }
 
     public ReplayStoreOptions Options { get; }
@@ -60,7 +59,7 @@ public abstract class ReplayStoreBase : IReplayStore
                 throw new ArgumentException($"Episode length {episode.Length} exceeds the capacity of a shard ({shardCapacity} transitions).", nameof(episodes));
         }
 
-        using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplayAppend);
+        using var activity = ReplayTelemetry.Source.StartActivity(ReplayTelemetry.Spans.ReplayAppend);
         activity?.SetTag("fathom.episodes", episodes.Count);
         var results = new List<AppendResult>(episodes.Count);
         foreach (var chunk in RoundTrips(episodes))
@@ -84,7 +83,7 @@ public abstract class ReplayStoreBase : IReplayStore
                 if (outcomes[i].Stored) inserted += chunk[i].Length;
                 results.Add(new AppendResult(shard, outcomes[i].Stored, outcomes[i].Evicted, blobs[i].Blob.Length));
             }
-            if (inserted > 0) FathomTelemetry.ReplayInserted.Add(inserted, RunTag, new(FathomTelemetry.Tags.Shard, shard));
+            if (inserted > 0) ReplayTelemetry.ReplayInserted.Add(inserted, RunTag, new(ReplayTelemetry.Tags.Shard, shard));
         }
         return results;
     }
@@ -152,7 +151,7 @@ public abstract class ReplayStoreBase : IReplayStore
     public async Task<IReadOnlyList<LeasedEpisode>> LeaseAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(episodes);
-        using var activity = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplayFetch);
+        using var activity = ReplayTelemetry.Source.StartActivity(ReplayTelemetry.Spans.ReplayFetch);
         var byShard = episodes.GroupBy(e => e.Shard).ToList();
         foreach (var group in byShard) CheckShard(group.Key);
         var blobs = await FetchShardsAsync([.. byShard.Select(group => (group.Key, group.Select(e => e.Id).ToArray()))], cancellationToken);
@@ -184,8 +183,8 @@ public abstract class ReplayStoreBase : IReplayStore
             transitions += s.Transitions;
             episodes += s.Episodes;
             inserted += s.Inserted;
-            FathomTelemetry.ReplaySize.Record(s.Transitions, RunTag, new(FathomTelemetry.Tags.Shard, shard));
-            FathomTelemetry.ReplayFill.Record((double)s.Transitions / shardCapacity, RunTag, new(FathomTelemetry.Tags.Shard, shard));
+            ReplayTelemetry.ReplaySize.Record(s.Transitions, RunTag, new(ReplayTelemetry.Tags.Shard, shard));
+            ReplayTelemetry.ReplayFill.Record((double)s.Transitions / shardCapacity, RunTag, new(ReplayTelemetry.Tags.Shard, shard));
         }
         return new ReplaySizes(transitions, episodes, inserted, down);
     }
@@ -225,7 +224,7 @@ public abstract class ReplayStoreBase : IReplayStore
     /// <summary>Counters of one shard.</summary>
     protected sealed record ShardSizes(long Transitions, long Episodes, long Inserted);
 
-    private KeyValuePair<string, object?> RunTag => new(FathomTelemetry.Tags.Run, Options.Run);
+    private KeyValuePair<string, object?> RunTag => new(ReplayTelemetry.Tags.Run, Options.Run);
 
     private EpisodeHeader? Verify(EpisodeRef reference, ReadOnlySpan<byte> blob)
     {
@@ -241,7 +240,7 @@ public abstract class ReplayStoreBase : IReplayStore
         catch (CorruptEpisodeException e)
         {
             Interlocked.Increment(ref _rejected);
-            FathomTelemetry.ReplayRejected.Add(1, RunTag, new(FathomTelemetry.Tags.Shard, reference.Shard));
+            ReplayTelemetry.ReplayRejected.Add(1, RunTag, new(ReplayTelemetry.Tags.Shard, reference.Shard));
             Activity.Current?.AddEvent(new ActivityEvent("replay.rejected", tags: new ActivityTagsCollection { ["episode"] = reference.Id, ["reason"] = e.Message }));
             return null;
         }

@@ -1,6 +1,6 @@
 using Fathom.Learner.Crl;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>How a <see cref="ReplaySampler"/> reads the store; validated on construction.</summary>
 public sealed record SamplerSettings

@@ -2,10 +2,9 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using Fathom.Grains.Telemetry;
 using StackExchange.Redis;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// The replay store on Redis-compatible servers (redis-server 7, Redis Cluster, embedded Garnet with Lua enabled):
@@ -232,7 +231,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
         }
         return OnShardServerAsync(shard, async (connection, ct) =>
         {
-            using var span = connection.StartSpan(FathomTelemetry.Spans.ReplayStoreAndIndex, commands: blobs.Count + 1);
+            using var span = connection.StartSpan(ReplayTelemetry.Spans.ReplayStoreAndIndex, commands: blobs.Count + 1);
             for (int i = 0; i < blobs.Count; i++) connection.Command(["SET", eval[7 + i], "NX"], payloadAt: 2, blobs[i].Blob);
             connection.Command(eval);
             await connection.SendAsync(ct);
@@ -265,7 +264,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
         // Pipelined GETs, each reply read straight into a pooled buffer of its size: no large-object allocation per blob.
         return OnShardServerAsync(shard, async (connection, ct) =>
         {
-            using var span = connection.StartSpan(FathomTelemetry.Spans.ReplayGet, commands: ids.Length);
+            using var span = connection.StartSpan(ReplayTelemetry.Spans.ReplayGet, commands: ids.Length);
             QueueGets(connection, shard, ids);
             await connection.SendAsync(ct);
             return await ReadBlobsAsync(connection, ids.Length, ct);
@@ -327,7 +326,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
             {
                 if (rented[r] is not { } slot || slot.Connection.Broken) continue;
                 var (shard, ids) = requests[r];
-                using var span = slot.Connection.StartSpan(FathomTelemetry.Spans.ReplayGet, commands: ids.Length);
+                using var span = slot.Connection.StartSpan(ReplayTelemetry.Spans.ReplayGet, commands: ids.Length);
                 try
                 {
                     results[r] = await ReadBlobsAsync(slot.Connection, ids.Length, timeout.Token);

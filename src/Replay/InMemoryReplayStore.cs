@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// A replay store held in this process: same semantics as the Redis store (blobs, checksums, per-shard

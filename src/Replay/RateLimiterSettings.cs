@@ -1,4 +1,4 @@
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// Samples-per-insert control as DeepMind Reverb's SampleToInsertRatio, counted in transitions: a learner may

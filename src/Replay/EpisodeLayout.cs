@@ -1,4 +1,4 @@
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// The shape of one run's episodes: state and action widths and where the goal sits inside a state.

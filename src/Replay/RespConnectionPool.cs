@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using StackExchange.Redis;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// <see cref="RespConnection"/>s to one server, one per operation in flight, at most <paramref name="maxConnections"/>

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// One finished episode of length T: T+1 states s_0..s_T (s_T follows the last action) and T actions,

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>What every replay store of a run is configured with; validated on construction.</summary>
 public sealed partial record ReplayStoreOptions

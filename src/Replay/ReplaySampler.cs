@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Fathom.Grains.Telemetry;
 using Fathom.Learner.Crl;
 
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// Minibatches of (state, action, hindsight goal) drawn as the paper draws them: each row from a different episode,
@@ -40,7 +39,7 @@ public sealed class ReplaySampler : IAsyncDisposable
         _store = store;
         _settings = settings;
         _ready = Channel.CreateBounded<Minibatch>(new BoundedChannelOptions(settings.PrefetchDepth) { SingleWriter = settings.ConcurrentFetches == 1, FullMode = BoundedChannelFullMode.Wait });
-        _runTag = new(FathomTelemetry.Tags.Run, store.Options.Run);
+        _runTag = new(ReplayTelemetry.Tags.Run, store.Options.Run);
         _prefetchers = Enumerable.Range(0, settings.ConcurrentFetches).Select(loop =>
         {
             var random = settings.Seed is { } seed ? new Random(seed + loop) : new Random();
@@ -60,7 +59,7 @@ public sealed class ReplaySampler : IAsyncDisposable
     /// <summary>The next minibatch; waits at most <see cref="SamplerSettings.Timeout"/>, then throws <see cref="TimeoutException"/>.</summary>
     public async Task<Minibatch> NextAsync(CancellationToken cancellationToken = default)
     {
-        using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.ReplaySample);
+        using var span = ReplayTelemetry.Source.StartActivity(ReplayTelemetry.Spans.ReplaySample);
         if (!_ready.Reader.TryRead(out var batch))
         {
             long start = Stopwatch.GetTimestamp();
@@ -80,8 +79,8 @@ public sealed class ReplaySampler : IAsyncDisposable
                 Interlocked.Add(ref _waitedTicks, Stopwatch.GetElapsedTime(start).Ticks);
             }
         }
-        FathomTelemetry.ReplaySampled.Add(batch.Size, _runTag);
-        FathomTelemetry.ReplayBatchEpisodes.Record(batch.DistinctEpisodes, _runTag);
+        ReplayTelemetry.ReplaySampled.Add(batch.Size, _runTag);
+        ReplayTelemetry.ReplayBatchEpisodes.Record(batch.DistinctEpisodes, _runTag);
         return batch;
     }
 

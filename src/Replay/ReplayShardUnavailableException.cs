@@ -1,4 +1,4 @@
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// A replay shard could not be reached (down, timed out, failing over). Retryable: appending the same

@@ -1,4 +1,4 @@
-namespace Fathom.Grains.Replay;
+namespace Fathom.Replay;
 
 /// <summary>
 /// B transitions with hindsight goals, row-major float32, ready to copy into tensors:

@@ -35,6 +35,7 @@ public class SpecYamlTests
             LogSumExpPenalty = 0.25,
             ReprDim = 48,
             TargetEntropyPerActionDim = -1.5,
+            ErrorBuffer = 12345.5,
         };
         var second = first with
         {
@@ -72,13 +73,13 @@ public class SpecYamlTests
         // The loader's reads are the schema: any field it accepts that the writer forgets shows up here by path.
         Assert.Empty(SpecLoader.FieldsLeftOut(SpecYaml.Write(Unusual())));
         foreach (var name in Presets.Names)
-            Assert.All(SpecLoader.FieldsLeftOut(SpecYaml.Write(Presets.Load(name))), path => Assert.EndsWith(".device", path));
+            Assert.All(SpecLoader.FieldsLeftOut(SpecYaml.Write(Presets.Load(name))), path => Assert.True(path.EndsWith(".device") || path.EndsWith(".rate_limiter_error_buffer"), path));
         // The check itself sees what a short spec leaves to the defaults.
         var minimal = "environment: { train_layout: u_maze, eval_layout: u_maze_eval }\nbudget: { env_steps: 10 }\n"
             + "collectors: [ { behaviour: a } ]\nlearners: [ { name: a, role: behaviour } ]\n";
         var leftOut = SpecLoader.FieldsLeftOut(minimal);
         foreach (var path in new[] { "seed", "environment.kind", "learners[0].gamma", "learners[0].energy", "learners[0].contrastive_loss",
-                     "learners[0].logsumexp_penalty", "learners[0].repr_dim", "learners[0].target_entropy_per_action_dim", "replay" })
+                     "learners[0].logsumexp_penalty", "learners[0].repr_dim", "learners[0].target_entropy_per_action_dim", "learners[0].rate_limiter_error_buffer", "replay" })
             Assert.Contains(path, leftOut);
     }
 

@@ -49,6 +49,8 @@ public static class SpecYaml
             y.AppendLine($"    logsumexp_penalty: {Number(l.LogSumExpPenalty)}");
             y.AppendLine($"    repr_dim: {l.ReprDim}");
             y.AppendLine($"    target_entropy_per_action_dim: {Number(l.TargetEntropyPerActionDim)}");
+            y.AppendLine(l.ErrorBuffer is { } buffer ? $"    rate_limiter_error_buffer: {Number(buffer)}"
+                : $"    # rate_limiter_error_buffer: left out, so batch + samples_per_insert * episode_length = {Number(l.RateLimiterErrorBuffer(spec.Environment.EpisodeLength))}");
             y.AppendLine(Device(l.Device));
         }
         y.AppendLine("replay:");

@@ -100,6 +100,21 @@ public sealed record LearnerSpec(
 
     /// <summary>The actor's target entropy divided by the action dimension (spec: target_entropy_per_action_dim).</summary>
     [Id(14)] public double TargetEntropyPerActionDim { get; init; } = CrlConfig.Defaults.TargetEntropyPerActionDim;
+
+    /// <summary>
+    /// Reverb's error buffer of this learner's samples-per-insert limiter, in sampled transitions; null takes
+    /// <see cref="RateLimiterErrorBuffer"/>'s default (spec: rate_limiter_error_buffer).
+    /// </summary>
+    [Id(15)] public double? ErrorBuffer { get; init; }
+
+    /// <summary>
+    /// The limiter's band: <see cref="ErrorBuffer"/>, or by default one batch plus one episode's worth of samples, so
+    /// that collection runs about one chunk ahead of learning and neither side can block the other forever.
+    /// </summary>
+    public double RateLimiterErrorBuffer(int episodeLength) => ErrorBuffer ?? Batch + SamplesPerInsert * episodeLength;
+
+    /// <summary>The narrowest band that cannot deadlock a learner and an inserter (Reverb's rule, in transitions).</summary>
+    public double MinErrorBuffer(int episodeLength) => (Batch + SamplesPerInsert * episodeLength) / 2.0;
 }
 
 /// <summary>Replay knobs: number of shards and capacity in transitions (whole store), oldest evicted first.</summary>

@@ -124,6 +124,7 @@ public static class SpecLoader
         LogSumExpPenalty = node.Number("logsumexp_penalty", Paper.LogSumExpPenalty),
         ReprDim = node.Int("repr_dim", Paper.ReprDim, 1, SpecValidator.MaxReprDim),
         TargetEntropyPerActionDim = node.Number("target_entropy_per_action_dim", Paper.TargetEntropyPerActionDim),
+        ErrorBuffer = node.Field("rate_limiter_error_buffer") is null ? null : node.Number("rate_limiter_error_buffer", 0),
     };
 
     /// <summary>A device as written (the validator checks its spelling); absent is null, the silo's FATHOM_DEVICE.</summary>

@@ -55,6 +55,13 @@ public static class SpecValidator
             CheckNet(learner.Critic, $"{path}.critic");
             Check(learner.Batch >= 2, $"{path}.batch", "must be an integer in [2, 65536] (in-batch negatives need at least two)");
             Check(learner.SamplesPerInsert > 0, $"{path}.samples_per_insert", "must be a positive number");
+            if (learner.ErrorBuffer is { } buffer)
+            {
+                var least = learner.MinErrorBuffer(environment.EpisodeLength);
+                Check(double.IsFinite(buffer) && buffer >= least, $"{path}.rate_limiter_error_buffer",
+                    $"must be a finite number of transitions >= (batch + samples_per_insert * episode_length) / 2 = {Text(least)}, or left out for " +
+                    $"{Text(learner.Batch + learner.SamplesPerInsert * environment.EpisodeLength)}; a narrower band can block a learner and a collector forever (got {Text(buffer)})");
+            }
             CheckCrl(learner, path);
             CheckDevice(learner.Device, $"{path}.device");
         }

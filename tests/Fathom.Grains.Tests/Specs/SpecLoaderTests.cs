@@ -164,6 +164,8 @@ public sealed class SpecLoaderTests
     [InlineData("learners[0].repr_dim", "repr_dim: 0", "[1, 16384]")]
     [InlineData("learners[0].repr_dim", "repr_dim: 65536", "[1, 16384]")]
     [InlineData("learners[0].target_entropy_per_action_dim", "target_entropy_per_action_dim: nan", "finite number (got nan)")]
+    [InlineData("learners[0].rate_limiter_error_buffer", "rate_limiter_error_buffer: 1", ">= (batch + samples_per_insert * episode_length) / 2 = ")]
+    [InlineData("learners[0].rate_limiter_error_buffer", "rate_limiter_error_buffer: .nan", "finite number")]
     [InlineData("learners[0].device", "device: gpu", "auto, cpu, cuda or cuda:N (N = 0, 1, ...), or left out for the silo's FATHOM_DEVICE (got 'gpu')")]
     [InlineData("learners[0].device", "device: cuda:-1", "auto, cpu, cuda or cuda:N (N = 0, 1, ...), or left out for the silo's FATHOM_DEVICE (got 'cuda:-1')")]
     [InlineData("learners[0].device", "device: cuda:x", "auto, cpu, cuda or cuda:N (N = 0, 1, ...), or left out for the silo's FATHOM_DEVICE (got 'cuda:x')")]

@@ -51,6 +51,7 @@ public static class ClusterCommands
         var command = new Command(name, description) { run, cluster, results };
         command.SetAction(async (parse, cancel) =>
         {
+            if (!CommonOptions.IsRunName(parse.GetRequiredValue(run), "run")) return CommonOptions.BadInput;
             if (CommonOptions.ClusterOnly(parse.GetValue(cluster), name) is not { } target) return CommonOptions.BadInput;
             if (name == "results" && !CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             await using var connection = await CommonOptions.Connect(target, cancel);

@@ -126,10 +126,6 @@ public static class SpecValidator
     public static bool IsName(string name) =>
         name.Length is >= 1 and <= 40 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_');
 
-    /// <summary>Run names prefix every store key and grain key of the run.</summary>
-    public static bool IsRunName(string run) =>
-        run.Length is >= 1 and <= 64 && run.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
-
     private static string Text(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool IsLayout(string layout) => BuiltInLayouts.Contains(layout) || (layout.Length > 0 && File.Exists(layout));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fathom.Grains.Specs;
 using Fathom.Client.Plots;
 using Fathom.Client.Progress;
 using Fathom.Client.Results;
@@ -33,7 +34,7 @@ public static class ClusterCommands
             var results = await grain.GetResults();
             if (results.Spec is null) { await Console.Error.WriteLineAsync($"fathom: run: '{results.Run}' is not known to the cluster"); return CommonOptions.BadInput; }
             var folder = RunFolder.Create(resultsDir, results.Run);
-            await File.WriteAllTextAsync(folder.Spec, SpecYaml.Write(results.Spec));
+            await File.WriteAllTextAsync(folder.Spec, SpecWriter.Write(results.Spec));
             EvalCsv.Write(folder.Eval, ResultRows.Evals(results.Run, results.Learners, 0).Append(RandomBaseline.Evaluate(results.Run, results.Spec)));
             if (results.Topology.Length > 0)
                 TopologyCsv.Write(folder.Topology, results.Topology.SelectMany(g => ResultRows.Topology(results.Run, g, results.Spec)));

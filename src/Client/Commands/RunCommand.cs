@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fathom.Grains.Specs;
 using Fathom.Client.Results;
 using Fathom.Client.Running;
 
@@ -29,7 +30,7 @@ public static class RunCommand
                 return CommonOptions.BadInput;
             }
             folder = RunFolder.Create(parse.GetRequiredValue(results), name);
-            await File.WriteAllTextAsync(folder.Spec, SpecYaml.Write(loaded), cancel);
+            await File.WriteAllTextAsync(folder.Spec, SpecWriter.Write(loaded), cancel);
             await using var connection = await CommonOptions.Connect(target, cancel);
             Console.WriteLine($"run {name}: {connection.Description}, results in {folder.Path}");
             var outcome = await new ExperimentRunner(connection, folder, loaded, Console.Out).RunAsync(null, Interrupt.Token);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Fathom.Grains.Specs;
 using Fathom.Client.Plots;
 using Fathom.Client.Results;
 using Fathom.Client.Running;
@@ -46,7 +47,7 @@ public static class SweepCommand
                     var runName = RunFolderName(depth, s);
                     var runSpec = SpecOverrides.WithDepthAndSeed(baseSpec, depth, baseSpec.Seed + s);
                     var folder = RunFolder.Create(sweep.Path, runName);
-                    await File.WriteAllTextAsync(folder.Spec, SpecYaml.Write(runSpec), cancel);
+                    await File.WriteAllTextAsync(folder.Spec, SpecWriter.Write(runSpec), cancel);
                     Console.WriteLine($"sweep {name}: run {runName} (depth {depth}, seed {runSpec.Seed})");
                     var outcome = await new ExperimentRunner(connection, folder, runSpec, Console.Out, RunKey(name, depth, s)).RunAsync(null, Interrupt.Token);
                     if (File.Exists(folder.Eval)) scored.Add(SweepCsv.Score(depth, runSpec.Seed, runName, EvalCsv.Read(folder.Eval)));

@@ -1,10 +1,10 @@
 using System.CommandLine;
-using Fathom.Grains.Specs;
 using Fathom.Client.Plots;
 using Fathom.Client.Progress;
 using Fathom.Client.Results;
 using Fathom.Client.Running;
 using Fathom.Grains.Contracts;
+using Fathom.Grains.Specs;
 
 namespace Fathom.Client.Commands;
 

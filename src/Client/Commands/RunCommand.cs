@@ -1,7 +1,7 @@
 using System.CommandLine;
-using Fathom.Grains.Specs;
 using Fathom.Client.Results;
 using Fathom.Client.Running;
+using Fathom.Grains.Specs;
 
 namespace Fathom.Client.Commands;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using Fathom.Grains.Specs;
 using Fathom.Client.Plots;
 using Fathom.Client.Results;
 using Fathom.Client.Running;
+using Fathom.Grains.Specs;
 
 namespace Fathom.Client.Commands;
 

@@ -45,7 +45,7 @@ internal sealed class SpecNode
     private static SpecNode FromYaml(YamlNode node, string path, List<string> errors) => node switch
     {
         YamlMappingNode map => new SpecNode(path, errors,
-            map.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => FromYaml(kv.Value, Child(path, ((YamlScalarNode)kv.Key).Value ?? ""), errors)), null, null),
+            map.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => FromYaml(kv.Value, SpecFields.Path(path, ((YamlScalarNode)kv.Key).Value ?? ""), errors)), null, null),
         YamlSequenceNode seq => new SpecNode(path, errors, null, seq.Children.Select((c, i) => FromYaml(c, $"{path}[{i}]", errors)).ToList(), null),
         YamlScalarNode scalar => new SpecNode(path, errors, null, null, scalar.Value ?? ""),
         _ => throw new FormatException($"{Display(path)}: unsupported YAML node {node.NodeType}"),
@@ -54,13 +54,11 @@ internal sealed class SpecNode
     private static SpecNode FromJson(JsonElement element, string path, List<string> errors) => element.ValueKind switch
     {
         JsonValueKind.Object => new SpecNode(path, errors,
-            element.EnumerateObject().ToDictionary(p => p.Name, p => FromJson(p.Value, Child(path, p.Name), errors)), null, null),
+            element.EnumerateObject().ToDictionary(p => p.Name, p => FromJson(p.Value, SpecFields.Path(path, p.Name), errors)), null, null),
         JsonValueKind.Array => new SpecNode(path, errors, null, element.EnumerateArray().Select((e, i) => FromJson(e, $"{path}[{i}]", errors)).ToList(), null),
         JsonValueKind.String => new SpecNode(path, errors, null, null, element.GetString() ?? ""),
         _ => new SpecNode(path, errors, null, null, element.GetRawText()),
     };
-
-    private static string Child(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
     private static string Display(string path) => path.Length == 0 ? "(document)" : path;
 
@@ -77,7 +75,7 @@ internal sealed class SpecNode
         }
         _read.Add(name);
         if (_fields.TryGetValue(name, out var node)) return node;
-        if (required) Error(Child(Path, name), "is required");
+        if (required) Error(SpecFields.Path(Path, name), "is required");
         return null;
     }
 
@@ -97,7 +95,7 @@ internal sealed class SpecNode
             foreach (var (name, node) in _fields)
             {
                 if (!_read.Contains(name))
-                    Error(Child(Path, name), $"unknown field (allowed: {string.Join(", ", _read.Order())})");
+                    Error(SpecFields.Path(Path, name), $"unknown field (allowed: {string.Join(", ", _read.Order())})");
                 else
                     node.ReportUnknownFields();
             }
@@ -116,7 +114,7 @@ internal sealed class SpecNode
     {
         foreach (var name in _read.Order())
         {
-            if (_fields is null || !_fields.TryGetValue(name, out var node)) yield return Child(Path, name);
+            if (_fields is null || !_fields.TryGetValue(name, out var node)) yield return SpecFields.Path(Path, name);
             else foreach (var path in node.FieldsLeftOut()) yield return path;
         }
         foreach (var item in _items ?? [])

@@ -1,5 +1,4 @@
 using Fathom.Grains.Specs;
-using Fathom.Learner.Crl;
 
 namespace Fathom.Grains.Tests.Specs;
 
@@ -30,40 +29,41 @@ public sealed class SpecWriterTests
     }
 
     /// <summary>A spec whose every field differs from the loader's default, two of each list, every optional field set.</summary>
-    private static ExperimentSpec Unusual()
-    {
-        var first = new LearnerSpec("first", LearnerRole.Behaviour, new NetSpec(8, 64), new NetSpec(12, 96), 128, 1e-3, 2.5,
-            new AblationSpec(LayerNorm: false, Swish: false, Residual: false), "cuda:1")
-        {
-            Gamma = 0.9,
-            Energy = CrlEnergy.Dot,
-            ContrastiveLoss = CrlLoss.BackwardInfoNce,
-            LogSumExpPenalty = 0.25,
-            ReprDim = 48,
-            TargetEntropyPerActionDim = -1.5,
-            ErrorBuffer = 12345.5,
-        };
-        var second = first with
-        {
-            Name = "second-one", Role = LearnerRole.Passive, Device = "cpu", Gamma = 1, Energy = CrlEnergy.NegativeSquaredL2,
-            ContrastiveLoss = CrlLoss.BinaryNce, LogSumExpPenalty = 0, ReprDim = 1, TargetEntropyPerActionDim = 0.1 + 0.2,
-        };
-        return new ExperimentSpec(
-            Seed: 42,
-            Environment: new EnvironmentSpec(SpecValidator.PointMaze, "u5_maze", "u5_maze_eval", 250),
-            Collectors: [new CollectorSpec(3, 32, "first", 7, "auto"), new CollectorSpec(2, 16, "first", 5, "cuda")],
-            Learners: [first, second],
-            Replay: new ReplaySpec(3, 123_456, 789),
-            BudgetEnvSteps: 98_765,
-            Evaluation: new EvaluationSpec(333, 17),
-            CheckpointPeriodUpdates: 444);
-    }
+    private static ExperimentSpec Unusual() => SpecLoader.ParseYaml("""
+        seed: 42
+        environment: { kind: point_maze, train_layout: u5_maze, eval_layout: u5_maze_eval, episode_length: 250 }
+        budget: { env_steps: 98_765 }
+        collectors:
+          - { count: 3, envs: 32, behaviour: first, weight_refresh_steps: 7, device: auto }
+          - { count: 2, envs: 16, behaviour: first, weight_refresh_steps: 5, device: cuda }
+        learners:
+          - name: first
+            batch: 128
+            role: behaviour
+            learning_rate: 1e-3
+            actor: { depth: 8, width: 64 }
+            samples_per_insert: 2.5
+            critic: { depth: 12, width: 96 }
+            ablations: { layer_norm: false, swish: false, residual: false }
+            gamma: 0.9
+            energy: dot
+            contrastive_loss: backward_infonce
+            logsumexp_penalty: 0.25
+            repr_dim: 48
+            target_entropy_per_action_dim: -1.5
+            rate_limiter_error_buffer: 12345.5
+            device: cuda:1
+          - { name: second-one, role: passive, batch: 64, gamma: 1, energy: negative_squared_l2, contrastive_loss: binary_nce,
+              logsumexp_penalty: 0, repr_dim: 1, target_entropy_per_action_dim: 0.30000000000000004, rate_limiter_error_buffer: 5000, device: cpu }
+        replay: { shards: 3, capacity: 123_456, min_transitions: 789 }
+        evaluation: { period_updates: 333, episodes: 17 }
+        checkpoint: { period_updates: 444 }
+        """);
 
     [Fact]
     public void A_spec_with_no_default_anywhere_round_trips_equal()
     {
         var spec = Unusual();
-        Assert.Empty(SpecValidator.Validate(spec));
         var yaml = SpecWriter.Write(spec);
         var again = SpecLoader.ParseYaml(yaml);
         Assert.Equal(spec.Learners, again.Learners);

@@ -34,11 +34,15 @@ public class CommandTests
         Assert.Empty(Directory.Exists(results) ? Directory.EnumerateFileSystemEntries(results) : []);
     }
 
-    [Fact]
-    public async Task Resume_BadRunName_IsRefusedWithTheRule()
+    [Theory]
+    [InlineData("resume")]
+    [InlineData("delete")]
+    [InlineData("status")]
+    [InlineData("results")]
+    public async Task A_command_on_a_run_refuses_a_bad_run_name_with_the_rule(string command)
     {
         var folder = ScratchFolder.Create("fathom-run");
-        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "resume", "a*b");
+        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, command, "a*b");
         Assert.Equal(2, code);
         Assert.Contains($"run: {RunNames.Problem("a*b")}", stderr);
     }

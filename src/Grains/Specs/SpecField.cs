@@ -95,7 +95,6 @@ internal sealed class SectionField<T, C>(string name, Func<T, C> get, Func<T, C,
     public string Name => name;
     public string Doc => doc;
     public bool Required { get; init; }
-    public IReadOnlyList<ISpecField<C>> Fields => fields;
 
     public T Read(SpecNode? parent, T record) => set(record, SpecFields.Read(fields, parent?.Field(name, Required), start(record)));
 
@@ -120,7 +119,6 @@ internal sealed class ListField<T, I>(string name, Func<T, I[]> get, Func<T, I[]
     public string Name => name;
     public string Doc => doc;
     public bool Required { get; init; }
-    public IReadOnlyList<ISpecField<I>> Fields => fields;
 
     public T Read(SpecNode? parent, T record) =>
         set(record, [.. (parent?.Field(name, Required)?.Items() ?? []).Select(node => SpecFields.Read(fields, node, blank))]);

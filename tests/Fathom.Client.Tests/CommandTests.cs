@@ -1,5 +1,6 @@
 using Fathom.Client.Plots;
 using Fathom.Client.Results;
+using Fathom.Grains.Specs;
 
 namespace Fathom.Client.Tests;
 
@@ -16,6 +17,34 @@ public class CommandTests
         Assert.NotEqual(0, code);
         Assert.Contains("learners[0].critic.depth", stderr);
         Assert.False(Directory.Exists(Path.Combine(folder, "results")), "a bad spec must not leave a run folder behind");
+    }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("sweep")]
+    public async Task Run_BadRunName_IsRefusedWithTheRule_AndCreatesNoFolder(string command)
+    {
+        var folder = ScratchFolder.Create("fathom-run");
+        var results = Path.Combine(folder, "results");
+        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, command, "--run", "../escape", "--results", results, "quickstart");
+        Assert.Equal(2, code);
+        Assert.Contains($"--run: {RunNames.Problem("../escape")}", stderr);
+        Assert.DoesNotContain("   at ", stderr); // a message, not a stack trace
+        Assert.False(Directory.Exists(Path.Combine(folder, "escape")));
+        Assert.Empty(Directory.Exists(results) ? Directory.EnumerateFileSystemEntries(results) : []);
+    }
+
+    [Theory]
+    [InlineData("resume")]
+    [InlineData("delete")]
+    [InlineData("status")]
+    [InlineData("results")]
+    public async Task A_command_on_a_run_refuses_a_bad_run_name_with_the_rule(string command)
+    {
+        var folder = ScratchFolder.Create("fathom-run");
+        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, command, "a*b");
+        Assert.Equal(2, code);
+        Assert.Contains($"run: {RunNames.Problem("a*b")}", stderr);
     }
 
     [Fact]

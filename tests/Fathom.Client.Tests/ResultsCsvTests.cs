@@ -104,11 +104,4 @@ public class ResultsCsvTests
         Assert.Equal(summary, SweepCsv.ReadSummary(Path.Combine(folder, "summary.csv")));
         Assert.Equal(runs, SweepCsv.ReadRuns(Path.Combine(folder, "sweep-runs.csv")));
     }
-
-    [Fact]
-    public void DefaultRunName_IsSafeAndTimestamped()
-    {
-        Assert.Equal("my-spec-20261125-164800", RunFolder.DefaultRunName("my spec", new DateTime(2026, 11, 25, 16, 48, 0, DateTimeKind.Utc)));
-        Assert.StartsWith("run-", RunFolder.DefaultRunName("//", DateTime.UtcNow));
-    }
 }

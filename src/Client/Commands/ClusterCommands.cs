@@ -4,6 +4,7 @@ using Fathom.Client.Progress;
 using Fathom.Client.Results;
 using Fathom.Client.Running;
 using Fathom.Grains.Contracts;
+using Fathom.Grains.Specs;
 
 namespace Fathom.Client.Commands;
 
@@ -33,7 +34,7 @@ public static class ClusterCommands
             var results = await grain.GetResults();
             if (results.Spec is null) { await Console.Error.WriteLineAsync($"fathom: run: '{results.Run}' is not known to the cluster"); return CommonOptions.BadInput; }
             var folder = RunFolder.Create(resultsDir, results.Run);
-            await File.WriteAllTextAsync(folder.Spec, SpecYaml.Write(results.Spec));
+            await File.WriteAllTextAsync(folder.Spec, SpecWriter.Write(results.Spec));
             EvalCsv.Write(folder.Eval, ResultRows.Evals(results.Run, results.Learners, 0).Append(RandomBaseline.Evaluate(results.Run, results.Spec)));
             if (results.Topology.Length > 0)
                 TopologyCsv.Write(folder.Topology, results.Topology.SelectMany(g => ResultRows.Topology(results.Run, g, results.Spec)));
@@ -51,6 +52,7 @@ public static class ClusterCommands
         var command = new Command(name, description) { run, cluster, results };
         command.SetAction(async (parse, cancel) =>
         {
+            if (!CommonOptions.IsRunName(parse.GetRequiredValue(run), "run")) return CommonOptions.BadInput;
             if (CommonOptions.ClusterOnly(parse.GetValue(cluster), name) is not { } target) return CommonOptions.BadInput;
             if (name == "results" && !CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             await using var connection = await CommonOptions.Connect(target, cancel);

@@ -27,8 +27,20 @@ public static class CommonOptions
 
     public static Option<string?> RunName() => new("--run")
     {
-        Description = "name of the run (its folder under --results); default: the spec's name and the start time",
+        Description = $"name of the run (its folder under --results), {RunNames.Allowed}; default: the spec's name and the start time",
     };
+
+    /// <summary>The --run name, else the default from <paramref name="specName"/> and the time; a name that breaks the rule is printed and null returned.</summary>
+    public static string? RunNameOrDefault(string? given, string specName) =>
+        given is null ? RunNames.Default(specName, DateTime.UtcNow) : IsRunName(given, "--run") ? given : null;
+
+    /// <summary>Whether <paramref name="name"/>, given as <paramref name="source"/> (--run, run), keeps the run-name rule; prints why not.</summary>
+    public static bool IsRunName(string name, string source)
+    {
+        if (RunNames.IsValid(name)) return true;
+        Console.Error.WriteLine($"fathom: {source}: {RunNames.Problem(name)}");
+        return false;
+    }
 
     /// <summary>Where to connect (flags over the environment, see <see cref="ClusterTarget"/>); a bad setting is printed and null returned.</summary>
     public static ClusterTarget? Target(string? cluster, string? state)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Fathom.Client.Results;
 using Fathom.Client.Running;
+using Fathom.Grains.Specs;
 
 namespace Fathom.Client.Commands;
 
@@ -19,9 +20,9 @@ public static class RunCommand
         {
             var specArg = parse.GetRequiredValue(spec);
             if (CommonOptions.LoadSpec(specArg) is not { } loaded) return CommonOptions.BadInput;
+            if (CommonOptions.RunNameOrDefault(parse.GetValue(run), Path.GetFileNameWithoutExtension(specArg)) is not { } name) return CommonOptions.BadInput;
             if (CommonOptions.Target(parse.GetValue(cluster), parse.GetValue(state)) is not { } target) return CommonOptions.BadInput;
             if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
-            var name = parse.GetValue(run) ?? RunFolder.DefaultRunName(Path.GetFileNameWithoutExtension(specArg), DateTime.UtcNow);
             var folder = new RunFolder(Path.GetFullPath(Path.Combine(parse.GetRequiredValue(results), name)));
             if (File.Exists(folder.Spec))
             {
@@ -29,7 +30,7 @@ public static class RunCommand
                 return CommonOptions.BadInput;
             }
             folder = RunFolder.Create(parse.GetRequiredValue(results), name);
-            await File.WriteAllTextAsync(folder.Spec, SpecYaml.Write(loaded), cancel);
+            await File.WriteAllTextAsync(folder.Spec, SpecWriter.Write(loaded), cancel);
             await using var connection = await CommonOptions.Connect(target, cancel);
             Console.WriteLine($"run {name}: {connection.Description}, results in {folder.Path}");
             var outcome = await new ExperimentRunner(connection, folder, loaded, Console.Out).RunAsync(null, Interrupt.Token);
@@ -48,6 +49,7 @@ public static class RunCommand
         var command = new Command("resume", "Continue an interrupted run from its checkpoint (update counts and env steps carry on)") { runArg, cluster, state, results };
         command.SetAction(async (parse, cancel) =>
         {
+            if (!CommonOptions.IsRunName(parse.GetRequiredValue(runArg), "run")) return CommonOptions.BadInput;
             var folder = new RunFolder(Path.GetFullPath(Path.Combine(parse.GetRequiredValue(results), parse.GetRequiredValue(runArg))));
             if (!File.Exists(folder.Spec))
             {

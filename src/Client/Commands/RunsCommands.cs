@@ -54,6 +54,7 @@ public static class RunsCommands
         command.SetAction(async (parse, cancel) =>
         {
             var name = parse.GetRequiredValue(run);
+            if (!CommonOptions.IsRunName(name, "run")) return CommonOptions.BadInput;
             if (CommonOptions.ClusterOnly(parse.GetValue(cluster), "delete") is not { } target) return CommonOptions.BadInput;
             await using var connection = await CommonOptions.Connect(target, cancel);
             var runs = connection.Client.GetGrain<IRunsGrain>(0);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Fathom.Client.Plots;
 using Fathom.Client.Results;
 using Fathom.Client.Running;
+using Fathom.Grains.Specs;
 
 namespace Fathom.Client.Commands;
 
@@ -31,10 +32,11 @@ public static class SweepCommand
             if (seedCount < 1) { await Console.Error.WriteLineAsync($"fathom: --seeds: must be a positive integer (got {seedCount})"); return CommonOptions.BadInput; }
             var specArg = parse.GetRequiredValue(spec);
             if (CommonOptions.LoadSpec(specArg) is not { } baseSpec) return CommonOptions.BadInput;
+            if (CommonOptions.RunNameOrDefault(parse.GetValue(run), "sweep-" + Path.GetFileNameWithoutExtension(specArg)) is not { } name) return CommonOptions.BadInput;
+            if (!CommonOptions.IsRunName(RunKey(name, depthList.Max(), seedCount - 1), "--run (as its longest sweep run)")) return CommonOptions.BadInput;
 
             if (CommonOptions.Target(parse.GetValue(cluster), parse.GetValue(state)) is not { } target) return CommonOptions.BadInput;
             if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
-            var name = parse.GetValue(run) ?? RunFolder.DefaultRunName("sweep-" + Path.GetFileNameWithoutExtension(specArg), DateTime.UtcNow);
             var sweep = RunFolder.Create(parse.GetRequiredValue(results), name);
             await using var connection = await CommonOptions.Connect(target, cancel);
             Console.WriteLine($"sweep {name}: depths {string.Join(",", depthList)} x {seedCount} seeds, {connection.Description}, results in {sweep.Path}");
@@ -42,12 +44,12 @@ public static class SweepCommand
             foreach (var depth in depthList)
                 for (var s = 0; s < seedCount; s++)
                 {
-                    var runName = $"d{depth}-s{s}";
+                    var runName = RunFolderName(depth, s);
                     var runSpec = SpecOverrides.WithDepthAndSeed(baseSpec, depth, baseSpec.Seed + s);
                     var folder = RunFolder.Create(sweep.Path, runName);
-                    await File.WriteAllTextAsync(folder.Spec, SpecYaml.Write(runSpec), cancel);
+                    await File.WriteAllTextAsync(folder.Spec, SpecWriter.Write(runSpec), cancel);
                     Console.WriteLine($"sweep {name}: run {runName} (depth {depth}, seed {runSpec.Seed})");
-                    var outcome = await new ExperimentRunner(connection, folder, runSpec, Console.Out, $"{name}.{runName}").RunAsync(null, Interrupt.Token);
+                    var outcome = await new ExperimentRunner(connection, folder, runSpec, Console.Out, RunKey(name, depth, s)).RunAsync(null, Interrupt.Token);
                     if (File.Exists(folder.Eval)) scored.Add(SweepCsv.Score(depth, runSpec.Seed, runName, EvalCsv.Read(folder.Eval)));
                     SweepCsv.WriteRuns(sweep.SweepRuns, scored);
                     SweepCsv.WriteSummary(sweep.SweepSummary, SweepCsv.Summarise(scored));
@@ -62,4 +64,10 @@ public static class SweepCommand
         });
         return command;
     }
+
+    /// <summary>The folder of one run inside the sweep's folder.</summary>
+    static string RunFolderName(int depth, int seedIndex) => $"d{depth}-s{seedIndex}";
+
+    /// <summary>The cluster's name of one run of sweep <paramref name="sweep"/>: the sweep's name prefixes it, so runs never collide.</summary>
+    static string RunKey(string sweep, int depth, int seedIndex) => $"{sweep}.{RunFolderName(depth, seedIndex)}";
 }

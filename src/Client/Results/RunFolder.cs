@@ -28,11 +28,4 @@ public sealed record RunFolder(string Path)
         if (File.Exists(Spec)) File.Delete(Spec);
         if (Directory.Exists(Path) && !Directory.EnumerateFileSystemEntries(Path).Any()) Directory.Delete(Path);
     }
-
-    /// <summary>A run name from the spec's name and the start time, e.g. quickstart-20261125-164800.</summary>
-    public static string DefaultRunName(string specName, DateTime utcNow)
-    {
-        var safe = new string(specName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray()).Trim('-');
-        return $"{(safe.Length == 0 ? "run" : safe)}-{utcNow:yyyyMMdd-HHmmss}";
-    }
 }

@@ -67,9 +67,8 @@ public sealed class ExperimentGrain(
     private async Task<SegmentStart> StartSegment(ExperimentSpec spec, string run, long? envStepsAtStop)
     {
         SpecValidator.ThrowIfInvalid(spec);
-        foreach (var (name, field) in new[] { (Key, "run"), (run, "resumed run") })
-            if (!SpecValidator.IsRunName(name))
-                throw new ArgumentException($"{field} name '{name}' must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'", "run");
+        RunNames.ThrowIfInvalid(Key, "run");
+        RunNames.ThrowIfInvalid(run, "resumed run");
         if (envStepsAtStop is < 0) throw new ArgumentOutOfRangeException(nameof(envStepsAtStop), envStepsAtStop, "env steps at stop must be >= 0");
         var fingerprint = JsonSerializer.Serialize(new { spec, run, envStepsAtStop });
         if (State.Spec is not null)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using YamlDotNet.RepresentationModel;
 
@@ -6,8 +5,8 @@ namespace Fathom.Grains.Specs;
 
 /// <summary>
 /// A format-neutral view of a parsed spec document (YAML or JSON): a mapping, a sequence or a scalar, each knowing its
-/// path so that every error can name the field. Reads record errors instead of throwing, so that all of them are
-/// reported at once; fields that were never read are reported as unknown.
+/// path so that every error can name the field. The schema (<see cref="SpecSchema"/>) reads it; errors are recorded
+/// instead of thrown, so that all of them are reported at once; fields that were never read are reported as unknown.
 /// </summary>
 internal sealed class SpecNode
 {
@@ -16,6 +15,7 @@ internal sealed class SpecNode
     private readonly string? _scalar;
     private readonly HashSet<string> _read = [];
     private readonly List<string> _errors;
+    private bool _notAMappingReported;
 
     public string Path { get; }
 
@@ -45,7 +45,7 @@ internal sealed class SpecNode
     private static SpecNode FromYaml(YamlNode node, string path, List<string> errors) => node switch
     {
         YamlMappingNode map => new SpecNode(path, errors,
-            map.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => FromYaml(kv.Value, Child(path, ((YamlScalarNode)kv.Key).Value ?? ""), errors)), null, null),
+            map.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => FromYaml(kv.Value, SpecFields.Path(path, ((YamlScalarNode)kv.Key).Value ?? ""), errors)), null, null),
         YamlSequenceNode seq => new SpecNode(path, errors, null, seq.Children.Select((c, i) => FromYaml(c, $"{path}[{i}]", errors)).ToList(), null),
         YamlScalarNode scalar => new SpecNode(path, errors, null, null, scalar.Value ?? ""),
         _ => throw new FormatException($"{Display(path)}: unsupported YAML node {node.NodeType}"),
@@ -54,13 +54,11 @@ internal sealed class SpecNode
     private static SpecNode FromJson(JsonElement element, string path, List<string> errors) => element.ValueKind switch
     {
         JsonValueKind.Object => new SpecNode(path, errors,
-            element.EnumerateObject().ToDictionary(p => p.Name, p => FromJson(p.Value, Child(path, p.Name), errors)), null, null),
+            element.EnumerateObject().ToDictionary(p => p.Name, p => FromJson(p.Value, SpecFields.Path(path, p.Name), errors)), null, null),
         JsonValueKind.Array => new SpecNode(path, errors, null, element.EnumerateArray().Select((e, i) => FromJson(e, $"{path}[{i}]", errors)).ToList(), null),
         JsonValueKind.String => new SpecNode(path, errors, null, null, element.GetString() ?? ""),
         _ => new SpecNode(path, errors, null, null, element.GetRawText()),
     };
-
-    private static string Child(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
     private static string Display(string path) => path.Length == 0 ? "(document)" : path;
 
@@ -71,12 +69,13 @@ internal sealed class SpecNode
     {
         if (_fields is null)
         {
-            Error(Path, "must be a mapping of fields");
+            if (!_notAMappingReported) Error(Path, "must be a mapping of fields");
+            _notAMappingReported = true;
             return null;
         }
         _read.Add(name);
         if (_fields.TryGetValue(name, out var node)) return node;
-        if (required) Error(Child(Path, name), "is required");
+        if (required) Error(SpecFields.Path(Path, name), "is required");
         return null;
     }
 
@@ -96,7 +95,7 @@ internal sealed class SpecNode
             foreach (var (name, node) in _fields)
             {
                 if (!_read.Contains(name))
-                    Error(Child(Path, name), $"unknown field (allowed: {string.Join(", ", _read.Order())})");
+                    Error(SpecFields.Path(Path, name), $"unknown field (allowed: {string.Join(", ", _read.Order())})");
                 else
                     node.ReportUnknownFields();
             }
@@ -104,92 +103,18 @@ internal sealed class SpecNode
         foreach (var item in _items ?? []) item.ReportUnknownFields();
     }
 
-    public string String(string name, string fallback, bool required = false)
-    {
-        var node = Field(name, required);
-        if (node is null) return fallback;
-        if (node._scalar is null)
-        {
-            Error(node.Path, "must be a text value");
-            return fallback;
-        }
-        return node._scalar;
-    }
+    /// <summary>The text of this node if it is a scalar, else null.</summary>
+    public string? Scalar => _scalar;
 
-    public long Long(string name, long fallback, long min, long max, bool required = false)
-    {
-        var node = Field(name, required);
-        if (node is null) return fallback;
-        var text = node._scalar?.Replace("_", "");
-        if (text is null || !long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
-            || value < min || value > max)
-        {
-            Error(node.Path, $"must be an integer in [{min}, {max}] (got {node._scalar ?? "a non-scalar"})");
-            return fallback;
-        }
-        return value;
-    }
-
-    public int Int(string name, int fallback, int min, int max, bool required = false)
-        => (int)Long(name, fallback, min, max, required);
-
-    public double Double(string name, double fallback, double min, double max, bool required = false)
-    {
-        var node = Field(name, required);
-        if (node is null) return fallback;
-        if (node._scalar is null || !double.TryParse(node._scalar, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            || !double.IsFinite(value) || value < min || value > max)
-        {
-            Error(node.Path, $"must be a number in [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}] (got {node._scalar ?? "a non-scalar"})");
-            return fallback;
-        }
-        return value;
-    }
-
-    /// <summary>Any finite number; the validator holds the field's range, so that a spec built in code meets the same rule.</summary>
-    public double Number(string name, double fallback)
-    {
-        var node = Field(name);
-        if (node is null) return fallback;
-        if (node._scalar is null || !double.TryParse(node._scalar, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-        {
-            Error(node.Path, $"must be a finite number (got {node._scalar ?? "a non-scalar"})");
-            return fallback;
-        }
-        return value;
-    }
-
-    public bool Bool(string name, bool fallback)
-    {
-        var node = Field(name);
-        if (node is null) return fallback;
-        if (node._scalar is null || !bool.TryParse(node._scalar, out var value))
-        {
-            Error(node.Path, $"must be true or false (got {node._scalar ?? "a non-scalar"})");
-            return fallback;
-        }
-        return value;
-    }
-
-    /// <summary>One of the names of <paramref name="choice"/>; an error lists them all.</summary>
-    public T Choice<T>(string name, T fallback, SpecChoice<T> choice) where T : struct, System.Enum
-    {
-        var node = Field(name);
-        if (node is null) return fallback;
-        if (node._scalar is null || !choice.TryParse(node._scalar, out var value))
-        {
-            Error(node.Path, $"must be one of {choice.Allowed} (got {node._scalar ?? "a non-scalar"})");
-            return fallback;
-        }
-        return value;
-    }
+    /// <summary>Records an error about this node: "&lt;path&gt;: &lt;message&gt;".</summary>
+    public void Error(string message) => Error(Path, message);
 
     /// <summary>The paths of the fields that were read but that the document leaves out, in this node and below.</summary>
     public IEnumerable<string> FieldsLeftOut()
     {
         foreach (var name in _read.Order())
         {
-            if (_fields is null || !_fields.TryGetValue(name, out var node)) yield return Child(Path, name);
+            if (_fields is null || !_fields.TryGetValue(name, out var node)) yield return SpecFields.Path(Path, name);
             else foreach (var path in node.FieldsLeftOut()) yield return path;
         }
         foreach (var item in _items ?? [])

@@ -7,7 +7,9 @@ namespace Fathom.Grains.Stores;
 /// <summary>
 /// Large binary values in Redis as 1 MB chunks plus a small header (format version, length, chunk count, SHA-256),
 /// so that a 270 MB network never blocks a connection with one value and a corrupted or half-written blob is
-/// rejected instead of loaded. The one home of blob layout for the weight and checkpoint stores.
+/// rejected instead of loaded. The one home of blob layout for the weight and checkpoint stores, and their one
+/// checksum layer: every stored blob passes through here, so the formats inside (actor blobs, agent checkpoints)
+/// check only their own structure (magic, version, sizes), not their bytes again.
 /// Chunks are written with an expiry (<see cref="PendingLifetime"/>) that is lifted only together with writing the
 /// header, in one transaction: chunks of a writer that died before its header (a learner killed mid-checkpoint)
 /// disappear by themselves instead of filling the store.

@@ -1,3 +1,4 @@
+using Fathom.Grains.Specs;
 using Fathom.Replay;
 
 namespace Fathom.Grains.Stores;
@@ -6,8 +7,8 @@ namespace Fathom.Grains.Stores;
 /// The one home of "every key of a run on a store": SCAN patterns that `fathom runs` counts and `fathom delete`
 /// removes. Every pattern is searched on every store (replay endpoints and the state store), so a key that landed on
 /// an unexpected store (a state store that is also a replay endpoint, say) is still found. Run names hold no glob
-/// characters (<see cref="Specs.SpecValidator.IsRunName"/>), and each pattern ends in a fixed word after the run name,
-/// so run "a" never matches keys of "a.resume2" or of a run called "replay".
+/// characters (<see cref="RunNames"/>, checked here: a glob in a name would widen a delete to other runs), and each
+/// pattern ends in a fixed word after the run name, so run "a" never matches keys of "a.resume2" or of a run called "replay".
 /// </summary>
 public static class RunKeys
 {
@@ -18,12 +19,16 @@ public static class RunKeys
     public static string ExperimentStateKeyPattern(string serviceId, string run) => $"{serviceId}/state/experiment/{run}/*";
 
     /// <summary>SCAN patterns of every key of <paramref name="run"/>: replay shards, weights, checkpoints, pace and the experiment's grain state.</summary>
-    public static IReadOnlyList<string> Patterns(string serviceId, string run) =>
-    [
-        RedisReplayKeys.RunPattern(run),
-        WeightStore.RunPattern(run),
-        CheckpointStore.RunPattern(run),
-        LearnerPace.RunPattern(run),
-        ExperimentStateKeyPattern(serviceId, run),
-    ];
+    public static IReadOnlyList<string> Patterns(string serviceId, string run)
+    {
+        RunNames.ThrowIfInvalid(run, "run");
+        return
+        [
+            RedisReplayKeys.RunPattern(run),
+            WeightStore.RunPattern(run),
+            CheckpointStore.RunPattern(run),
+            LearnerPace.RunPattern(run),
+            ExperimentStateKeyPattern(serviceId, run),
+        ];
+    }
 }

@@ -191,7 +191,7 @@ public sealed class CrlAgent : IDisposable
         return scope.MoveToOuter(Energies.Matched(Config.Energy, phi, psi, Config.DistanceEpsilon));
     }
 
-    /// <summary>The actor alone as a versioned, checksummed blob for <see cref="CrlPolicy.Import"/>.</summary>
+    /// <summary>The actor alone as a versioned blob (the weight store checksums it) for <see cref="CrlPolicy.Import"/>.</summary>
     public byte[] ExportActor() => ActorBlob.Export(_actor, Config.StateDim, Config.GoalDim, UpdateCount);
 
     /// <summary>The whole training state: all networks, Adam moments, log-alpha, counters and the RNG state.</summary>

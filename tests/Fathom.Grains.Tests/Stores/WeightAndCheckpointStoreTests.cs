@@ -1,5 +1,6 @@
 using Fathom.Grains.Stores;
 using Fathom.Grains.Tests.Infrastructure;
+using Fathom.Learner.Crl;
 using StackExchange.Redis;
 
 namespace Fathom.Grains.Tests.Stores;
@@ -53,6 +54,28 @@ public sealed class WeightAndCheckpointStoreTests(GarnetFixture garnet) : IAsync
         await db.KeyDeleteAsync(chunk);
         var missing = await Assert.ThrowsAsync<InvalidDataException>(() => weights.FetchNewer(_run, "behaviour", 0, default));
         Assert.Contains("missing", missing.Message);
+    }
+
+    [Fact]
+    public async Task An_actor_blob_is_checksummed_by_the_store_alone_and_a_flipped_parameter_is_refused_there()
+    {
+        using var agent = new CrlAgent(new CrlConfig { StateDim = 4, ActionDim = 2, GoalDim = 2, ActorWidth = 16, CriticWidth = 16, ReprDim = 8 });
+        var blob = agent.ExportActor();
+        var weights = new WeightStore(_redis.GetDatabase(), Timeout);
+        await weights.Publish(_run, "actor", 1, blob, default);
+        using (CrlPolicy.Import((await weights.FetchNewer(_run, "actor", 0, default))!.Value.Blob)) { }
+
+        // The actor blob checks only its format, so a flipped parameter byte would load: the store's SHA-256 must refuse it.
+        var flippedBlob = (byte[])blob.Clone();
+        flippedBlob[^3] ^= 0x10;
+        using (CrlPolicy.Import(flippedBlob)) { }
+        var db = _redis.GetDatabase();
+        var chunk = $"fathom:{_run}:weights:actor:v1:chunk:0";
+        var stored = (byte[])(await db.StringGetAsync(chunk))!;
+        stored[^3] ^= 0x10;
+        await db.StringSetAsync(chunk, stored);
+        var refused = await Assert.ThrowsAsync<InvalidDataException>(() => weights.FetchNewer(_run, "actor", 0, default));
+        Assert.Contains($"blob fathom:{_run}:weights:actor:v1: checksum mismatch", refused.Message);
     }
 
     [Fact]

@@ -184,7 +184,7 @@ public class CrlAgentTests
     }
 
     [Fact]
-    public void ExportedActorActsLikeTheAgentAndRejectsCorruption()
+    public void ExportedActorActsLikeTheAgentAndRejectsAMalformedBlob()
     {
         var data = new SyntheticTrajectories(episodes: 20, length: 20, gamma: 0.9, seed: 8);
         using var agent = new CrlAgent(Small());
@@ -201,12 +201,22 @@ public class CrlAgentTests
         Assert.Equal(new long[] { 16, 2 }, sampled.shape);
         Assert.True(sampled.abs().max().item<float>() <= 1);
 
-        var corrupt = (byte[])blob.Clone();
-        corrupt[corrupt.Length / 2] ^= 0x40;
-        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => CrlPolicy.Import(corrupt)).Message);
+        // Flipped bits are the store's checksum's to catch (ChunkedBlobs); the blob itself refuses a wrong format or size.
         var future = (byte[])blob.Clone();
         future[8] = 99;
         Assert.Contains("format 99", Assert.Throws<InvalidDataException>(() => CrlPolicy.Import(future)).Message);
+        var foreign = (byte[])blob.Clone();
+        foreign[0] = (byte)'X';
+        Assert.Contains("not a Fathom actor blob", Assert.Throws<InvalidDataException>(() => CrlPolicy.Import(foreign)).Message);
+        Assert.Contains("sizes disagree", Assert.Throws<InvalidDataException>(() => CrlPolicy.Import(blob[..^4])).Message);
+        Assert.Contains("sizes disagree", Assert.Throws<InvalidDataException>(() => CrlPolicy.Import([.. blob, 0, 0, 0, 0])).Message);
+        Assert.Contains("shorter than its header", Assert.Throws<InvalidDataException>(() => CrlPolicy.Import(blob[..30])).Message);
+        var deeper = (byte[])blob.Clone();
+        BitConverter.TryWriteBytes(deeper.AsSpan(8 + 4 + 8 + 8), ActorBlob.Open(blob).Header.Shape.Depth + 4); // the depth field
+        Assert.Contains("sizes disagree", Assert.Throws<InvalidDataException>(() => CrlPolicy.Import(deeper)).Message);
+        var garbled = (byte[])blob.Clone();
+        BitConverter.TryWriteBytes(garbled.AsSpan(8 + 4 + 8 + 12), int.MaxValue); // the width field
+        Assert.Contains("implausible", Assert.Throws<InvalidDataException>(() => CrlPolicy.Import(garbled)).Message);
     }
 
     [Fact]

@@ -19,11 +19,11 @@ public static class FathomGrainServices
     {
         services.AddSingleton(stores);
         services.AddSingleton(workers);
-        // One multiplexer per process for the state store (weights, checkpoints); it is also what the Redis tracing instruments.
+        // One multiplexer per process for the state store (weights, checkpoints, the rate limiter's ledger); it is also what the Redis tracing instruments.
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(stores.RedisOptions(stores.StateEndpoint)));
         services.AddSingleton(sp => new WeightStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
-        services.AddSingleton(sp => new LearnerPace(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
+        services.AddSingleton(sp => new Fathom.Replay.RateLimiterLedger(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton(sp => new RunRegistry(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton(sp => new RunData(stores, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Orleans.Configuration.ClusterOptions>>().Value.ServiceId));
         services.AddSingleton<ReplayStores>();

@@ -17,13 +17,13 @@ public static class RunKeys
     /// </summary>
     public static string ExperimentStateKeyPattern(string serviceId, string run) => $"{serviceId}/state/experiment/{run}/*";
 
-    /// <summary>SCAN patterns of every key of <paramref name="run"/>: replay shards, weights, checkpoints, pace and the experiment's grain state.</summary>
+    /// <summary>SCAN patterns of every key of <paramref name="run"/>: replay shards, weights, checkpoints, the rate limiter's ledger and the experiment's grain state.</summary>
     public static IReadOnlyList<string> Patterns(string serviceId, string run) =>
     [
         RedisReplayKeys.RunPattern(run),
         WeightStore.RunPattern(run),
         CheckpointStore.RunPattern(run),
-        LearnerPace.RunPattern(run),
+        RateLimiterLedger.RunPattern(run),
         ExperimentStateKeyPattern(serviceId, run),
     ];
 }

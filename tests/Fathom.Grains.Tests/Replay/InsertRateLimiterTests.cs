@@ -8,7 +8,7 @@ namespace Fathom.Grains.Tests.Replay;
 /// The collectors' side of the samples-per-insert rule: learners' counts published to the ledger on a real
 /// redis-server, inserts judged against every live learner of the run.
 /// </summary>
-public sealed class InsertRateLimiterTests : IAsyncLifetime
+public sealed class InsertRateLimiterTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(150);
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(10);
@@ -17,21 +17,8 @@ public sealed class InsertRateLimiterTests : IAsyncLifetime
     // SamplesPerInsert 2, min size 20, buffer 15: MinDiff = 25, MaxDiff = 55; batch 10, episodes of 10, chunks of 20.
     private static readonly RateLimiterSettings Settings = new(samplesPerInsert: 2, minSizeToSample: 20, errorBuffer: 15);
 
-    private readonly LocalRedisServer _server = LocalRedisServer.Start();
-    private ConnectionMultiplexer _redis = null!;
-    private RateLimiterLedger _ledger = null!;
-
-    public async Task InitializeAsync()
-    {
-        _redis = await ConnectionMultiplexer.ConnectAsync(_server.EndPoint);
-        _ledger = new RateLimiterLedger(_redis.GetDatabase(), Long);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        _server.Dispose();
-    }
+    private readonly IConnectionMultiplexer _redis = redis.Redis;
+    private readonly RateLimiterLedger _ledger = new(redis.Redis.GetDatabase(), Long);
 
     private static async Task<InMemoryReplayStore> StoreWith(int episodes)
     {

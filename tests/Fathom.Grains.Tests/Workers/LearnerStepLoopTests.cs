@@ -7,14 +7,14 @@ namespace Fathom.Grains.Tests.Workers;
 /// <summary>The learner's step loop: limiter, minibatch, update; pacing and waiting for data kept apart.</summary>
 public sealed class LearnerStepLoopTests
 {
-    private static readonly TimeSpan Slice = TimeSpan.FromSeconds(5);
-
     // Batch 32 (the spec's), samples per insert 2, min size 20, buffer 100: wide enough for a batch and an episode of 10.
     private static SampleToInsertRatioLimiter Limiter(IReplayStore store) =>
         new(new RateLimiterSettings(2, 20, 100), store, WorkerParts.Spec.Learners[2].Batch, 10, "test", TimeSpan.FromMilliseconds(5));
 
     private static SamplerSettings Sampling(TimeSpan? retry = null) =>
         new(WorkerParts.Spec.Learners[2].Batch) { Seed = 1, Timeout = Slice, RetryDelay = retry ?? TimeSpan.FromMilliseconds(50) };
+
+    private static readonly TimeSpan Slice = TimeSpan.FromSeconds(5);
 
     private static async Task<InMemoryReplayStore> StoreWith(int episodes)
     {

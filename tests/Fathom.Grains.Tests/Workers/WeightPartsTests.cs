@@ -10,20 +10,11 @@ namespace Fathom.Grains.Tests.Workers;
 /// The parts that move a learner's state through the state store, against a real redis-server: the publisher and the
 /// collectors' variable client (actor weights by version), and the checkpointer.
 /// </summary>
-public sealed class WeightPartsTests : IAsyncLifetime
+public sealed class WeightPartsTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
-    private readonly LocalRedisServer _server = LocalRedisServer.Start();
     private readonly string _run = $"parts-{Guid.NewGuid():N}"[..16];
-    private ConnectionMultiplexer _redis = null!;
-
-    public async Task InitializeAsync() => _redis = await ConnectionMultiplexer.ConnectAsync(_server.EndPoint);
-
-    public async Task DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        _server.Dispose();
-    }
+    private readonly IConnectionMultiplexer _redis = redis.Redis;
 
     private WeightStore Weights => new(_redis.GetDatabase(), Timeout);
 

@@ -1,20 +1,18 @@
-using Fathom.Grains.Specs;
 using Fathom.Grains.Tests.Cluster;
 using Fathom.Grains.Workers;
 using Fathom.Learner.Crl;
-using Fathom.Replay;
 
 namespace Fathom.Grains.Tests.Workers;
 
 /// <summary>What the tests of the worker parts share: a small spec, its layout and a small agent on the CPU.</summary>
 internal static class WorkerParts
 {
-    public static readonly ExperimentSpec Spec = TestSpecs.CollectorVsLearner(budget: 12_800);
+    public static readonly Fathom.Grains.Specs.ExperimentSpec Spec = TestSpecs.CollectorVsLearner(budget: 12_800);
 
-    public static readonly EpisodeLayout Layout = EnvironmentFactory.Layout(Spec.Environment);
+    public static readonly Fathom.Replay.EpisodeLayout Layout = EnvironmentFactory.Layout(Spec.Environment);
 
     /// <summary>The spec's shallow learner (depth 4, width 32) on the CPU, for the env's layout unless told otherwise.</summary>
-    public static CrlAgent Agent(long seed = 1, EpisodeLayout? layout = null)
+    public static CrlAgent Agent(long seed = 1, Fathom.Replay.EpisodeLayout? layout = null)
     {
         Fathom.Learner.TorchSetup.Configure(1);
         return new CrlAgent(AgentFactory.Config(Spec.Learners[2], layout ?? Layout, seed));

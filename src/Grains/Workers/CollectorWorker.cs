@@ -13,7 +13,8 @@ namespace Fathom.Grains.Workers;
 /// <see cref="InsertRateLimiter"/> holds the chunk until no live learner would fall behind its samples-per-insert rule,
 /// and the <see cref="EpisodeAdder"/> writes it to its replay shard. So collection of the next chunk overlaps learning
 /// on the last one, and never runs away from the learners. Env steps and episodes count only once they are in the
-/// store; a stop while the chunk waits drops it. It stops by itself at the run's budget.
+/// store. A stop lets the chunk in hand finish and be written (a worker flushes what it holds), waiting or not; it
+/// stops by itself at the run's budget.
 /// </summary>
 public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore store, WeightStore weights, RateLimiterLedger ledger, string silo,
     string device = TorchDevices.Cpu)
@@ -81,7 +82,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
             using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.CollectChunk);
             var chunk = loop.Collect(() =>
             {
-                variables.Update(stop);
+                variables.Update(AbortToken); // a stop lets the chunk finish
                 lock (_lock) _version = variables.Version;
                 return (variables.Policy, variables.Version);
             });
@@ -103,7 +104,7 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
         }
     }
 
-    /// <summary>Waits as long as the learners need, in slices, so that a stop ends the wait (and drops the chunk).</summary>
+    /// <summary>Waits as long as the learners need, in slices; a stop ends the wait.</summary>
     private static void WaitToInsert(InsertRateLimiter limiter, long transitions, CancellationToken stop)
     {
         while (true)
@@ -116,6 +117,10 @@ public sealed class CollectorWorker(CollectorAssignment assignment, IReplayStore
             catch (TimeoutException)
             {
                 // A learner is still working through what it has: wait on.
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
             }
         }
     }

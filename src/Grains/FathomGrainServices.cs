@@ -2,6 +2,7 @@ using Fathom.Grains.Placement;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
 using Fathom.Learner;
+using Fathom.Replay;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.Placement;
@@ -19,11 +20,11 @@ public static class FathomGrainServices
     {
         services.AddSingleton(stores);
         services.AddSingleton(workers);
-        // One multiplexer per process for the state store (weights, checkpoints); it is also what the Redis tracing instruments.
+        // One multiplexer per process for the state store (weights, checkpoints, the rate limiter's ledger); it is also what the Redis tracing instruments.
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(stores.RedisOptions(stores.StateEndpoint)));
         services.AddSingleton(sp => new WeightStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton(sp => new CheckpointStore(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
-        services.AddSingleton(sp => new LearnerPace(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
+        services.AddSingleton(sp => new RateLimiterLedger(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton(sp => new RunRegistry(sp.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), stores.OperationTimeout));
         services.AddSingleton(sp => new RunData(stores, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Orleans.Configuration.ClusterOptions>>().Value.ServiceId));
         services.AddSingleton<ReplayStores>();

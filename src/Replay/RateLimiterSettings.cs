@@ -4,6 +4,8 @@ namespace Fathom.Replay;
 /// Samples-per-insert control as DeepMind Reverb's SampleToInsertRatio, counted in transitions: a learner may
 /// sample once the store holds <see cref="MinSizeToSample"/> transitions, keeping
 /// inserted*SamplesPerInsert - sampled within ±<see cref="ErrorBuffer"/> of SamplesPerInsert*MinSizeToSample.
+/// The one pacing rule of a run: learners ask <see cref="AllowsSample"/> (<see cref="SampleToInsertRatioLimiter"/>),
+/// collectors ask <see cref="AllowsInsert"/> of every live learner (<see cref="InsertRateLimiter"/>).
 /// </summary>
 public sealed record RateLimiterSettings
 {
@@ -34,6 +36,23 @@ public sealed record RateLimiterSettings
 
     /// <summary>Highest allowed inserted*SamplesPerInsert - sampled.</summary>
     public double MaxDiff => SamplesPerInsert * MinSizeToSample + ErrorBuffer;
+
+    /// <summary>
+    /// Reverb's CanSample: whether a learner that has sampled <paramref name="sampled"/> of <paramref name="inserted"/>
+    /// transitions (store holding <paramref name="size"/>) may take one more batch of <paramref name="batchSize"/>.
+    /// </summary>
+    public bool AllowsSample(long size, long inserted, long sampled, int batchSize) =>
+        size >= MinSizeToSample && inserted * SamplesPerInsert - (sampled + batchSize) >= MinDiff;
+
+    /// <summary>
+    /// Reverb's CanInsert for <paramref name="transitions"/> more: when the insert keeps inserted*SamplesPerInsert -
+    /// sampled at most <see cref="MaxDiff"/>, or when that learner cannot sample at all (below the minimum size, or at the
+    /// floor of its band). The second clause lets an insert wider than the band (a collector's whole chunk of N episodes)
+    /// in once the learner has used what it had, so neither side waits for the other forever, and collection runs at
+    /// most that one insert ahead of the learner.
+    /// </summary>
+    public bool AllowsInsert(long size, long inserted, long sampled, long transitions, int batchSize) =>
+        (inserted + transitions) * SamplesPerInsert - sampled <= MaxDiff || !AllowsSample(size, inserted, sampled, batchSize);
 
     /// <summary>
     /// Refuses settings under which sampling could never start or a sampler and an inserter could both wait

@@ -3,35 +3,45 @@ using System.Diagnostics;
 namespace Fathom.Replay;
 
 /// <summary>
-/// One learner's samples-per-insert gate (Reverb's SampleToInsertRatio, in transitions). The learner calls
-/// <see cref="WaitToSampleAsync"/> before each minibatch; a collector that should follow this learner's pace may
-/// call <see cref="WaitToInsertAsync"/> before each episode. Inserts are read from the store's monotone counter,
-/// starting from what it holds when the limiter first looks. Time spent waiting is counted
-/// (<see cref="BlockedTime"/>, fathom.ratelimiter.blocked).
+/// One learner's samples-per-insert gate (Reverb's SampleToInsertRatio, in transitions): the learner calls
+/// <see cref="WaitToSampleAsync"/> before each minibatch. Inserts are read from the store's monotone counter,
+/// starting from what it holds when the limiter first looks. With a <see cref="RateLimiterLedger"/> it publishes its
+/// counts there, so that collectors pace themselves by the same rule (<see cref="InsertRateLimiter"/>): at once when it
+/// is about to wait, at most every <see cref="ReportPeriod"/> while it samples, and every <see cref="Heartbeat"/>
+/// while nothing changes. Time spent waiting is counted (<see cref="BlockedTime"/>, fathom.ratelimiter.blocked).
 /// </summary>
 public sealed class SampleToInsertRatioLimiter
 {
+    /// <summary>Longest time a sampling learner's published count may lag behind its own.</summary>
+    public static readonly TimeSpan ReportPeriod = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest time between two reports of a learner whose counts do not change (well within <see cref="RateLimiterLedger.StaleAfter"/>).</summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+
     private readonly RateLimiterSettings _settings;
     private readonly IReplayStore _store;
     private readonly int _batchSize;
-    private readonly int _episodeLength;
+    private readonly string _learner;
+    private readonly RateLimiterLedger? _ledger;
     private readonly TimeSpan _pollInterval;
     private readonly KeyValuePair<string, object?>[] _tags;
     private readonly Lock _lock = new();
     private long? _baseline;
-    private long _inserted, _sampled, _size, _blockedTicks, _lastRefresh;
+    private long _inserted, _sampled, _size, _blockedTicks;
+    private long _reportedSampled = -1, _reportedAt;
 
     /// <param name="batchSize">Transitions one <see cref="WaitToSampleAsync"/> reserves (the learner's B).</param>
-    /// <param name="episodeLength">Transitions of one insert (an episode).</param>
-    /// <param name="learner">Metric label of the learner.</param>
+    /// <param name="episodeLength">Transitions of one episode (the smallest insert), for the deadlock check.</param>
+    /// <param name="learner">The learner's name: its metric label and its field in the ledger.</param>
     /// <param name="pollInterval">How often a blocked wait re-reads the store's counters (default 20 ms).</param>
     /// <param name="resumedSamples">
     /// For a learner resuming from a checkpoint: the transitions it had sampled. Inserts then count from the store's
     /// first append (not from what it holds now), so the learner goes on at its ratio instead of sampling the whole
     /// store again.
     /// </param>
+    /// <param name="ledger">Where to publish this learner's counts for the collectors; null publishes nothing.</param>
     public SampleToInsertRatioLimiter(RateLimiterSettings settings, IReplayStore store, int batchSize, int episodeLength, string learner, TimeSpan? pollInterval = null,
-        long? resumedSamples = null)
+        long? resumedSamples = null, RateLimiterLedger? ledger = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(store);
@@ -41,7 +51,8 @@ public sealed class SampleToInsertRatioLimiter
         _settings = settings;
         _store = store;
         _batchSize = batchSize;
-        _episodeLength = episodeLength;
+        _learner = learner;
+        _ledger = ledger;
         _tags = [new(ReplayTelemetry.Tags.Run, store.Options.Run), new(ReplayTelemetry.Tags.Learner, learner)];
         if (resumedSamples is { } resumed)
         {
@@ -66,31 +77,16 @@ public sealed class SampleToInsertRatioLimiter
     public TimeSpan BlockedTime => TimeSpan.FromTicks(Interlocked.Read(ref _blockedTicks));
 
     /// <summary>Waits until one batch may be sampled and reserves it; <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
-    public Task WaitToSampleAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-        => WaitAsync(TryReserveSample, "sample", timeout, alwaysRefresh: false, cancellationToken);
-
-    /// <summary>Waits until one episode may be inserted without running ahead of this learner.</summary>
-    public Task WaitToInsertAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-        => WaitAsync(CanInsert, "insert", timeout, alwaysRefresh: true, cancellationToken);
-
-    private bool TryReserveSample()
-    {
-        if (_size < _settings.MinSizeToSample) return false;
-        if (_inserted * _settings.SamplesPerInsert - (_sampled + _batchSize) < _settings.MinDiff) return false;
-        _sampled += _batchSize;
-        ReplayTelemetry.SamplesPerInsert.Record(_inserted == 0 ? 0 : (double)_sampled / _inserted, _tags);
-        return true;
-    }
-
-    private bool CanInsert()
-        => _size < _settings.MinSizeToSample || (_inserted + _episodeLength) * _settings.SamplesPerInsert - _sampled <= _settings.MaxDiff;
-
-    private async Task WaitAsync(Func<bool> allowed, string what, TimeSpan timeout, bool alwaysRefresh, CancellationToken cancellationToken)
+    public async Task WaitToSampleAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "Timeout must be positive.");
-        bool fresh;
-        lock (_lock) fresh = _baseline is not null && !(alwaysRefresh && Stopwatch.GetElapsedTime(_lastRefresh) >= _pollInterval);
-        if (fresh && Check(allowed)) return;
+        bool known;
+        lock (_lock) known = _baseline is not null;
+        if (known && TryReserveSample())
+        {
+            await ReportAsync(ReportPeriod, cancellationToken);
+            return;
+        }
 
         long start = Stopwatch.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -100,7 +96,8 @@ public sealed class SampleToInsertRatioLimiter
             while (true)
             {
                 await RefreshAsync(deadline.Token);
-                if (Check(allowed)) return;
+                if (TryReserveSample()) break;
+                await ReportAsync(TimeSpan.Zero, deadline.Token); // about to wait: the collectors may go on at once
                 await Task.Delay(_pollInterval, deadline.Token);
             }
         }
@@ -108,7 +105,7 @@ public sealed class SampleToInsertRatioLimiter
         {
             lock (_lock)
                 throw new TimeoutException(
-                    $"Rate limiter of run '{_store.Options.Run}' did not allow a {what} within {timeout}: size {_size} (min {_settings.MinSizeToSample}), " +
+                    $"Rate limiter of run '{_store.Options.Run}' did not allow a sample within {timeout}: size {_size} (min {_settings.MinSizeToSample}), " +
                     $"inserted {_inserted}, sampled {_sampled}, samples per insert {_settings.SamplesPerInsert} ± buffer {_settings.ErrorBuffer}.");
         }
         finally
@@ -117,11 +114,39 @@ public sealed class SampleToInsertRatioLimiter
             Interlocked.Add(ref _blockedTicks, blocked.Ticks);
             ReplayTelemetry.RateLimiterBlocked.Add(blocked.TotalSeconds, _tags);
         }
+        await ReportAsync(ReportPeriod, cancellationToken);
     }
 
-    private bool Check(Func<bool> allowed)
+    /// <summary>Removes this learner from the ledger (it has ended and must hold no collector back).</summary>
+    public Task LeaveAsync(CancellationToken cancellationToken) =>
+        _ledger is null ? Task.CompletedTask : _ledger.RemoveAsync(_store.Options.Run, _learner, cancellationToken);
+
+    private bool TryReserveSample()
     {
-        lock (_lock) return allowed();
+        lock (_lock)
+        {
+            if (!_settings.AllowsSample(_size, _inserted, _sampled, _batchSize)) return false;
+            _sampled += _batchSize;
+            ReplayTelemetry.SamplesPerInsert.Record(_inserted == 0 ? 0 : (double)_sampled / _inserted, _tags);
+            return true;
+        }
+    }
+
+    /// <summary>Publishes the counts when they changed and <paramref name="after"/> has passed since the last report, or a heartbeat is due.</summary>
+    private async Task ReportAsync(TimeSpan after, CancellationToken cancellationToken)
+    {
+        if (_ledger is null) return;
+        long baseline, sampled;
+        lock (_lock)
+        {
+            if (_baseline is null) return;
+            var since = Stopwatch.GetElapsedTime(_reportedAt);
+            if (_reportedSampled >= 0 && since < Heartbeat && (_sampled == _reportedSampled || since < after)) return;
+            (baseline, sampled) = (_baseline.Value, _sampled);
+            _reportedSampled = sampled;
+            _reportedAt = Stopwatch.GetTimestamp();
+        }
+        await _ledger.ReportAsync(_store.Options.Run, _learner, baseline, sampled, cancellationToken);
     }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
@@ -132,7 +157,6 @@ public sealed class SampleToInsertRatioLimiter
             _baseline ??= sizes.InsertedTransitions - sizes.Transitions;
             _inserted = Math.Max(_inserted, sizes.InsertedTransitions - _baseline.Value);
             _size = sizes.Transitions;
-            _lastRefresh = Stopwatch.GetTimestamp();
         }
     }
 }

@@ -3,6 +3,7 @@ using Fathom.Grains.Placement;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
 using Fathom.Learner;
+using Fathom.Replay;
 using Microsoft.Extensions.Logging;
 
 namespace Fathom.Grains.Grains;
@@ -13,7 +14,7 @@ namespace Fathom.Grains.Grains;
 /// learner's is.
 /// </summary>
 [SpreadPlacement, RequiresRole(SiloRole.Collector)]
-public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
+public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, RateLimiterLedger ledger, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
     TorchDevices devices, ILogger<CollectorGrain> logger)
     : Grain, ICollectorGrain
 {
@@ -26,7 +27,7 @@ public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, Lea
         var group = assignment.Group;
         var device = WorkerDevice.Resolve(group.Device, $"collectors[{assignment.GroupIndex}].device", settings, devices, silo.SiloAddress.ToString());
         var store = await replay.Get(assignment.Run, assignment.Spec);
-        _worker = new CollectorWorker(assignment, store, weights, pace, silo.SiloAddress.ToString(), device);
+        _worker = new CollectorWorker(assignment, store, weights, ledger, silo.SiloAddress.ToString(), device);
         logger.LogInformation("Collector {Collector} of run {Run} starts on device {Device} (asked for {Requested})",
             assignment.Index, assignment.Run, device, group.Device ?? $"the silo default {settings.Device}");
         workers.Start(_worker);

@@ -3,6 +3,7 @@ using Fathom.Grains.Placement;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
 using Fathom.Learner;
+using Fathom.Replay;
 using Microsoft.Extensions.Logging;
 
 namespace Fathom.Grains.Grains;
@@ -14,7 +15,7 @@ namespace Fathom.Grains.Grains;
 /// silo lacks fails the start with a <see cref="RunRefusedException"/>.
 /// </summary>
 [SpreadPlacement, RequiresRole(SiloRole.Learner)]
-public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, CheckpointStore checkpoints, LearnerPace pace, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
+public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, CheckpointStore checkpoints, RateLimiterLedger ledger, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
     TorchDevices devices, ILogger<LearnerGrain> logger)
     : Grain, ILearnerGrain
 {
@@ -27,7 +28,7 @@ public sealed class LearnerGrain(ReplayStores replay, WeightStore weights, Check
         var learner = assignment.Learner;
         var device = WorkerDevice.Resolve(learner.Device, $"learners[{Array.IndexOf(assignment.Spec.Learners, learner)}].device", settings, devices, silo.SiloAddress.ToString());
         var store = await replay.Get(assignment.Run, assignment.Spec);
-        _worker = new LearnerWorker(assignment, store, weights, checkpoints, pace, silo.SiloAddress.ToString(), device);
+        _worker = new LearnerWorker(assignment, store, weights, checkpoints, ledger, silo.SiloAddress.ToString(), device);
         logger.LogInformation("Learner {Learner} of run {Run} starts on device {Device} (asked for {Requested})",
             learner.Name, assignment.Run, device, learner.Device ?? $"the silo default {settings.Device}");
         workers.Start(_worker);

@@ -18,7 +18,7 @@ public static class RunKeys
     /// </summary>
     public static string ExperimentStateKeyPattern(string serviceId, string run) => $"{serviceId}/state/experiment/{run}/*";
 
-    /// <summary>SCAN patterns of every key of <paramref name="run"/>: replay shards, weights, checkpoints, pace and the experiment's grain state.</summary>
+    /// <summary>SCAN patterns of every key of <paramref name="run"/>: replay shards, weights, checkpoints, the rate limiter's ledger and the experiment's grain state.</summary>
     public static IReadOnlyList<string> Patterns(string serviceId, string run)
     {
         RunNames.ThrowIfInvalid(run, "run");
@@ -27,7 +27,7 @@ public static class RunKeys
             RedisReplayKeys.RunPattern(run),
             WeightStore.RunPattern(run),
             CheckpointStore.RunPattern(run),
-            LearnerPace.RunPattern(run),
+            RateLimiterLedger.RunPattern(run),
             ExperimentStateKeyPattern(serviceId, run),
         ];
     }

@@ -80,8 +80,11 @@ public abstract class WorkerThread
     /// </summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(2);
 
-    /// <summary>Waits for a store call on this dedicated thread (there is no scheduler here to return to).</summary>
-    protected static T Wait<T>(Task<T> task) => task.WaitAsync(MaxWait).GetAwaiter().GetResult();
+    /// <summary>
+    /// Waits for a store call on the worker's dedicated thread (there is no scheduler here to return to); the parts of
+    /// a worker use it too, so that whatever follows (tensor work) stays on the thread that owns the networks.
+    /// </summary>
+    internal static T Wait<T>(Task<T> task) => task.WaitAsync(MaxWait).GetAwaiter().GetResult();
 
-    protected static void Wait(Task task) => task.WaitAsync(MaxWait).GetAwaiter().GetResult();
+    internal static void Wait(Task task) => task.WaitAsync(MaxWait).GetAwaiter().GetResult();
 }

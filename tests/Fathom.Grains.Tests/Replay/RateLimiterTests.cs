@@ -58,18 +58,17 @@ public class RateLimiterTests
     }
 
     [Fact]
-    public async Task InsertsWaitWhileTheLearnerIsBehind()
+    public void AnInsertWaitsWhileTheLearnerCanStillSampleAndTheInsertWouldLeaveTheBand()
     {
-        await using var store = new InMemoryReplayStore(TestEpisodes.Options(10_000));
-        var limiter = new SampleToInsertRatioLimiter(Settings, store, 10, 10, "test", TimeSpan.FromMilliseconds(5));
-        await limiter.WaitToInsertAsync(Short); // below the minimum size, inserts are free
-        await store.AppendAsync(TestEpisodes.Make(0, 10));
-        await store.AppendAsync(TestEpisodes.Make(1, 10));
-        await Task.Delay(20); // past the poll interval, so the insert check re-reads the store
-        await Assert.ThrowsAsync<TimeoutException>(() => limiter.WaitToInsertAsync(Short)); // (20+10)*2 - 0 = 60 > 55
-        await limiter.WaitToSampleAsync(Short); // 40 - (0+10) = 30 >= 25
-        await limiter.WaitToInsertAsync(Short); // (20+10)*2 - 10 = 50 <= 55
-        Assert.True(limiter.BlockedTime >= Short * 0.9);
+        // Size 20 (at the minimum), inserted 20, nothing sampled: D = 40, and the learner may sample (40 - 10 >= 25).
+        Assert.False(Settings.AllowsInsert(size: 20, inserted: 20, sampled: 0, transitions: 10, batchSize: 10)); // (20+10)*2 - 0 = 60 > 55
+        Assert.True(Settings.AllowsInsert(20, 20, 10, 10, 10)); // (20+10)*2 - 10 = 50 <= 55
+        // A chunk wider than the band goes in only once the learner has used what it had (it cannot sample: 30 - 10 < 25).
+        Assert.False(Settings.AllowsInsert(20, 20, 5, 100, 10));
+        Assert.True(Settings.AllowsInsert(20, 20, 10, 100, 10));
+        // Below the minimum size nothing can run ahead of the learner.
+        Assert.True(Settings.AllowsInsert(10, 10, 0, 1_000, 10));
+        Assert.False(Settings.AllowsSample(10, 10, 0, 10));
     }
 
     [Fact]

@@ -94,19 +94,4 @@ public sealed class WeightAndCheckpointStoreTests(GarnetFixture garnet) : IAsync
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => checkpoints.Save(_run, "deep", 300, Blob(300), cancelled.Token));
         Assert.Equal(200, (await checkpoints.LoadLatest(_run, "deep", default))!.Value.Updates);
     }
-
-    [Fact]
-    public async Task Learner_pace_reports_the_largest_backlog_and_a_silent_learner_holds_collection()
-    {
-        var pace = new LearnerPace(_redis.GetDatabase(), Timeout);
-        string[] learners = ["deep", "shallow"];
-        Assert.Equal(double.PositiveInfinity, await pace.MaxBacklog(_run, learners, default));
-        await pace.Report(_run, "deep", 1500, default);
-        Assert.Equal(double.PositiveInfinity, await pace.MaxBacklog(_run, learners, default));
-        await pace.Report(_run, "shallow", 300, default);
-        Assert.Equal(1500, await pace.MaxBacklog(_run, learners, default));
-        await pace.Remove(_run, "deep", default);
-        Assert.Equal(300, await pace.MaxBacklog(_run, ["shallow"], default));
-        Assert.Equal(double.PositiveInfinity, await pace.MaxBacklog(_run, learners, default));
-    }
 }

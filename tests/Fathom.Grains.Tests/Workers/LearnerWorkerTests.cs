@@ -28,7 +28,7 @@ public sealed class LearnerWorkerTests
         var options = new ReplayStoreOptions(run, EnvironmentFactory.Layout(spec.Environment), spec.Replay.CapacityTransitions) { OperationTimeout = Timeout };
         await using var store = await RedisReplayStore.ConnectShardsAsync(options, [settings.RedisOptions(server.EndPoint)]);
         var learner = new LearnerWorker(new LearnerAssignment(run, spec.Learners[0].Name, spec, DateTime.UtcNow), store,
-            new WeightStore(lost.GetDatabase(), Timeout), new CheckpointStore(state.GetDatabase(), Timeout), new LearnerPace(state.GetDatabase(), Timeout), "test");
+            new WeightStore(lost.GetDatabase(), Timeout), new CheckpointStore(state.GetDatabase(), Timeout), new RateLimiterLedger(state.GetDatabase(), Timeout), "test");
 
         learner.Start();
         await learner.Completion.WaitAsync(TimeSpan.FromSeconds(20));

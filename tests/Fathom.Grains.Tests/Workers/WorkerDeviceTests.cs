@@ -46,10 +46,10 @@ public sealed class WorkerDeviceTests
         var run = $"device-{Guid.NewGuid():N}"[..16];
         var options = new ReplayStoreOptions(run, EnvironmentFactory.Layout(spec.Environment), spec.Replay.CapacityTransitions) { OperationTimeout = timeout };
         await using var store = await RedisReplayStore.ConnectShardsAsync(options, [settings.RedisOptions(server.EndPoint)]);
-        var (weights, pace) = (new WeightStore(state.GetDatabase(), timeout), new LearnerPace(state.GetDatabase(), timeout));
+        var (weights, ledger) = (new WeightStore(state.GetDatabase(), timeout), new RateLimiterLedger(state.GetDatabase(), timeout));
         var learner = new LearnerWorker(new LearnerAssignment(run, spec.Learners[1].Name, spec, DateTime.UtcNow), store,
-            weights, new CheckpointStore(state.GetDatabase(), timeout), pace, "test", "cuda:1");
-        var collector = new CollectorWorker(new CollectorAssignment(run, 1, spec, DateTime.UtcNow), store, weights, pace, "test", "cuda:0");
+            weights, new CheckpointStore(state.GetDatabase(), timeout), ledger, "test", "cuda:1");
+        var collector = new CollectorWorker(new CollectorAssignment(run, 1, spec, DateTime.UtcNow), store, weights, ledger, "test", "cuda:0");
 
         // What the learner builds its agent from (networks, optimizers, generator) names its device.
         Assert.Equal("cuda:1", learner.AgentConfig.Device);

@@ -58,11 +58,12 @@ public class ResultsCsvTests
     public void MetricsAppend_WritesHeaderOnceAndKeepsEarlierRows()
     {
         var path = TempFile();
-        MetricsCsv.Append(path, [new("r", 1.0, "a", "behaviour", 4, 100, 50, 3, 1.5, 0.1, 0)]);
-        MetricsCsv.Append(path, [new("r", 2.0, "a", "behaviour", 4, 200, 100, 6, 3, 0.2, 1), new("r", 2.0, "b", "passive", 8, 200, 100, 5, 2.5, 0.2, 1)]);
+        MetricsCsv.Append(path, [new("r", 1.0, "a", "behaviour", 4, 100, 50, 3, 1.5, 0.1, 0, 0.25)]);
+        MetricsCsv.Append(path, [new("r", 2.0, "a", "behaviour", 4, 200, 100, 6, 3, 0.2, 1, 0.125), new("r", 2.0, "b", "passive", 8, 200, 100, 5, 2.5, 0.2, 1, 0)]);
         var rows = MetricsCsv.Read(path);
         Assert.Equal(3, rows.Count);
         Assert.Equal([100L, 200, 200], rows.Select(r => r.EnvSteps));
+        Assert.Equal([0.25, 0.125, 0], rows.Select(r => r.DataWaitFraction));
         Assert.Single(File.ReadLines(path), l => l.StartsWith("run,"));
     }
 

@@ -6,7 +6,8 @@ namespace Fathom.Client.Progress;
 /// What the client knows about one learner at one moment: counts from the cluster, rates from the client, and the
 /// device its worker runs on (empty until it has started).
 /// </summary>
-public sealed record LearnerFrame(string Name, string Role, int Depth, long Updates, double UpdatesPerSecond, EvalPoint? LatestEval, string Device = "");
+/// <param name="DataWaitFraction">Share of the learner's stepping time, pacing left out, spent waiting for a minibatch.</param>
+public sealed record LearnerFrame(string Name, string Role, int Depth, long Updates, double UpdatesPerSecond, EvalPoint? LatestEval, string Device = "", double DataWaitFraction = 0);
 
 /// <summary>
 /// One frame of the progress display: counts read from the experiment, rates measured by the client
@@ -22,5 +23,5 @@ public sealed record RunProgress(
         : EnvSteps >= EnvStepBudget ? TimeSpan.Zero : null;
 
     public IEnumerable<MetricsSample> ToMetrics() => Learners.Select(l => new MetricsSample(
-        Run, Elapsed.TotalSeconds, l.Name, l.Role, l.Depth, EnvSteps, EnvStepsPerSecond, l.Updates, l.UpdatesPerSecond, ReplayFill, PolicyLag));
+        Run, Elapsed.TotalSeconds, l.Name, l.Role, l.Depth, EnvSteps, EnvStepsPerSecond, l.Updates, l.UpdatesPerSecond, ReplayFill, PolicyLag, l.DataWaitFraction));
 }

@@ -47,6 +47,8 @@ public static class FathomTelemetry
     public static readonly Gauge<double> CriticLoss = Meter.CreateGauge<double>("fathom.learner.critic_loss", "1", "Latest critic (InfoNCE) loss.");
     public static readonly Gauge<double> ActorLoss = Meter.CreateGauge<double>("fathom.learner.actor_loss", "1", "Latest actor loss.");
     public static readonly Gauge<double> Accuracy = Meter.CreateGauge<double>("fathom.learner.accuracy", "1", "Latest in-batch categorical accuracy of the critic.");
+    public static readonly Gauge<double> DataWaitFraction = Meter.CreateGauge<double>("fathom.learner.data_wait_fraction", "1",
+        "Share of a learner's stepping time, the rate limiter's pacing left out, spent waiting for a minibatch.");
     public static readonly Gauge<double> Alpha = Meter.CreateGauge<double>("fathom.learner.alpha", "1", "Latest entropy temperature.");
     public static readonly Gauge<double> TimeAtGoal = Meter.CreateGauge<double>("fathom.eval.time_at_goal", "{step}", "Latest evaluation: mean steps at goal per episode.");
     public static readonly Gauge<double> SuccessAny = Meter.CreateGauge<double>("fathom.eval.success_any", "1", "Latest evaluation: fraction of episodes that reached the goal.");

@@ -98,6 +98,7 @@ public sealed class LearnerStepLoop : IAsyncDisposable
         FathomTelemetry.ActorLoss.Record(metrics.ActorLoss, _tags);
         FathomTelemetry.Accuracy.Record(metrics.CategoricalAccuracy, _tags);
         FathomTelemetry.Alpha.Record(metrics.Alpha, _tags);
+        FathomTelemetry.DataWaitFraction.Record(DataWaitFraction, _tags);
     }
 
     public ValueTask DisposeAsync() => _sampler.DisposeAsync();

@@ -154,7 +154,20 @@ public sealed class RedisReplayStore : ReplayStoreBase
     {
         try
         {
-            return await AppendOrRetryMissingAsync(shard, blobs, shardCapacity, cancellationToken);
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await AppendOrRetryMissingAsync(shard, blobs, shardCapacity, cancellationToken);
+                }
+                catch (RedisConnectionException) when (attempt < ReconnectAttempts && !cancellationToken.IsCancellationRequested)
+                {
+                    // Commands fail at once while a connection is down (so that reads skip the shard); an append gets
+                    // a few short pauses for the multiplexer to reconnect, within the operation timeout. Appends are
+                    // safe to repeat.
+                    await Task.Delay(ReconnectPause, cancellationToken);
+                }
+            }
         }
         catch (RedisServerException e) when (IsOutOfMemory(e))
         {
@@ -164,6 +177,9 @@ public sealed class RedisReplayStore : ReplayStoreBase
             throw new ReplayShardOutOfMemoryException(shard, _describe(shard), evicted, e);
         }
     }
+
+    private const int ReconnectAttempts = 20;
+    private static readonly TimeSpan ReconnectPause = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Whether <paramref name="error"/> is a server's out-of-memory refusal (also when raised inside a script).</summary>
     public static bool IsOutOfMemory(Exception error) =>

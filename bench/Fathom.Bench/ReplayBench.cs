@@ -25,11 +25,16 @@ public sealed class ReplayBench : IBenchmark
 
     private sealed record EpisodeKind(string Name, int Length, EpisodeLayout Layout);
 
-    private static readonly EpisodeKind[] Kinds =
+    private static readonly EpisodeKind[] AllKinds =
     [
         new("point_maze", 100, new EpisodeLayout(stateDim: 4, actionDim: 2, goalStart: 0, goalDim: 2)),
         new("ant", 1000, new EpisodeLayout(stateDim: 29, actionDim: 8, goalStart: 0, goalDim: 2)),
     ];
+
+    /// <summary>The episode kinds to measure: all, or those FATHOM_REPLAY_EPISODES=ant,point_maze names, in its order.</summary>
+    private static readonly EpisodeKind[] Kinds = Environment.GetEnvironmentVariable("FATHOM_REPLAY_EPISODES") is { } names
+        ? [.. names.Split(',', StringSplitOptions.TrimEntries).Select(n => AllKinds.Single(k => k.Name == n))]
+        : AllKinds;
 
     private static readonly int[] Batches = [256, 1024];
 
@@ -37,7 +42,7 @@ public sealed class ReplayBench : IBenchmark
     private sealed record Round(double UpdatesPerS, double SourceBytesPerUpdate, double? ServerBytesPerUpdate, double DistinctEpisodes);
 
     /// <summary>A connected store and what it takes to read the output counters of its servers.</summary>
-    private sealed record Target(string Name, Func<ReplayStoreOptions, Task<RedisReplayStore>> Connect, IReadOnlyList<string> ServerEndPoints);
+    private sealed record Target(string Name, Func<ReplayStoreOptions, Task<IReplayStore>> Connect, IReadOnlyList<string> ServerEndPoints);
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -50,16 +55,17 @@ public sealed class ReplayBench : IBenchmark
 
         var rows = new List<object>();
         var clock = Stopwatch.StartNew();
-        foreach (string name in new[] { "redis", "three_shards", "cluster", "garnet" })
+        foreach (string name in new[] { "redis", "three_shards", "cluster", "garnet", "in_memory" })
         {
-            if (only is not null && !only.Contains(name)) continue;
+            // in_memory (the sampler's own ceiling, no server) only when asked for.
+            if (only is null ? name == "in_memory" : !only.Contains(name)) continue;
             Console.WriteLine($"-- {name}");
             switch (name)
             {
                 case "redis":
                 {
                     using var redis = LocalRedisServer.Start();
-                    rows.AddRange(await MeasureTargetAsync(new Target(name, o => RedisReplayStore.ConnectShardsAsync(o, [Options(redis.EndPoint)]), [redis.EndPoint]), seconds, rounds, episodes));
+                    rows.AddRange(await MeasureTargetAsync(new Target(name, async o => await RedisReplayStore.ConnectShardsAsync(o, [Options(redis.EndPoint)]), [redis.EndPoint]), seconds, rounds, episodes));
                     break;
                 }
                 case "three_shards":
@@ -67,7 +73,7 @@ public sealed class ReplayBench : IBenchmark
                     var shards = Enumerable.Range(0, 3).Select(_ => LocalRedisServer.Start()).ToList();
                     try
                     {
-                        rows.AddRange(await MeasureTargetAsync(new Target(name, o => RedisReplayStore.ConnectShardsAsync(o, [.. shards.Select(s => Options(s.EndPoint))]),
+                        rows.AddRange(await MeasureTargetAsync(new Target(name, async o => await RedisReplayStore.ConnectShardsAsync(o, [.. shards.Select(s => Options(s.EndPoint))]),
                             [.. shards.Select(s => s.EndPoint)]), seconds, rounds, episodes));
                     }
                     finally
@@ -81,13 +87,16 @@ public sealed class ReplayBench : IBenchmark
                     using var cluster = LocalRedisCluster.Start(masters: 3);
                     var options = new ConfigurationOptions();
                     foreach (var endpoint in cluster.EndPoints) options.EndPoints.Add(endpoint);
-                    rows.AddRange(await MeasureTargetAsync(new Target(name, o => RedisReplayStore.ConnectClusterAsync(o, options, shardCount: 6), [.. cluster.EndPoints]), seconds, rounds, episodes));
+                    rows.AddRange(await MeasureTargetAsync(new Target(name, async o => await RedisReplayStore.ConnectClusterAsync(o, options, shardCount: 6), [.. cluster.EndPoints]), seconds, rounds, episodes));
                     break;
                 }
+                case "in_memory":
+                    rows.AddRange(await MeasureTargetAsync(new Target(name, o => Task.FromResult<IReplayStore>(new InMemoryReplayStore(o)), []), seconds, rounds, episodes));
+                    break;
                 case "garnet":
                 {
                     using var garnet = EmbeddedReplayServer.Start(LocalRedisServer.FreePort(), memory: "2g");
-                    rows.AddRange(await MeasureTargetAsync(new Target(name, o => RedisReplayStore.ConnectShardsAsync(o, [garnet.ConfigurationOptions]), [$"127.0.0.1:{garnet.Port}"]), seconds, rounds, episodes));
+                    rows.AddRange(await MeasureTargetAsync(new Target(name, async o => await RedisReplayStore.ConnectShardsAsync(o, [garnet.ConfigurationOptions]), [$"127.0.0.1:{garnet.Port}"]), seconds, rounds, episodes));
                     break;
                 }
             }
@@ -104,7 +113,7 @@ public sealed class ReplayBench : IBenchmark
         var rows = new List<object>();
         var admin = new ConfigurationOptions { AllowAdmin = true };
         foreach (var endpoint in target.ServerEndPoints) admin.EndPoints.Add(endpoint);
-        await using var adminConnection = await ConnectionMultiplexer.ConnectAsync(admin);
+        await using var adminConnection = target.ServerEndPoints.Count > 0 ? await ConnectionMultiplexer.ConnectAsync(admin) : null;
         foreach (var kind in Kinds)
         {
             var options = new ReplayStoreOptions($"bench-{target.Name}-{kind.Name}", kind.Layout, capacityTransitions: (long)episodeCount * kind.Length);
@@ -159,7 +168,7 @@ public sealed class ReplayBench : IBenchmark
         return rows;
     }
 
-    private static async Task<Round> MeasureRoundAsync(RedisReplayStore store, ConnectionMultiplexer admin, int batch, int round, TimeSpan duration)
+    private static async Task<Round> MeasureRoundAsync(IReplayStore store, ConnectionMultiplexer? admin, int batch, int round, TimeSpan duration)
     {
         await using var sampler = new ReplaySampler(store, new SamplerSettings(batch) { Seed = round });
         for (var warming = Stopwatch.StartNew(); warming.Elapsed < TimeSpan.FromSeconds(1);) await sampler.NextAsync();
@@ -179,8 +188,9 @@ public sealed class ReplayBench : IBenchmark
     }
 
     /// <summary>Sum of INFO stats total_net_output_bytes over the servers, or null when one does not report it.</summary>
-    private static async Task<long?> OutputBytesAsync(ConnectionMultiplexer admin)
+    private static async Task<long?> OutputBytesAsync(ConnectionMultiplexer? admin)
     {
+        if (admin is null) return null;
         long total = 0;
         foreach (var server in admin.GetServers())
         {
@@ -192,7 +202,7 @@ public sealed class ReplayBench : IBenchmark
     }
 
     /// <summary>Appends relabelled copies of 64 distinct episodes, 32 per call, spread over the shards as collectors spread them.</summary>
-    private static async Task FillAsync(RedisReplayStore store, EpisodeKind kind, int count)
+    private static async Task FillAsync(IReplayStore store, EpisodeKind kind, int count)
     {
         var random = new Random(1);
         var distinct = Enumerable.Range(0, 64).Select(n => MakeEpisode(kind, random, n)).ToArray();

@@ -14,8 +14,7 @@ namespace Fathom.Bench;
 /// the store's servers send per update against the bytes the batch holds, and how many distinct episodes a batch
 /// holds, for PointMaze episodes (100 steps, S=4, A=2, goal [0,2)) and Ant-sized ones (1,000 steps, S=29, A=8, goal
 /// [0,2)), at batch 256 and 1,024, on one redis-server, three redis-server shards, a three-master Redis Cluster and
-/// embedded Garnet. Merges its rows into bench-results/replay.json, keeping rows another command wrote
-/// (those with learner_data_wait_fraction).
+/// embedded Garnet. Merges its rows into bench-results/replay.json (see <see cref="Merge"/>).
 /// Args: [seconds per round = 3] [rounds = 3] [episodes in the store = 4096]. FATHOM_REPLAY_TARGETS=redis,garnet limits the targets.
 /// </summary>
 public sealed class ReplayBench : IBenchmark
@@ -121,7 +120,7 @@ public sealed class ReplayBench : IBenchmark
             await store.DeleteRunAsync();
             var fill = Stopwatch.StartNew();
             await FillAsync(store, kind, episodeCount);
-            Console.WriteLine($"   {kind.Name}: {episodeCount} episodes of {EpisodeCodec.EncodedSize(MakeEpisode(kind, new Random(0), 0)):N0} B appended in {fill.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine($"   {kind.Name}: {episodeCount} episodes of {EpisodeCodec.EncodedSize(SamplerRounds.RandomEpisode(kind.Layout, kind.Length, new Random(0), 0)):N0} B appended in {fill.Elapsed.TotalSeconds:F1} s");
             foreach (int batch in Batches)
             {
                 long batchBytes = (long)batch * (kind.Layout.StateDim + kind.Layout.ActionDim + kind.Layout.GoalDim) * sizeof(float);
@@ -171,23 +170,13 @@ public sealed class ReplayBench : IBenchmark
     private static async Task<Round> MeasureRoundAsync(IReplayStore store, ConnectionMultiplexer? admin, int batch, int round, TimeSpan duration)
     {
         await using var sampler = new ReplaySampler(store, new SamplerSettings(batch) { Seed = round });
-        for (var warming = Stopwatch.StartNew(); warming.Elapsed < TimeSpan.FromSeconds(1);) await sampler.NextAsync();
-        long batches = 0, bytes = 0, distinct = 0;
-        var before = await OutputBytesAsync(admin);
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < duration)
-        {
-            var minibatch = await sampler.NextAsync();
-            batches++;
-            bytes += minibatch.SourceBytes;
-            distinct += minibatch.DistinctEpisodes;
-        }
-        double elapsed = clock.Elapsed.TotalSeconds;
+        long? before = null;
+        var delivered = await SamplerRounds.DrainAsync(sampler, duration, onStart: async () => before = await OutputBytesAsync(admin));
         var after = await OutputBytesAsync(admin);
-        return new Round(batches / elapsed, bytes / (double)batches, after - before is { } server ? server / (double)batches : null, distinct / (double)batches);
+        return new Round(delivered.UpdatesPerS, delivered.SourceBytesPerBatch, after - before is { } server ? server / (double)delivered.Batches : null, delivered.DistinctEpisodesPerBatch);
     }
 
-    /// <summary>Sum of INFO stats total_net_output_bytes over the servers, or null when one does not report it.</summary>
+    /// <summary>Sum of INFO stats total_net_output_bytes over the servers, or null when one does not report it (Garnet reports 0).</summary>
     private static async Task<long?> OutputBytesAsync(ConnectionMultiplexer? admin)
     {
         if (admin is null) return null;
@@ -195,7 +184,7 @@ public sealed class ReplayBench : IBenchmark
         foreach (var server in admin.GetServers())
         {
             var field = (await server.InfoAsync("stats")).SelectMany(section => section).FirstOrDefault(f => f.Key == "total_net_output_bytes");
-            if (field.Key is null || !long.TryParse(field.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long bytes)) return null;
+            if (field.Key is null || !long.TryParse(field.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long bytes) || bytes == 0) return null;
             total += bytes;
         }
         return total;
@@ -205,7 +194,7 @@ public sealed class ReplayBench : IBenchmark
     private static async Task FillAsync(IReplayStore store, EpisodeKind kind, int count)
     {
         var random = new Random(1);
-        var distinct = Enumerable.Range(0, 64).Select(n => MakeEpisode(kind, random, n)).ToArray();
+        var distinct = Enumerable.Range(0, 64).Select(n => SamplerRounds.RandomEpisode(kind.Layout, kind.Length, random, n)).ToArray();
         var copies = Enumerable.Range(0, count).Select(n => { var e = distinct[n % distinct.Length]; return new Episode(e.Layout, e.Length, e.States, e.Actions, "bench", 0, n); });
         await Task.WhenAll(copies.GroupBy(store.ShardOf).Select(async shard =>
         {
@@ -213,27 +202,22 @@ public sealed class ReplayBench : IBenchmark
         }));
     }
 
-    private static Episode MakeEpisode(EpisodeKind kind, Random random, int number)
-    {
-        var states = new float[(kind.Length + 1) * kind.Layout.StateDim];
-        var actions = new float[kind.Length * kind.Layout.ActionDim];
-        for (int i = 0; i < states.Length; i++) states[i] = random.NextSingle() * 10;
-        for (int i = 0; i < actions.Length; i++) actions[i] = random.NextSingle() * 2 - 1;
-        return new Episode(kind.Layout, kind.Length, states, actions, "bench", policyVersion: 0, sequence: number);
-    }
-
     /// <summary>
-    /// Writes bench-results/replay.json as a JSON array: this run's rows, after every row already there that carries
-    /// learner_data_wait_fraction (written by another command), so that one is never lost.
+    /// Writes bench-results/replay.json as a JSON array: the rows already there (learner_data_wait_fraction ones from
+    /// another command among them) except those this run measured again (same target, episode and batch), then this
+    /// run's rows.
     /// </summary>
     private static void Merge(List<object> rows)
     {
         var path = Path.Combine("bench-results", "replay.json");
+        var fresh = rows.Select(row => JsonSerializer.SerializeToNode(row, BenchResults.Options)!.AsObject()).ToList();
+        static string Cell(JsonObject o) => $"{o["target"]}|{o["episode"]}|{o["batch"]}";
+        var measured = fresh.Select(Cell).ToHashSet();
         var merged = new JsonArray();
         if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonArray existing)
             foreach (var node in existing)
-                if (node is JsonObject o && o.ContainsKey("learner_data_wait_fraction")) merged.Add(o.DeepClone());
-        foreach (var row in rows) merged.Add(JsonSerializer.SerializeToNode(row, BenchResults.Options));
+                if (node is JsonObject o && (o.ContainsKey("learner_data_wait_fraction") || !measured.Contains(Cell(o)))) merged.Add(o.DeepClone());
+        foreach (var row in fresh) merged.Add(row);
         BenchResults.Write("replay", merged);
     }
 }

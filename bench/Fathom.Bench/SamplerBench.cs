@@ -45,8 +45,8 @@ public sealed class SamplerBench : IBenchmark
         await store.DeleteRunAsync();
         var random = new Random(1);
         for (int first = 0; first < episodes; first += 64)
-            await store.AppendAsync(0, Enumerable.Range(first, Math.Min(64, episodes - first)).Select(n => MakeEpisode(random, n)).ToList());
-        int blobBytes = EpisodeCodec.EncodedSize(MakeEpisode(random, 0));
+            await store.AppendAsync(0, Enumerable.Range(first, Math.Min(64, episodes - first)).Select(n => SamplerRounds.RandomEpisode(Layout, Length, random, n)).ToList());
+        int blobBytes = EpisodeCodec.EncodedSize(SamplerRounds.RandomEpisode(Layout, Length, random, 0));
         long batchBytes = (long)Batch * (Layout.StateDim + Layout.ActionDim + Layout.GoalDim) * sizeof(float);
         Console.WriteLine($"{episodes} episodes of {Length} steps ({blobBytes} B per blob) on one redis-server; a batch of {Batch} holds {batchBytes} B");
 
@@ -90,30 +90,8 @@ public sealed class SamplerBench : IBenchmark
 
     private static async Task<(double UpdatesPerS, double BytesMoved, double Distinct)> MeasureAsync(RedisReplayStore store, Variant variant, TimeSpan duration, int round)
     {
-        var settings = new SamplerSettings(Batch)
-        {
-            EpisodesPerBatch = variant.EpisodesPerBatch, Seed = round,
-        };
-        await using var sampler = new ReplaySampler(store, settings);
-        for (var warming = Stopwatch.StartNew(); warming.Elapsed < TimeSpan.FromSeconds(1);) await sampler.NextAsync();
-        long batches = 0, bytes = 0, distinct = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < duration)
-        {
-            var batch = await sampler.NextAsync();
-            batches++;
-            bytes += batch.SourceBytes;
-            distinct += batch.DistinctEpisodes;
-        }
-        return (batches / clock.Elapsed.TotalSeconds, bytes / (double)batches, distinct / (double)batches);
-    }
-
-    private static Episode MakeEpisode(Random random, int number)
-    {
-        var states = new float[(Length + 1) * Layout.StateDim];
-        var actions = new float[Length * Layout.ActionDim];
-        for (int i = 0; i < states.Length; i++) states[i] = random.NextSingle() * 10;
-        for (int i = 0; i < actions.Length; i++) actions[i] = random.NextSingle() * 2 - 1;
-        return new Episode(Layout, Length, states, actions, "bench", policyVersion: 0, sequence: number);
+        await using var sampler = new ReplaySampler(store, new SamplerSettings(Batch) { EpisodesPerBatch = variant.EpisodesPerBatch, Seed = round });
+        var delivered = await SamplerRounds.DrainAsync(sampler, duration);
+        return (delivered.UpdatesPerS, delivered.SourceBytesPerBatch, delivered.DistinctEpisodesPerBatch);
     }
 }

@@ -98,10 +98,7 @@ public class EpisodeCodecTests
     [Fact]
     public void RowsLieAtFixedOffsetsAndReadBackWithoutTheRestOfTheBlob()
     {
-        var episode = TestEpisodes.Make(number: 9, length: 11);
-        var layout = episode.Layout;
-        byte[] blob = EpisodeCodec.Encode(episode);
-        int rowBytes = EpisodeCodec.RowBytes(layout);
+        var (episode, layout, blob, rowBytes) = Encoded(number: 9, length: 11);
         Assert.Equal(4 * (4 + 2) + 4, rowBytes);
         for (int t = 0; t <= episode.Length; t++)
         {
@@ -116,10 +113,7 @@ public class EpisodeCodecTests
     [Fact]
     public void ACorruptedRowFailsItsOwnChecksumAndOnlyItsOwn()
     {
-        var episode = TestEpisodes.Make(number: 2, length: 6);
-        var layout = episode.Layout;
-        byte[] blob = EpisodeCodec.Encode(episode);
-        int rowBytes = EpisodeCodec.RowBytes(layout);
+        var (episode, layout, blob, rowBytes) = Encoded(number: 2, length: 6);
         for (int i = 0; i < rowBytes; i++)
         {
             var corrupted = (byte[])blob.Clone();
@@ -135,11 +129,8 @@ public class EpisodeCodecTests
     [Fact]
     public void ARowReadAtTheWrongPositionOrFromAnotherEpisodeFails()
     {
-        var episode = TestEpisodes.Make(number: 4, length: 8);
+        var (episode, layout, blob, rowBytes) = Encoded(number: 4, length: 8);
         var twin = TestEpisodes.Make(number: 4, length: 8, sequence: 5); // the same floats under another id
-        var layout = episode.Layout;
-        byte[] blob = EpisodeCodec.Encode(episode);
-        int rowBytes = EpisodeCodec.RowBytes(layout);
         var row = blob.AsSpan(5 * rowBytes, rowBytes);
         Assert.True(EpisodeCodec.IsRow(row, episode.Id, 5, layout));
         Assert.False(EpisodeCodec.IsRow(row, episode.Id, 4, layout));
@@ -158,6 +149,13 @@ public class EpisodeCodecTests
         other.AsSpan(2 * rowBytes, rowBytes).CopyTo(blob.AsSpan(2 * rowBytes)); // same floats, another episode's row CRC
         Reseal(blob);
         Assert.Contains("Row 2 of episode test#4", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(blob)).Message);
+    }
+
+    /// <summary>A test episode, its layout, its blob and the size of its row records.</summary>
+    private static (Episode Episode, EpisodeLayout Layout, byte[] Blob, int RowBytes) Encoded(int number, int length)
+    {
+        var episode = TestEpisodes.Make(number, length);
+        return (episode, episode.Layout, EpisodeCodec.Encode(episode), EpisodeCodec.RowBytes(episode.Layout));
     }
 
     /// <summary>Where the fixed header starts: before the blob's checksum at the end.</summary>

@@ -150,15 +150,11 @@ public sealed class ReplayBench : IBenchmark
                     DistinctEpisodesPerBatch = BenchResults.Median(measured.Select(m => m.DistinctEpisodes)),
                     DistinctEpisodesPerBatchRounds = measured.Select(m => m.DistinctEpisodes).ToList(),
                     BatchBytes = batchBytes,
-                    EpisodeLength = kind.Length,
-                    StateDim = kind.Layout.StateDim,
-                    ActionDim = kind.Layout.ActionDim,
-                    GoalDim = kind.Layout.GoalDim,
-                    EpisodesInStore = episodeCount,
+                    Shape = new { EpisodeLength = kind.Length, kind.Layout.StateDim, kind.Layout.ActionDim, kind.Layout.GoalDim, EpisodesInStore = episodeCount },
                     SecondsPerRound = seconds,
                     Rounds = rounds,
                     Cores = Environment.ProcessorCount,
-                    LoadAverageAtEnd = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown",
+                    LoadAverageAtEnd = BenchResults.LoadAverage(),
                     Method = "One ReplaySampler (default settings, seed = round) pulled batches as fast as it could for each round after a 1 s warm-up (and 4 s unmeasured per store first); medians over rounds, " +
                              "the rounds listed. bytes_moved_per_update_ratio = Minibatch.SourceBytes (the row reads' RESP2 replies with framing, counted from payload lengths) " +
                              "/ (B*(S+A+G)*4). server_output_bytes_per_update_ratio = delta of INFO stats total_net_output_bytes over the store's servers per delivered batch " +

@@ -79,7 +79,7 @@ public sealed class SamplerBench : IBenchmark
             SecondsPerRound = seconds,
             Rounds = rounds,
             Cores = Environment.ProcessorCount,
-            LoadAverageAtEnd = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown",
+            LoadAverageAtEnd = BenchResults.LoadAverage(),
             Note = "One sampler (default settings) pulled batches as fast as it could for each round after a 1 s warm-up; " +
                    "variants interleaved per round; medians over rounds. Bytes ratio = Minibatch.SourceBytes (row reads' RESP2 replies) / bytes the batch holds (float32 state, action, goal).",
             Variants = results,

@@ -154,17 +154,17 @@ public sealed class RedisReplayStore : ReplayStoreBase
     {
         try
         {
-            for (int attempt = 1; ; attempt++)
+            while (true)
             {
                 try
                 {
                     return await AppendOrRetryMissingAsync(shard, blobs, shardCapacity, cancellationToken);
                 }
-                catch (RedisConnectionException) when (attempt < ReconnectAttempts && !cancellationToken.IsCancellationRequested)
+                catch (RedisConnectionException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    // Commands fail at once while a connection is down (so that reads skip the shard); an append gets
-                    // a few short pauses for the multiplexer to reconnect, within the operation timeout. Appends are
-                    // safe to repeat.
+                    // Commands fail at once while a connection is down (so that reads skip the shard); an append
+                    // waits for the multiplexer to reconnect, in short pauses, until the operation times out.
+                    // Appends are safe to repeat.
                     await Task.Delay(ReconnectPause, cancellationToken);
                 }
             }
@@ -178,7 +178,6 @@ public sealed class RedisReplayStore : ReplayStoreBase
         }
     }
 
-    private const int ReconnectAttempts = 20;
     private static readonly TimeSpan ReconnectPause = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Whether <paramref name="error"/> is a server's out-of-memory refusal (also when raised inside a script).</summary>

@@ -127,6 +127,15 @@ public sealed class RedisShardsReplayStoreTests(RedisShardsFixture fixture) : Re
     }
 }
 
+/// <summary>The contract on one redis-server holding the whole store (one shard): the first server of the shards fixture.</summary>
+[Collection(RedisShardsCollection.Name)]
+public sealed class OneRedisReplayStoreTests(RedisShardsFixture fixture) : RedisReplayStoreContract
+{
+    protected override async Task<IReplayStore> CreateStoreAsync(ReplayStoreOptions options) => await RedisReplayStore.ConnectShardsAsync(options, [fixture.ShardOptions[0]]);
+
+    protected override ConfigurationOptions RawOptions(int shard) => fixture.ShardOptions[0];
+}
+
 /// <summary>The contract on a three-master Redis Cluster: six shards spread over the masters by hash tag.</summary>
 [Collection(RedisClusterCollection.Name)]
 public sealed class RedisClusterReplayStoreTests(RedisClusterFixture fixture) : RedisReplayStoreContract

@@ -7,10 +7,10 @@ using StackExchange.Redis;
 namespace Fathom.Bench;
 
 /// <summary>
-/// What one sampler's batch costs on a PointMaze-shaped store (episodes of 100 steps, state 2, action 2, goal 2) on one
-/// local redis-server at batch 256: updates per second it can feed, bytes read per batch over the bytes the batch
-/// holds, and distinct episodes per batch, for the old way of drawing (32 episodes feeding 2 batches, ~8 rows per
-/// episode) and the paper's (one row per episode) with and without reuse of a fetch across batches.
+/// The EpisodesPerBatch ablation on a PointMaze-shaped store (episodes of 100 steps, state 2, action 2, goal 2) on one
+/// local redis-server at batch 256: updates per second one sampler can feed, bytes read per batch over the bytes the
+/// batch holds, and distinct episodes per batch, for the paper's draw (one row per episode) and for 8 and 32 rows per
+/// episode.
 /// Args: [seconds per round = 3] [rounds = 3] [episodes in the store = 4096].
 /// </summary>
 public sealed class SamplerBench : IBenchmark
@@ -19,19 +19,18 @@ public sealed class SamplerBench : IBenchmark
     private const int Batch = 256, Length = 100;
 
     public string Name => "sampler";
-    public string Description => "one sampler feeding batches of 256 from PointMaze episodes on one redis-server (old vs one row per episode)";
+    public string Description => "one sampler feeding batches of 256 from PointMaze episodes on one redis-server (rows per episode ablation)";
 
-    public sealed record Variant(string Name, int EpisodesPerBatch, int EpisodesPerFetch, int BatchesPerFetch);
+    public sealed record Variant(string Name, int EpisodesPerBatch);
 
-    public sealed record Figures(string Variant, int EpisodesPerBatch, int EpisodesPerFetch, int BatchesPerFetch,
+    public sealed record Figures(string Variant, int EpisodesPerBatch,
         double UpdatesPerSFed, double BytesMovedPerUpdateRatio, double DistinctEpisodesPerBatch, IReadOnlyList<double> RoundsUpdatesPerS);
 
     private static readonly Variant[] Variants =
     [
-        new("before: 32 episodes feed 2 batches", 32, 32, 2),
-        new("one row per episode, no reuse", Batch, Batch, 1),
-        new("one row per episode, 512 feed 8", Batch, 2 * Batch, 8),
-        new("one row per episode, default (512 feed 16)", Batch, 2 * Batch, 16),
+        new("one row per episode (default)", Batch),
+        new("8 rows per episode", Batch / 8),
+        new("32 rows per episode", Batch / 32),
     ];
 
     public async Task<int> RunAsync(string[] args)
@@ -46,8 +45,8 @@ public sealed class SamplerBench : IBenchmark
         await store.DeleteRunAsync();
         var random = new Random(1);
         for (int first = 0; first < episodes; first += 64)
-            await store.AppendAsync(0, Enumerable.Range(first, Math.Min(64, episodes - first)).Select(n => MakeEpisode(random, n)).ToList());
-        int blobBytes = EpisodeCodec.EncodedSize(MakeEpisode(random, 0));
+            await store.AppendAsync(0, Enumerable.Range(first, Math.Min(64, episodes - first)).Select(n => SamplerRounds.RandomEpisode(Layout, Length, random, n)).ToList());
+        int blobBytes = EpisodeCodec.EncodedSize(SamplerRounds.RandomEpisode(Layout, Length, random, 0));
         long batchBytes = (long)Batch * (Layout.StateDim + Layout.ActionDim + Layout.GoalDim) * sizeof(float);
         Console.WriteLine($"{episodes} episodes of {Length} steps ({blobBytes} B per blob) on one redis-server; a batch of {Batch} holds {batchBytes} B");
 
@@ -63,8 +62,8 @@ public sealed class SamplerBench : IBenchmark
         var results = Variants.Select(v =>
         {
             var r = perRound[v];
-            return new Figures(v.Name, v.EpisodesPerBatch, v.EpisodesPerFetch, v.BatchesPerFetch,
-                Median(r.Select(x => x.UpdatesPerS)), Median(r.Select(x => x.BytesRatio)), Median(r.Select(x => x.Distinct)), r.Select(x => x.UpdatesPerS).ToList());
+            return new Figures(v.Name, v.EpisodesPerBatch,
+                BenchResults.Median(r.Select(x => x.UpdatesPerS)), BenchResults.Median(r.Select(x => x.BytesRatio)), BenchResults.Median(r.Select(x => x.Distinct)), r.Select(x => x.UpdatesPerS).ToList());
         }).ToList();
         Console.WriteLine();
         Console.WriteLine($"{"variant",-44} {"updates/s",10} {"bytes ratio",12} {"episodes/batch",15}");
@@ -80,9 +79,9 @@ public sealed class SamplerBench : IBenchmark
             SecondsPerRound = seconds,
             Rounds = rounds,
             Cores = Environment.ProcessorCount,
-            LoadAverageAtEnd = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown",
-            Note = "One sampler (2 concurrent fetches, prefetch depth 4) pulled batches as fast as it could for each round after a 1 s warm-up; " +
-                   "variants interleaved per round; medians over rounds. Bytes ratio = blob bytes read per batch / bytes the batch holds (float32 state, action, goal).",
+            LoadAverageAtEnd = BenchResults.LoadAverage(),
+            Note = "One sampler (default settings) pulled batches as fast as it could for each round after a 1 s warm-up; " +
+                   "variants interleaved per round; medians over rounds. Bytes ratio = Minibatch.SourceBytes (row reads' RESP2 replies) / bytes the batch holds (float32 state, action, goal).",
             Variants = results,
         });
         await store.DeleteRunAsync();
@@ -91,36 +90,8 @@ public sealed class SamplerBench : IBenchmark
 
     private static async Task<(double UpdatesPerS, double BytesMoved, double Distinct)> MeasureAsync(RedisReplayStore store, Variant variant, TimeSpan duration, int round)
     {
-        var settings = new SamplerSettings(Batch)
-        {
-            EpisodesPerBatch = variant.EpisodesPerBatch, EpisodesPerFetch = variant.EpisodesPerFetch, BatchesPerFetch = variant.BatchesPerFetch, Seed = round,
-        };
-        await using var sampler = new ReplaySampler(store, settings);
-        for (var warming = Stopwatch.StartNew(); warming.Elapsed < TimeSpan.FromSeconds(1);) await sampler.NextAsync();
-        long batches = 0, bytes = 0, distinct = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < duration)
-        {
-            var batch = await sampler.NextAsync();
-            batches++;
-            bytes += batch.SourceBytes;
-            distinct += batch.DistinctEpisodes;
-        }
-        return (batches / clock.Elapsed.TotalSeconds, bytes / (double)batches, distinct / (double)batches);
-    }
-
-    private static Episode MakeEpisode(Random random, int number)
-    {
-        var states = new float[(Length + 1) * Layout.StateDim];
-        var actions = new float[Length * Layout.ActionDim];
-        for (int i = 0; i < states.Length; i++) states[i] = random.NextSingle() * 10;
-        for (int i = 0; i < actions.Length; i++) actions[i] = random.NextSingle() * 2 - 1;
-        return new Episode(Layout, Length, states, actions, "bench", policyVersion: 0, sequence: number);
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        await using var sampler = new ReplaySampler(store, new SamplerSettings(Batch) { EpisodesPerBatch = variant.EpisodesPerBatch, Seed = round });
+        var delivered = await SamplerRounds.DrainAsync(sampler, duration);
+        return (delivered.UpdatesPerS, delivered.SourceBytesPerBatch, delivered.DistinctEpisodesPerBatch);
     }
 }

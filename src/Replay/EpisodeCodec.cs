@@ -6,14 +6,17 @@ using System.Text;
 namespace Fathom.Replay;
 
 /// <summary>
-/// The binary form of an episode, little-endian:
-/// magic "FTEP", format version (u16), producer length (u16), StateDim, ActionDim, GoalStart, GoalDim, Length (i32 each),
-/// PolicyVersion, Sequence (i64 each), producer (UTF-8), states ((T+1)*S float32), actions (T*A float32),
-/// then a CRC-32C (Castagnoli) of everything before it.
+/// The binary form of an episode (format version 2), little-endian, laid out so that one row can be read by range:
+/// first T+1 row records at fixed offsets (row t at t * <see cref="RowBytes"/>), each [state S float32][action A
+/// float32, zeros in the final row T][CRC-32C of (UTF-8 episode id, t as i32, state, action)]; then the producer
+/// (UTF-8); then a fixed header of <see cref="HeaderBytes"/> (magic "FTEP", version u16, producer length u16,
+/// StateDim, ActionDim, GoalStart, GoalDim, Length as i32, PolicyVersion, Sequence as i64); then a CRC-32C of
+/// everything before it. A reader that knows the episode's id and length (from the index) and the run's layout finds
+/// any row without the rest of the blob; the row's CRC binds it to that episode and position.
 /// </summary>
 public static class EpisodeCodec
 {
-    public const ushort FormatVersion = 1;
+    public const ushort FormatVersion = 2;
     public const int HeaderBytes = 44;
     public const int ChecksumBytes = 4;
     private const uint Magic = 0x50455446; // "FTEP" read little-endian
@@ -23,10 +26,16 @@ public static class EpisodeCodec
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("The episode codec copies float32 payloads as little-endian memory.");
     }
 
+    /// <summary>Bytes of one row record: a state, an action and the row's CRC-32C.</summary>
+    public static int RowBytes(EpisodeLayout layout) => 4 * (layout.StateDim + layout.ActionDim) + ChecksumBytes;
+
+    /// <summary>Where row <paramref name="step"/> starts in a blob.</summary>
+    public static long RowOffset(EpisodeLayout layout, int step) => (long)step * RowBytes(layout);
+
     /// <summary>Exact size of the blob of an episode, so writers can size buffers.</summary>
     public static int EncodedSize(Episode episode)
     {
-        long size = HeaderBytes + Encoding.UTF8.GetByteCount(episode.Producer) + 4L * (episode.States.Length + episode.Actions.Length) + ChecksumBytes;
+        long size = (episode.Length + 1L) * RowBytes(episode.Layout) + Encoding.UTF8.GetByteCount(episode.Producer) + HeaderBytes + ChecksumBytes;
         if (size > Array.MaxLength) throw new ArgumentException($"Episode of {size} bytes exceeds the largest blob ({Array.MaxLength} bytes).", nameof(episode));
         return (int)size;
     }
@@ -44,50 +53,52 @@ public static class EpisodeCodec
         int size = EncodedSize(episode);
         if (destination.Length < size) throw new ArgumentException($"Destination holds {destination.Length} bytes; the blob needs {size}.", nameof(destination));
         var span = destination[..size];
-        int producerBytes = Encoding.UTF8.GetBytes(episode.Producer, span[HeaderBytes..]);
-        BinaryPrimitives.WriteUInt32LittleEndian(span, Magic);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], FormatVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[6..], (ushort)producerBytes);
-        BinaryPrimitives.WriteInt32LittleEndian(span[8..], episode.Layout.StateDim);
-        BinaryPrimitives.WriteInt32LittleEndian(span[12..], episode.Layout.ActionDim);
-        BinaryPrimitives.WriteInt32LittleEndian(span[16..], episode.Layout.GoalStart);
-        BinaryPrimitives.WriteInt32LittleEndian(span[20..], episode.Layout.GoalDim);
-        BinaryPrimitives.WriteInt32LittleEndian(span[24..], episode.Length);
-        BinaryPrimitives.WriteInt64LittleEndian(span[28..], episode.PolicyVersion);
-        BinaryPrimitives.WriteInt64LittleEndian(span[36..], episode.Sequence);
-        var payload = span[(HeaderBytes + producerBytes)..];
+        var layout = episode.Layout;
+        int rowBytes = RowBytes(layout), stateBytes = 4 * layout.StateDim, actionBytes = 4 * layout.ActionDim;
+        uint seed = RowSeed(episode.Id);
         var states = MemoryMarshal.AsBytes(episode.States.AsSpan());
         var actions = MemoryMarshal.AsBytes(episode.Actions.AsSpan());
-        states.CopyTo(payload);
-        actions.CopyTo(payload[states.Length..]);
+        for (int t = 0; t <= episode.Length; t++)
+        {
+            var row = span.Slice(t * rowBytes, rowBytes);
+            states.Slice(t * stateBytes, stateBytes).CopyTo(row);
+            if (t < episode.Length) actions.Slice(t * actionBytes, actionBytes).CopyTo(row[stateBytes..]);
+            else row.Slice(stateBytes, actionBytes).Clear();
+            BinaryPrimitives.WriteUInt32LittleEndian(row[^ChecksumBytes..], RowCrc(seed, t, row[..^ChecksumBytes]));
+        }
+        int producerAt = (episode.Length + 1) * rowBytes;
+        int producerBytes = Encoding.UTF8.GetBytes(episode.Producer, span[producerAt..]);
+        var header = span.Slice(producerAt + producerBytes, HeaderBytes);
+        BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[4..], FormatVersion);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[6..], (ushort)producerBytes);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], layout.StateDim);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], layout.ActionDim);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], layout.GoalStart);
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], layout.GoalDim);
+        BinaryPrimitives.WriteInt32LittleEndian(header[24..], episode.Length);
+        BinaryPrimitives.WriteInt64LittleEndian(header[28..], episode.PolicyVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(header[36..], episode.Sequence);
         int body = size - ChecksumBytes;
         BinaryPrimitives.WriteUInt32LittleEndian(span[body..], Crc32C(span[..body]));
         return size;
     }
 
     /// <summary>
-    /// Payload bytes each transition adds to a blob: one state row and one action row of float32. The header, the
-    /// producer name, the final state and the checksum come once per episode.
+    /// Bytes each transition adds to a blob: one row record (state, action, row CRC). The producer name, the header,
+    /// the final row and the blob's checksum come once per episode.
     /// </summary>
-    public static long BytesPerTransition(EpisodeLayout layout) => 4L * (layout.StateDim + layout.ActionDim);
+    public static long BytesPerTransition(EpisodeLayout layout) => RowBytes(layout);
 
-    /// <summary>Decodes and verifies a blob into a new episode; throws <see cref="CorruptEpisodeException"/> saying what is wrong.</summary>
+    /// <summary>Decodes and verifies a whole blob (every row CRC, the header and the blob's CRC); throws <see cref="CorruptEpisodeException"/> saying what is wrong.</summary>
     public static Episode Decode(ReadOnlySpan<byte> blob)
-    {
-        return Verify(blob).ToEpisode(blob);
-    }
-
-    /// <summary>
-    /// Verifies a blob (magic, format version, checksum, header values, size) without copying its payload; the
-    /// returned header reads states and actions in place. Throws <see cref="CorruptEpisodeException"/> saying what is wrong.
-    /// </summary>
-    public static EpisodeHeader Verify(ReadOnlySpan<byte> blob)
     {
         if (blob.Length < HeaderBytes + ChecksumBytes)
             throw new CorruptEpisodeException($"Episode blob of {blob.Length} bytes is shorter than header and checksum ({HeaderBytes + ChecksumBytes} bytes).");
-        if (BinaryPrimitives.ReadUInt32LittleEndian(blob) != Magic)
-            throw new CorruptEpisodeException("Episode blob does not start with the magic \"FTEP\".");
-        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(blob[4..]);
+        var header = blob[^(HeaderBytes + ChecksumBytes)..^ChecksumBytes];
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
+            throw new CorruptEpisodeException("Episode blob does not carry the magic \"FTEP\" in its header.");
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
         if (version != FormatVersion)
             throw new CorruptEpisodeException($"Episode blob has format version {version}; this build reads version {FormatVersion}.");
         int body = blob.Length - ChecksumBytes;
@@ -96,14 +107,14 @@ public static class EpisodeCodec
         if (stored != computed)
             throw new CorruptEpisodeException($"Episode blob checksum mismatch (stored 0x{stored:x8}, computed 0x{computed:x8}).");
 
-        int producerBytes = BinaryPrimitives.ReadUInt16LittleEndian(blob[6..]);
-        int stateDim = BinaryPrimitives.ReadInt32LittleEndian(blob[8..]);
-        int actionDim = BinaryPrimitives.ReadInt32LittleEndian(blob[12..]);
-        int goalStart = BinaryPrimitives.ReadInt32LittleEndian(blob[16..]);
-        int goalDim = BinaryPrimitives.ReadInt32LittleEndian(blob[20..]);
-        int length = BinaryPrimitives.ReadInt32LittleEndian(blob[24..]);
-        long policyVersion = BinaryPrimitives.ReadInt64LittleEndian(blob[28..]);
-        long sequence = BinaryPrimitives.ReadInt64LittleEndian(blob[36..]);
+        int producerBytes = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
+        int stateDim = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
+        int actionDim = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
+        int goalStart = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
+        int goalDim = BinaryPrimitives.ReadInt32LittleEndian(header[20..]);
+        int length = BinaryPrimitives.ReadInt32LittleEndian(header[24..]);
+        long policyVersion = BinaryPrimitives.ReadInt64LittleEndian(header[28..]);
+        long sequence = BinaryPrimitives.ReadInt64LittleEndian(header[36..]);
         if (length is < 1 or > Episode.MaxLength)
             throw new CorruptEpisodeException($"Episode blob declares Length {length}, outside [1, {Episode.MaxLength}].");
         if (producerBytes is < 1 or > Episode.MaxProducerBytes)
@@ -111,26 +122,75 @@ public static class EpisodeCodec
         EpisodeLayout layout;
         try { layout = new EpisodeLayout(stateDim, actionDim, goalStart, goalDim); }
         catch (ArgumentOutOfRangeException e) { throw new CorruptEpisodeException($"Episode blob declares an invalid layout: {e.Message}"); }
-
-        long stateFloats = (long)(length + 1) * stateDim, actionFloats = (long)length * actionDim;
-        long expected = HeaderBytes + producerBytes + 4 * (stateFloats + actionFloats) + ChecksumBytes;
-        if (expected != blob.Length)
-            throw new CorruptEpisodeException($"Episode blob is {blob.Length} bytes but its header ({layout}, Length {length}) implies {expected}.");
         if (policyVersion < 0 || sequence < 0)
             throw new CorruptEpisodeException($"Episode blob declares a negative policy version ({policyVersion}) or sequence ({sequence}).");
-        string producer = Encoding.UTF8.GetString(blob.Slice(HeaderBytes, producerBytes));
-        return new EpisodeHeader(layout, length, producer, policyVersion, sequence, HeaderBytes + producerBytes);
+
+        int rowBytes = RowBytes(layout);
+        long expected = (length + 1L) * rowBytes + producerBytes + HeaderBytes + ChecksumBytes;
+        if (expected != blob.Length)
+            throw new CorruptEpisodeException($"Episode blob is {blob.Length} bytes but its header ({layout}, Length {length}) implies {expected}.");
+        int producerAt = (length + 1) * rowBytes;
+        string producer = Encoding.UTF8.GetString(blob.Slice(producerAt, producerBytes));
+        string id = Episode.IdOf(producer, sequence);
+        var states = new float[(length + 1) * stateDim];
+        var actions = new float[length * actionDim];
+        int stateBytes = 4 * stateDim, actionBytes = 4 * actionDim;
+        var stateOut = MemoryMarshal.AsBytes(states.AsSpan());
+        var actionOut = MemoryMarshal.AsBytes(actions.AsSpan());
+        for (int t = 0; t <= length; t++)
+        {
+            var row = blob.Slice(t * rowBytes, rowBytes);
+            CheckRow(row, id, t, layout);
+            row[..stateBytes].CopyTo(stateOut[(t * stateBytes)..]);
+            if (t < length) row.Slice(stateBytes, actionBytes).CopyTo(actionOut[(t * actionBytes)..]);
+        }
+        return new Episode(layout, length, states, actions, producer, policyVersion, sequence);
+    }
+
+    /// <summary>Whether <paramref name="row"/> is row <paramref name="step"/> of episode <paramref name="id"/> as written: right size and its CRC matches.</summary>
+    public static bool IsRow(ReadOnlySpan<byte> row, string id, int step, EpisodeLayout layout)
+    {
+        if (row.Length != RowBytes(layout)) return false;
+        return BinaryPrimitives.ReadUInt32LittleEndian(row[^ChecksumBytes..]) == RowCrc(RowSeed(id), step, row[..^ChecksumBytes]);
+    }
+
+    /// <summary>As <see cref="IsRow"/>, but throws <see cref="CorruptEpisodeException"/> saying which row failed.</summary>
+    public static void CheckRow(ReadOnlySpan<byte> row, string id, int step, EpisodeLayout layout)
+    {
+        if (!IsRow(row, id, step, layout))
+            throw new CorruptEpisodeException($"Row {step} of episode {id} fails its checksum (or is {row.Length} bytes, not {RowBytes(layout)}).");
+    }
+
+    /// <summary>The state (S floats) of a verified row record.</summary>
+    public static ReadOnlySpan<float> RowState(ReadOnlySpan<byte> row, EpisodeLayout layout) => MemoryMarshal.Cast<byte, float>(row[..(4 * layout.StateDim)]);
+
+    /// <summary>The action (A floats) of a verified row record; zeros in an episode's final row.</summary>
+    public static ReadOnlySpan<float> RowAction(ReadOnlySpan<byte> row, EpisodeLayout layout) => MemoryMarshal.Cast<byte, float>(row.Slice(4 * layout.StateDim, 4 * layout.ActionDim));
+
+    /// <summary>The CRC-32C register after the UTF-8 bytes of an episode id: the part of every row CRC that names the episode.</summary>
+    private static uint RowSeed(string id)
+    {
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(id.Length)];
+        return Crc32CUpdate(~0u, utf8[..Encoding.UTF8.GetBytes(id, utf8)]);
+    }
+
+    private static uint RowCrc(uint seed, int step, ReadOnlySpan<byte> payload)
+    {
+        Span<byte> position = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(position, step);
+        return ~Crc32CUpdate(Crc32CUpdate(seed, position), payload);
     }
 
     /// <summary>
     /// CRC-32C (Castagnoli) through the hardware instruction (<see cref="BitOperations.Crc32C(uint, ulong)"/>). Its
     /// latency is three times its throughput, so long inputs run as three interleaved streams whose registers are
-    /// then combined: every sampled episode is checked, and one stream alone made the check a tenth of the
-    /// sampler's CPU time.
+    /// then combined.
     /// </summary>
-    public static uint Crc32C(ReadOnlySpan<byte> data)
+    public static uint Crc32C(ReadOnlySpan<byte> data) => ~Crc32CUpdate(~0u, data);
+
+    /// <summary>The raw CRC-32C register after feeding <paramref name="data"/> to <paramref name="crc"/>.</summary>
+    private static uint Crc32CUpdate(uint crc, ReadOnlySpan<byte> data)
     {
-        uint crc = ~0u;
         crc = Crc32CStreams.LongBlocks.Update(crc, ref data);
         crc = Crc32CStreams.ShortBlocks.Update(crc, ref data);
         while (data.Length >= 8)
@@ -139,7 +199,7 @@ public static class EpisodeCodec
             data = data[8..];
         }
         foreach (byte b in data) crc = BitOperations.Crc32C(crc, b);
-        return ~crc;
+        return crc;
     }
 
     /// <summary>
@@ -196,24 +256,4 @@ public static class EpisodeCodec
         private uint Shift(uint register) =>
             _shift[register & 0xff] ^ _shift[256 + (register >> 8 & 0xff)] ^ _shift[512 + (register >> 16 & 0xff)] ^ _shift[768 + (register >> 24)];
     }
-}
-
-/// <summary>
-/// What a verified blob declares, and where its payload lies: states ((T+1) x S float32) start at
-/// <see cref="PayloadOffset"/>, actions (T x A) follow. Reading in place spares a copy of every sampled episode.
-/// </summary>
-public sealed record EpisodeHeader(EpisodeLayout Layout, int Length, string Producer, long PolicyVersion, long Sequence, int PayloadOffset)
-{
-    public int StateFloats => (Length + 1) * Layout.StateDim;
-    public int ActionFloats => Length * Layout.ActionDim;
-
-    /// <summary>The episode's id, as <see cref="Episode.Id"/> forms it.</summary>
-    public string Id => Episode.IdOf(Producer, Sequence);
-
-    public ReadOnlySpan<float> States(ReadOnlySpan<byte> blob) => MemoryMarshal.Cast<byte, float>(blob.Slice(PayloadOffset, 4 * StateFloats));
-
-    public ReadOnlySpan<float> Actions(ReadOnlySpan<byte> blob) => MemoryMarshal.Cast<byte, float>(blob.Slice(PayloadOffset + 4 * StateFloats, 4 * ActionFloats));
-
-    /// <summary>A copy of the episode in <paramref name="blob"/> (the blob this header was read from).</summary>
-    public Episode ToEpisode(ReadOnlySpan<byte> blob) => new(Layout, Length, States(blob).ToArray(), Actions(blob).ToArray(), Producer, PolicyVersion, Sequence);
 }

@@ -1,7 +1,7 @@
 namespace Fathom.Replay;
 
 /// <summary>
-/// The shared replay buffer of one run: whole episodes spread over shards, capacity counted in transitions,
+/// The shared replay buffer of one run (Reverb's table): episodes spread over shards, capacity counted in transitions,
 /// the oldest episodes of a shard evicted first. Safe to call concurrently from many threads.
 /// Every call takes a cancellation token and is bounded by <see cref="ReplayStoreOptions.OperationTimeout"/>.
 /// </summary>
@@ -44,10 +44,12 @@ public interface IReplayStore : IAsyncDisposable
     Task<IReadOnlyList<FetchedEpisode>> FetchAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// As <see cref="FetchAsync"/>, verified the same way, but each episode stays in its (pooled) blob and is read in
-    /// place: the sampler's path, which would otherwise copy every sampled episode into new arrays. Dispose each lease.
+    /// Reads, for each request, the row record of its step and of its goal step, each by range and verified by its own
+    /// CRC against the episode and position: the sampler's path, which moves only the rows a batch needs. A request
+    /// whose episode was evicted meanwhile, whose shard is down, or whose rows fail their CRC (counted as rejected) has
+    /// no rows in the answer.
     /// </summary>
-    Task<IReadOnlyList<LeasedEpisode>> LeaseAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default);
+    Task<RowReads> ReadRowsAsync(IReadOnlyList<RowRequest> requests, CancellationToken cancellationToken = default);
 
     Task<ReplaySizes> GetSizesAsync(CancellationToken cancellationToken = default);
 
@@ -57,6 +59,17 @@ public interface IReplayStore : IAsyncDisposable
 
 /// <summary>Where one stored episode lives and how many transitions it holds.</summary>
 public readonly record struct EpisodeRef(int Shard, string Id, int Length);
+
+/// <summary>One sampled row: the transition at <paramref name="Step"/> of an episode and its state at <paramref name="GoalStep"/>, the hindsight goal.</summary>
+public readonly record struct RowRequest(EpisodeRef Episode, int Step, int GoalStep);
+
+/// <summary>
+/// The answer to <see cref="IReplayStore.ReadRowsAsync"/>: per request the verified row records of its step and goal
+/// step (<see cref="EpisodeCodec.RowState"/> and <see cref="EpisodeCodec.RowAction"/> read them), or null.
+/// </summary>
+/// <param name="ReplyBytes">What the servers sent for these reads: RESP2 bulk-string replies with their framing, counted from the payload lengths.</param>
+/// <param name="UnavailableShards">Shards that could not be read.</param>
+public sealed record RowReads(IReadOnlyList<(byte[] Step, byte[] Goal)?> Rows, long ReplyBytes, IReadOnlyList<int> UnavailableShards);
 
 /// <summary>An episode read back, with the size of its stored blob (for throughput accounting).</summary>
 public sealed record FetchedEpisode(EpisodeRef Ref, Episode Episode, int BlobBytes);

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Fathom.Replay;
 
 /// <summary>
@@ -48,17 +46,20 @@ public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCou
         lock (s) return Task.FromResult<IReadOnlyList<(string, int)>>(s.Index.ToList());
     }
 
-    protected override Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
+    protected override Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
     {
         var s = _shards[shard];
-        lock (s) return Task.FromResult(ids.Select(id => s.Blobs.TryGetValue(id, out var blob) ? new StoredBlob(blob) : (IMemoryOwner<byte>?)null).ToArray());
+        lock (s) return Task.FromResult(ids.Select(id => s.Blobs.TryGetValue(id, out var blob) ? blob : null).ToArray());
     }
 
-    /// <summary>A stored blob lent to the reader; nothing to release.</summary>
-    private sealed class StoredBlob(byte[] blob) : IMemoryOwner<byte>
+    /// <summary>As GETRANGE: the bytes of each range within its blob, empty where the blob is gone.</summary>
+    protected override Task<byte[][]> ReadRangesAsync(int shard, IReadOnlyList<RowRange> ranges, CancellationToken cancellationToken)
     {
-        public Memory<byte> Memory => blob;
-        public void Dispose() { }
+        var s = _shards[shard];
+        lock (s)
+            return Task.FromResult(ranges.Select(r => s.Blobs.TryGetValue(r.Id, out var blob) && r.Offset < blob.Length
+                ? blob.AsSpan((int)r.Offset, (int)Math.Min(r.Count, blob.Length - r.Offset)).ToArray()
+                : []).ToArray());
     }
 
     protected override Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken)

@@ -6,7 +6,10 @@ namespace Fathom.Replay;
 /// </summary>
 public sealed record Minibatch(int Size, float[] States, float[] Actions, float[] Goals)
 {
-    /// <summary>This batch's share of the stored blob bytes read for its fetch: bytes fetched per batch.</summary>
+    /// <summary>
+    /// Bytes the store's servers sent for this batch's row reads (RESP2 replies with framing, counted from payload
+    /// lengths; replacements of vanished episodes included, index reads not): bytes moved per update.
+    /// </summary>
     public long SourceBytes { get; init; }
 
     /// <summary>Distinct episodes the rows come from: EpisodesPerBatch, or fewer when the store held fewer.</summary>

@@ -1,6 +1,4 @@
-using System.Buffers;
-using System.Collections.Concurrent;
-using System.Globalization;
+using System.Diagnostics;
 using System.Net;
 using StackExchange.Redis;
 
@@ -10,14 +8,14 @@ namespace Fathom.Replay;
 /// The replay store on Redis-compatible servers (redis-server 7, Redis Cluster, embedded Garnet with Lua enabled):
 /// either N standalone endpoints with one shard each, or one Redis Cluster with shards spread over slots by hash tag.
 /// Passwords and TLS come in through <see cref="ConfigurationOptions"/> and are never written to messages.
+/// One client and one I/O model: every command goes through StackExchange.Redis, asynchronously on its multiplexer
+/// (which pipelines the commands of all callers, routes them by slot and follows MOVED and ASK); no call blocks a thread.
 /// </summary>
 public sealed class RedisReplayStore : ReplayStoreBase
 {
     // One shard's index step for a batch whose blobs are already stored under their own keys, episode by episode in
     // order: index unless indexed, count, evict the oldest beyond capacity (index entry, length and blob); atomic as a
-    // script. The blobs stay out of the script: passing 100s of KB through Lua costs the server a copy per call, which
-    // halved append throughput on Garnet. One call per batch, not per episode: on Garnet, full-store appends of 16
-    // episodes per call moved 18% more bytes than one per call (1,743 against 1,480 MB/s), fills 25% more.
+    // script. The blobs stay out of the script (Lua would copy each of them), and one call serves a whole batch.
     // KEYS: lengths, index, size, inserted, then each episode's blob key. ARGV: shard capacity, blob key prefix (same
     // hash tag), then each episode's id and length. Returns per episode 1 and the evicted count when indexed now,
     // 0 and 0 when already indexed, -1 and 0 when its blob is missing.
@@ -72,63 +70,59 @@ public sealed class RedisReplayStore : ReplayStoreBase
 
     private readonly IReadOnlyList<ConnectionMultiplexer> _connections;
     private readonly Func<int, IDatabase> _database;
-    private readonly Func<int, ConfigurationOptions> _configuration;
     private readonly Func<int, string> _describe;
-    private readonly int _blobConnections;
-    /// <summary>The server of each shard's hash tag, once known; cleared when its connection is lost, moved by MOVED.</summary>
-    private readonly EndPoint?[] _shardServers;
-    private readonly ConcurrentDictionary<EndPoint, RespConnectionPool> _pools = new();
 
-    private RedisReplayStore(ReplayStoreOptions options, int shardCount, IReadOnlyList<ConnectionMultiplexer> connections, Func<int, IDatabase> database,
-        Func<int, ConfigurationOptions> configuration, Func<int, string> describe, int blobConnections)
+    private RedisReplayStore(ReplayStoreOptions options, int shardCount, IReadOnlyList<ConnectionMultiplexer> connections, Func<int, IDatabase> database, Func<int, string> describe)
         : base(options, shardCount)
     {
         _connections = connections;
         _database = database;
-        _configuration = configuration;
         _describe = describe;
-        _blobConnections = blobConnections;
-        _shardServers = new EndPoint?[shardCount];
     }
 
-    /// <summary>The store's StackExchange.Redis connections (one per shard endpoint, or one to the cluster), for instrumentation.</summary>
+    /// <summary>The store's StackExchange.Redis connections (per shard endpoint, or to the cluster), for instrumentation.</summary>
     public IReadOnlyList<IConnectionMultiplexer> Connections => _connections;
 
     /// <summary>
     /// One shard per endpoint (standalone servers). A shard that is down at start is retried in the background.
-    /// Episodes travel over at most <paramref name="connectionsPerShard"/> connections to each shard (see <see cref="DefaultConnections"/>).
+    /// Each shard gets <paramref name="connectionsPerShard"/> StackExchange.Redis multiplexers, used in turn.
     /// </summary>
     public static async Task<RedisReplayStore> ConnectShardsAsync(ReplayStoreOptions options, IReadOnlyList<ConfigurationOptions> shards, int connectionsPerShard = DefaultConnections)
     {
         ArgumentNullException.ThrowIfNull(shards);
         if (shards.Count < 1) throw new ArgumentException("At least one shard endpoint is required.", nameof(shards));
         CheckConnections(connectionsPerShard, nameof(connectionsPerShard));
-        var connections = await Task.WhenAll(shards.Select(Connect));
+        var perShard = await Task.WhenAll(shards.Select(shard => Task.WhenAll(Enumerable.Range(0, connectionsPerShard).Select(_ => Connect(shard)))));
         var descriptions = shards.Select(Describe).ToArray();
-        return new RedisReplayStore(options, shards.Count, connections, shard => connections[shard].GetDatabase(), shard => shards[shard], shard => descriptions[shard], connectionsPerShard);
+        var turn = new int[shards.Count];
+        return new RedisReplayStore(options, shards.Count, [.. perShard.SelectMany(c => c)],
+            shard => perShard[shard][(int)((uint)Interlocked.Increment(ref turn[shard]) % (uint)connectionsPerShard)].GetDatabase(),
+            shard => descriptions[shard]);
     }
 
     /// <summary>
     /// One Redis Cluster; <paramref name="shardCount"/> hash tags spread the run over its slots (use a few per master).
-    /// Episodes travel over at most <paramref name="connections"/> connections to each master, as in <see cref="ConnectShardsAsync"/>.
+    /// <paramref name="connections"/> StackExchange.Redis multiplexers to the cluster, used in turn; each routes every
+    /// command to its slot's master and follows MOVED and ASK.
     /// </summary>
     public static async Task<RedisReplayStore> ConnectClusterAsync(ReplayStoreOptions options, ConfigurationOptions cluster, int shardCount, int connections = DefaultConnections)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         if (shardCount < 1) throw new ArgumentOutOfRangeException(nameof(shardCount), shardCount, "ShardCount must be at least 1.");
         CheckConnections(connections, nameof(connections));
-        var multiplexer = await Connect(cluster);
+        var multiplexers = await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Connect(cluster)));
         string description = "cluster " + Describe(cluster);
-        return new RedisReplayStore(options, shardCount, [multiplexer], _ => multiplexer.GetDatabase(), _ => cluster,
-            shard => $"{description} slot tag {RedisReplayKeys.Tag(options.Run, shard)}", connections);
+        int turn = 0;
+        return new RedisReplayStore(options, shardCount, multiplexers,
+            _ => multiplexers[(int)((uint)Interlocked.Increment(ref turn) % (uint)connections)].GetDatabase(),
+            shard => $"{description} slot tag {RedisReplayKeys.Tag(options.Run, shard)}");
     }
 
     /// <summary>
-    /// Connections that carry episodes to and from one server unless told otherwise: one per operation in flight, as
-    /// redis-benchmark opens one per client. Counters, index reads and deletes share one StackExchange.Redis connection per
-    /// shard (or to the cluster).
+    /// StackExchange.Redis multiplexers per shard (or to the cluster) unless told otherwise. One multiplexer pipelines
+    /// every caller's commands over one socket; more only help when long appends would hold up row reads behind them.
     /// </summary>
-    public const int DefaultConnections = 8;
+    public const int DefaultConnections = 1;
 
     /// <summary>Upper bound on the connections setting.</summary>
     public const int MaxConnections = 64;
@@ -160,7 +154,20 @@ public sealed class RedisReplayStore : ReplayStoreBase
     {
         try
         {
-            return await AppendOrRetryMissingAsync(shard, blobs, shardCapacity, cancellationToken);
+            while (true)
+            {
+                try
+                {
+                    return await AppendOrRetryMissingAsync(shard, blobs, shardCapacity, cancellationToken);
+                }
+                catch (RedisConnectionException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Commands fail at once while a connection is down (so that reads skip the shard); an append
+                    // waits for the multiplexer to reconnect, in short pauses, until the operation times out.
+                    // Appends are safe to repeat.
+                    await Task.Delay(ReconnectPause, cancellationToken);
+                }
+            }
         }
         catch (RedisServerException e) when (IsOutOfMemory(e))
         {
@@ -170,6 +177,8 @@ public sealed class RedisReplayStore : ReplayStoreBase
             throw new ReplayShardOutOfMemoryException(shard, _describe(shard), evicted, e);
         }
     }
+
+    private static readonly TimeSpan ReconnectPause = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Whether <paramref name="error"/> is a server's out-of-memory refusal (also when raised inside a script).</summary>
     public static bool IsOutOfMemory(Exception error) =>
@@ -213,42 +222,64 @@ public sealed class RedisReplayStore : ReplayStoreBase
     private const int MissingBlobRetries = 2;
 
     /// <summary>
-    /// Per blob: stored and evicted, or null when the blob was missing at its index step. The script goes as EVAL, not
-    /// EVALSHA: the server hashes its 1.4 KB per batch of megabytes, and a restarted server needs no SCRIPT LOAD.
+    /// Per blob: stored and evicted, or null when the blob was missing at its index step. One pipelined batch: SET NX
+    /// of each blob, then the index script (StackExchange.Redis sends EVALSHA and falls back to EVAL on NOSCRIPT).
     /// </summary>
-    private Task<(bool Stored, int Evicted)?[]> StoreAndIndexAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity, CancellationToken cancellationToken)
+    private async Task<(bool Stored, int Evicted)?[]> StoreAndIndexAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity, CancellationToken cancellationToken)
     {
         string run = Options.Run;
-        var eval = new string[3 + 4 + blobs.Count + 2 + 2 * blobs.Count];
-        (eval[0], eval[1], eval[2]) = ("EVAL", IndexScript, (4 + blobs.Count).ToString(CultureInfo.InvariantCulture));
-        (eval[3], eval[4], eval[5], eval[6]) = (RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard));
-        int argv = 7 + blobs.Count;
-        (eval[argv], eval[argv + 1]) = (shardCapacity.ToString(CultureInfo.InvariantCulture), RedisReplayKeys.EpisodePrefix(run, shard));
+        var keys = new RedisKey[4 + blobs.Count];
+        (keys[0], keys[1], keys[2], keys[3]) = (RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard));
+        var values = new RedisValue[2 + 2 * blobs.Count];
+        (values[0], values[1]) = (shardCapacity, RedisReplayKeys.EpisodePrefix(run, shard));
         for (int i = 0; i < blobs.Count; i++)
         {
-            eval[7 + i] = RedisReplayKeys.Episode(run, shard, blobs[i].Id);
-            (eval[argv + 2 + 2 * i], eval[argv + 3 + 2 * i]) = (blobs[i].Id, blobs[i].Length.ToString(CultureInfo.InvariantCulture));
+            keys[4 + i] = RedisReplayKeys.Episode(run, shard, blobs[i].Id);
+            (values[2 + 2 * i], values[3 + 2 * i]) = (blobs[i].Id, blobs[i].Length);
         }
-        return OnShardServerAsync(shard, async (connection, ct) =>
+        var db = _database(shard);
+        using var span = ClientSpan(ReplayTelemetry.Spans.ReplayStoreAndIndex, commands: blobs.Count + 1, db, keys[1]);
+        var batch = db.CreateBatch();
+        var sets = new Task[blobs.Count];
+        for (int i = 0; i < blobs.Count; i++) sets[i] = batch.StringSetAsync(keys[4 + i], blobs[i].Blob, when: When.NotExists); // false when the key is there already
+        var index = batch.ScriptEvaluateAsync(IndexScript, keys, values);
+        batch.Execute();
+        try
         {
-            using var span = connection.StartSpan(ReplayTelemetry.Spans.ReplayStoreAndIndex, commands: blobs.Count + 1);
-            for (int i = 0; i < blobs.Count; i++) connection.Command(["SET", eval[7 + i], "NX"], payloadAt: 2, blobs[i].Blob);
-            connection.Command(eval);
-            await connection.SendAsync(ct);
-            for (int i = 0; i < blobs.Count; i++) await connection.ReadAsync(ct); // OK, or nil when the key is there already
-            var result = (object?[])(await connection.ReadAsync(ct))!;
-            return Enumerable.Range(0, blobs.Count).Select(i => (long)result[2 * i]! switch
-            {
-                1 => ((bool, int)?)(true, (int)(long)result[2 * i + 1]!),
-                0 => (false, 0),
-                _ => null,
-            }).ToArray();
-        }, cancellationToken);
+            await Task.WhenAll([.. sets, index]).WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            // Every failure is observed here; the first one (e.g. an OOM refusal of a SET) is the one reported.
+            foreach (var task in sets.Append(index)) if (task.IsFaulted) throw task.Exception!.InnerException!;
+            throw;
+        }
+        var result = (RedisResult[])index.Result!;
+        return Enumerable.Range(0, blobs.Count).Select(i => (long)result[2 * i] switch
+        {
+            1 => ((bool, int)?)(true, (int)(long)result[2 * i + 1]),
+            0 => (false, 0),
+            _ => null,
+        }).ToArray();
+    }
+
+    /// <summary>A client span around one pipelined round trip to the server of <paramref name="key"/>'s slot, tagged as Redis instrumentation tags its spans.</summary>
+    private static Activity? ClientSpan(string operation, int commands, IDatabase db, RedisKey key)
+    {
+        var span = ReplayTelemetry.Source.StartActivity(operation, ActivityKind.Client);
+        if (span is null) return null;
+        span.SetTag("db.system.name", "redis");
+        span.SetTag("db.operation.name", operation);
+        span.SetTag("db.operation.batch.size", commands);
+        var endpoint = db.IdentifyEndpoint(key, CommandFlags.None);
+        if (endpoint is IPEndPoint ip) span.SetTag("server.address", ip.Address.ToString()).SetTag("server.port", ip.Port);
+        else if (endpoint is DnsEndPoint dns) span.SetTag("server.address", dns.Host).SetTag("server.port", dns.Port);
+        return span;
     }
 
     protected override async Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken)
     {
-        var entries = await _database(shard).ListRangeAsync(RedisReplayKeys.Index(Options.Run, shard));
+        var entries = await _database(shard).ListRangeAsync(RedisReplayKeys.Index(Options.Run, shard)).WaitAsync(cancellationToken);
         var list = new List<(string, int)>(entries.Length);
         foreach (var entry in entries)
         {
@@ -259,165 +290,27 @@ public sealed class RedisReplayStore : ReplayStoreBase
         return list;
     }
 
-    protected override Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
+    protected override async Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
     {
-        // Pipelined GETs, each reply read straight into a pooled buffer of its size: no large-object allocation per blob.
-        return OnShardServerAsync(shard, async (connection, ct) =>
-        {
-            using var span = connection.StartSpan(ReplayTelemetry.Spans.ReplayGet, commands: ids.Length);
-            QueueGets(connection, shard, ids);
-            await connection.SendAsync(ct);
-            return await ReadBlobsAsync(connection, ids.Length, ct);
-        }, cancellationToken);
+        var db = _database(shard);
+        var batch = db.CreateBatch();
+        var gets = ids.Select(id => batch.StringGetAsync(RedisReplayKeys.Episode(Options.Run, shard, id))).ToArray();
+        batch.Execute();
+        var values = await Task.WhenAll(gets).WaitAsync(cancellationToken);
+        return [.. values.Select(v => (byte[]?)v)];
     }
 
-    private void QueueGets(RespConnection connection, int shard, string[] ids)
+    /// <summary>Pipelined GETRANGEs, one batch per shard and call: the row reads of a batch cost one round trip per shard.</summary>
+    protected override async Task<byte[][]> ReadRangesAsync(int shard, IReadOnlyList<RowRange> ranges, CancellationToken cancellationToken)
     {
-        foreach (var id in ids) connection.Command("GET", RedisReplayKeys.Episode(Options.Run, shard, id));
-    }
-
-    /// <summary>The replies to <paramref name="count"/> queued GETs, in order; on failure the blobs read so far go back to the pool.</summary>
-    private static async Task<IMemoryOwner<byte>?[]> ReadBlobsAsync(RespConnection connection, int count, CancellationToken cancellationToken)
-    {
-        var blobs = new IMemoryOwner<byte>?[count];
-        try
-        {
-            for (int i = 0; i < blobs.Length; i++) blobs[i] = await connection.ReadBlobAsync(cancellationToken);
-            return blobs;
-        }
-        catch
-        {
-            foreach (var blob in blobs) blob?.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// On a thread of its own a read blocks, so one shard after another would cost a round trip each: every shard's GETs
-    /// go out first, then the replies are read in turn. A shard that fails is left out of this fetch (null, as an
-    /// unreachable one), and a MOVED or a lost connection re-routes it for the next. On the pool, or for one shard,
-    /// as the base does.
-    /// </summary>
-    protected override async Task<IMemoryOwner<byte>?[]?[]> FetchShardsAsync(IReadOnlyList<(int Shard, string[] Ids)> requests, CancellationToken cancellationToken)
-    {
-        if (requests.Count == 1 || Thread.CurrentThread.IsThreadPoolThread) return await base.FetchShardsAsync(requests, cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Options.OperationTimeout);
-        var rented = new (RespConnectionPool Pool, RespConnection Connection)?[requests.Count];
-        var read = new bool[requests.Count];
-        var results = new IMemoryOwner<byte>?[]?[requests.Count];
-        try
-        {
-            for (int r = 0; r < requests.Count; r++)
-            {
-                var (shard, ids) = requests[r];
-                try
-                {
-                    var server = _shardServers[shard] ??= IdentifyServerAsync(shard).GetAwaiter().GetResult(); // stays on this thread
-                    var pool = Pool(shard, server);
-                    var connection = pool.RentBlocking(timeout.Token);
-                    rented[r] = (pool, connection);
-                    QueueGets(connection, shard, ids);
-                    await connection.SendAsync(timeout.Token);
-                }
-                catch (Exception e) when (LeavesShardOut(shard, e, cancellationToken)) { }
-            }
-            for (int r = 0; r < requests.Count; r++)
-            {
-                if (rented[r] is not { } slot || slot.Connection.Broken) continue;
-                var (shard, ids) = requests[r];
-                using var span = slot.Connection.StartSpan(ReplayTelemetry.Spans.ReplayGet, commands: ids.Length);
-                try
-                {
-                    results[r] = await ReadBlobsAsync(slot.Connection, ids.Length, timeout.Token);
-                    read[r] = true;
-                }
-                catch (Exception e) when (LeavesShardOut(shard, e, cancellationToken)) { }
-            }
-        }
-        finally
-        {
-            for (int r = 0; r < rented.Length; r++)
-            {
-                if (rented[r] is not { } slot) continue;
-                if (!read[r]) slot.Connection.Dispose(); // its replies were not all read (an error or a cancellation ended the fetch), so it cannot be reused
-                slot.Pool.Return(slot.Connection);
-            }
-        }
-        return results;
-    }
-
-    /// <summary>Whether a fetch carries on without the shard after <paramref name="error"/> (re-routing it as the error says); the caller's own cancellation ends it.</summary>
-    private bool LeavesShardOut(int shard, Exception error, CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested) return false;
-        Reroute(shard, error);
-        return error is OperationCanceledException || RespConnectionPool.IsConnectionLoss(error) || IsUnavailable(error);
-    }
-
-    /// <summary>
-    /// Where the shard's next operation goes after <paramref name="error"/>: where a MOVED points, or, after a lost
-    /// connection (a failover may have moved the shard), wherever StackExchange.Redis then says.
-    /// </summary>
-    private void Reroute(int shard, Exception error)
-    {
-        if (error is RedisServerException && MovedTo(error.Message) is { } target) _shardServers[shard] = target;
-        else if (error is not RedisServerException) _shardServers[shard] = null;
-    }
-
-    private RespConnectionPool Pool(int shard, EndPoint server) =>
-        _pools.GetOrAdd(server, _ => new RespConnectionPool(server, _configuration(shard), _blobConnections));
-
-    /// <summary>
-    /// Runs a repeatable operation on a connection to the server that holds the shard's hash tag: the one StackExchange.Redis
-    /// names for the tag's key (the first configured endpoint if it cannot say), then wherever MOVED points.
-    /// </summary>
-    private async Task<T> OnShardServerAsync<T>(int shard, Func<RespConnection, CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
-    {
-        for (int redirects = 0; ; redirects++)
-        {
-            var server = _shardServers[shard] ??= await IdentifyServerAsync(shard);
-            var pool = Pool(shard, server);
-            try
-            {
-                return await pool.RunAsync(operation, cancellationToken);
-            }
-            catch (RedisServerException e) when (redirects < MaxRedirects && MovedTo(e.Message) is not null)
-            {
-                Reroute(shard, e);
-            }
-            catch (RedisConnectionException e)
-            {
-                Reroute(shard, e);
-                throw;
-            }
-        }
-    }
-
-    private const int MaxRedirects = 3;
-
-    private async Task<EndPoint> IdentifyServerAsync(int shard)
-    {
-        try
-        {
-            if (await _database(shard).IdentifyEndpointAsync(RedisReplayKeys.Index(Options.Run, shard)) is { } endpoint) return endpoint;
-        }
-        catch (RedisException)
-        {
-            // Not connected yet: the configured endpoint below is as good a guess; a failure there is reported as such.
-        }
-        return _configuration(shard).EndPoints[0];
-    }
-
-    /// <summary>The server a "MOVED slot host:port" error names, or null for any other error.</summary>
-    private static EndPoint? MovedTo(string error)
-    {
-        if (!error.StartsWith("MOVED ", StringComparison.Ordinal)) return null;
-        string address = error[(error.LastIndexOf(' ') + 1)..];
-        int colon = address.LastIndexOf(':');
-        if (colon < 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port)) return null;
-        string host = address[..colon].Trim('[', ']');
-        return IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
+        var db = _database(shard);
+        var batch = db.CreateBatch();
+        var reads = new Task<RedisValue>[ranges.Count];
+        for (int i = 0; i < ranges.Count; i++)
+            reads[i] = batch.StringGetRangeAsync(RedisReplayKeys.Episode(Options.Run, shard, ranges[i].Id), ranges[i].Offset, ranges[i].Offset + ranges[i].Count - 1);
+        batch.Execute();
+        var values = await Task.WhenAll(reads).WaitAsync(cancellationToken);
+        return [.. values.Select(v => (byte[]?)v ?? [])];
     }
 
     protected override async Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken)
@@ -464,7 +357,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
     protected override bool IsUnavailable(Exception exception) => exception switch
     {
         RedisConnectionException or RedisTimeoutException or TimeoutException => true,
-        // ASK: the shard's slot is migrating between masters; once it has moved, MOVED routes a retry.
+        // ASK and MOVED that StackExchange.Redis could not follow: the shard's slot is migrating between masters.
         RedisServerException e => e.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) || e.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal)
                                   || e.Message.StartsWith("ASK ", StringComparison.Ordinal) || e.Message.StartsWith("MOVED ", StringComparison.Ordinal)
                                   || e.Message.StartsWith("LOADING", StringComparison.Ordinal) || e.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal),
@@ -473,7 +366,6 @@ public sealed class RedisReplayStore : ReplayStoreBase
 
     public override async ValueTask DisposeAsync()
     {
-        foreach (var pool in _pools.Values) pool.Dispose();
         foreach (var connection in _connections) await connection.DisposeAsync();
     }
 }

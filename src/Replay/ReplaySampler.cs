@@ -5,15 +5,15 @@ using Fathom.Learner.Crl;
 namespace Fathom.Replay;
 
 /// <summary>
-/// Minibatches of (state, action, hindsight goal) drawn as the paper draws them: each row from a different episode,
-/// each episode with probability in proportion to its length, so that every stored transition is equally likely as
-/// far as distinct episodes allow. One fetch reads <see cref="SamplerSettings.EpisodesPerFetch"/> distinct episodes,
-/// each included with probability in proportion to its length; each of its <see cref="SamplerSettings.BatchesPerFetch"/>
-/// batches takes <see cref="SamplerSettings.EpisodesPerBatch"/> distinct ones of them (weighted by length over that
-/// probability) and B / EpisodesPerBatch rows of each at uniform time steps. A store of fewer episodes gives batches
-/// of all of them, rows spread evenly. The goal comes from the same episode, never another.
-/// <see cref="SamplerSettings.ConcurrentFetches"/> loops fetch side by side into a bounded channel, so that an SGD
-/// step finds its batch ready.
+/// Reverb's sampler: minibatches of (state, action, hindsight goal) drawn as the paper draws them. A batch takes
+/// <see cref="SamplerSettings.EpisodesPerBatch"/> distinct episodes (B by default: one row each), each included with
+/// probability in proportion to its length, and B / EpisodesPerBatch rows of each at uniform time steps, each with its
+/// goal from the same episode at a geometric offset; a store of fewer episodes gives batches of all of them, rows spread
+/// evenly. Only the rows a batch needs leave the store (<see cref="IReplayStore.ReadRowsAsync"/>): the row and its
+/// goal row, read by range and checked by their own CRCs. An episode evicted meanwhile, or whose rows fail their check,
+/// gives its place to another episode not yet in the batch, so a batch is never short and never mixes episodes.
+/// <see cref="SamplerSettings.ConcurrentFetches"/> async loops fill a bounded channel, so that an SGD step finds its
+/// batch ready.
 /// </summary>
 public sealed class ReplaySampler : IAsyncDisposable
 {
@@ -34,8 +34,6 @@ public sealed class ReplaySampler : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings.EpisodesPerFetch < settings.EpisodesPerBatch)
-            throw new ArgumentOutOfRangeException(nameof(settings), settings.EpisodesPerFetch, $"EpisodesPerFetch must be at least EpisodesPerBatch ({settings.EpisodesPerBatch}).");
         _store = store;
         _settings = settings;
         _ready = Channel.CreateBounded<Minibatch>(new BoundedChannelOptions(settings.PrefetchDepth) { SingleWriter = settings.ConcurrentFetches == 1, FullMode = BoundedChannelFullMode.Wait });
@@ -43,13 +41,7 @@ public sealed class ReplaySampler : IAsyncDisposable
         _prefetchers = Enumerable.Range(0, settings.ConcurrentFetches).Select(loop =>
         {
             var random = settings.Seed is { } seed ? new Random(seed + loop) : new Random();
-            var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            new Thread(() =>
-            {
-                PrefetchLoop(random, _stop.Token);
-                ended.SetResult();
-            }) { IsBackground = true, Name = $"replay-prefetch-{loop}" }.Start();
-            return ended.Task;
+            return Task.Run(() => PrefetchLoopAsync(random, _stop.Token));
         }).ToArray();
     }
 
@@ -84,34 +76,19 @@ public sealed class ReplaySampler : IAsyncDisposable
         return batch;
     }
 
-    /// <summary>
-    /// One prefetch loop, on a thread of its own: the store's reads then block it in the kernel until the reply is
-    /// there, instead of waking a pool thread for each part of it (docs/benchmarks.md).
-    /// </summary>
-    private void PrefetchLoop(Random random, CancellationToken stop)
+    /// <summary>One prefetch loop: draws batches into the channel until stopped, pausing after an empty store or a failed read.</summary>
+    private async Task PrefetchLoopAsync(Random random, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                var (pool, leased) = FetchEpisodes(random, stop);
-                if (pool.Count == 0)
+                if (await DrawBatchAsync(random, stop) is { } batch)
                 {
-                    stop.WaitHandle.WaitOne(_settings.RetryDelay);
-                    continue;
+                    await _ready.Writer.WriteAsync(batch, stop);
+                    _lastError = null;
                 }
-                var batches = new Minibatch[_settings.BatchesPerFetch];
-                try
-                {
-                    long sourceBytes = leased.Sum(e => (long)e.BlobBytes) / batches.Length;
-                    for (int b = 0; b < batches.Length; b++) batches[b] = BuildBatch(random, pool, sourceBytes);
-                }
-                finally
-                {
-                    foreach (var episode in leased) episode.Dispose();
-                }
-                foreach (var batch in batches) _ready.Writer.WriteAsync(batch, stop).AsTask().GetAwaiter().GetResult();
-                _lastError = null;
+                else await Task.Delay(_settings.RetryDelay, stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -121,73 +98,133 @@ public sealed class ReplaySampler : IAsyncDisposable
             {
                 // A shard failing over or a read timing out must not end the learner's supply; retry after a pause.
                 _lastError = e;
-                stop.WaitHandle.WaitOne(_settings.RetryDelay);
+                try { await Task.Delay(_settings.RetryDelay, stop); }
+                catch (OperationCanceledException) { break; }
             }
         }
     }
 
-    /// <summary>
-    /// The episodes of one fetch: EpisodesPerFetch distinct ones (all, when the store holds no more), each included
-    /// with probability in proportion to its length, and weighted by length over that probability so that a batch
-    /// drawing from them by weight gives each stored transition the same chance. Each is read once, in place; returns
-    /// the pool and the leases, which the caller disposes.
-    /// </summary>
-    private (List<(LeasedEpisode Episode, double Weight)> Pool, IReadOnlyList<LeasedEpisode> Leased) FetchEpisodes(Random random, CancellationToken stop)
+    /// <summary>The rows of one episode in a batch: where they go and how many.</summary>
+    private sealed class Slot(int firstRow, int rows)
     {
-        var index = ReadIndexAsync(stop).GetAwaiter().GetResult();
-        var all = index.Episodes;
-        if (all.Count == 0) return ([], []);
-        var drawn = SampleDistinct(random, index.Lengths, _settings.EpisodesPerFetch);
-        var leased = _store.LeaseAsync(drawn.Select(d => all[d.Index]).ToList(), stop).GetAwaiter().GetResult();
-        var byRef = leased.ToDictionary(e => e.Ref);
-        var pool = new List<(LeasedEpisode, double)>(drawn.Length);
-        foreach (var (i, inclusion) in drawn)
-            if (byRef.TryGetValue(all[i], out var episode)) pool.Add((episode, index.Lengths[i] / inclusion));
-        return (pool, leased);
-    }
-
-    private async Task<IndexSnapshot> ReadIndexAsync(CancellationToken stop)
-    {
-        if (_index is { } cached && Stopwatch.GetElapsedTime(cached.ReadAt) < _settings.IndexRefreshInterval) return cached;
-        var episodes = (await _store.ListAsync(stop)).Episodes;
-        var fresh = new IndexSnapshot(episodes, episodes.Select(e => (double)e.Length).ToArray(), Stopwatch.GetTimestamp());
-        _index = fresh;
-        return fresh;
+        public int FirstRow { get; } = firstRow;
+        public int Rows { get; } = rows;
+        public EpisodeRef Episode { get; set; }
+        public RowRequest[] Requests { get; set; } = [];
     }
 
     /// <summary>
-    /// One minibatch from the pool: EpisodesPerBatch distinct episodes (all of the pool when it holds fewer), rows
-    /// spread evenly over them, each at a uniform time step with its goal at a geometric offset in the same episode.
+    /// One minibatch, or null when the store holds no readable episode. Draws the batch's episodes and rows, reads the
+    /// rows, and gives the place of every episode whose rows did not come back to an episode not yet in the batch
+    /// (after one fresh read of the index if the snapshot has none left). When even that leaves too few, the batch is
+    /// drawn anew without the episodes that failed, over as many episodes as remain, rows spread evenly.
     /// </summary>
-    private Minibatch BuildBatch(Random random, List<(LeasedEpisode Episode, double Weight)> pool, long sourceBytes)
+    private async Task<Minibatch?> DrawBatchAsync(Random random, CancellationToken stop)
+    {
+        var index = await ReadIndexAsync(fresh: false, stop);
+        var unreadable = new HashSet<EpisodeRef>();
+        var down = new HashSet<int>();
+        long sourceBytes = 0;
+        bool refreshed = false;
+        while (true)
+        {
+            var available = Readable(index, unreadable, down);
+            if (available.Count == 0) return null;
+            int size = _settings.BatchSize;
+            int distinct = Math.Min(_settings.EpisodesPerBatch, available.Count);
+            var chosen = SampleDistinct(random, available.Select(i => index.Lengths[i]).ToArray(), distinct);
+            // B = q * distinct + r: every chosen episode gives q rows, r of them (drawn by length the same way) one more.
+            var extra = new bool[distinct];
+            foreach (var (e, _) in SampleDistinct(random, chosen.Select(c => index.Lengths[available[c.Index]] / c.Inclusion).ToArray(), size % distinct)) extra[e] = true;
+            var slots = new Slot[distinct];
+            var used = new HashSet<EpisodeRef>(unreadable);
+            for (int c = 0, row = 0; c < distinct; c++)
+            {
+                slots[c] = new Slot(row, size / distinct + (extra[c] ? 1 : 0)) { Episode = index.Episodes[available[chosen[c].Index]] };
+                used.Add(slots[c].Episode);
+                row += slots[c].Rows;
+            }
+
+            var batch = new Minibatch(size, new float[size * _store.Options.Layout.StateDim], new float[size * _store.Options.Layout.ActionDim], new float[size * _store.Options.Layout.GoalDim]);
+            var pending = slots.ToList();
+            while (pending.Count > 0)
+            {
+                foreach (var slot in pending) slot.Requests = DrawRows(random, slot.Episode, slot.Rows);
+                var reads = await _store.ReadRowsAsync([.. pending.SelectMany(p => p.Requests)], stop);
+                sourceBytes += reads.ReplyBytes;
+                down.UnionWith(reads.UnavailableShards);
+                pending = Fill(batch, pending, reads.Rows);
+                if (pending.Count == 0) break;
+                unreadable.UnionWith(pending.Select(p => p.Episode));
+                // Replacements: episodes not yet in the batch, on reachable shards, drawn in proportion to length.
+                var candidates = Readable(index, used, down);
+                if (candidates.Count < pending.Count && !refreshed)
+                {
+                    index = await ReadIndexAsync(fresh: true, stop);
+                    refreshed = true;
+                    candidates = Readable(index, used, down);
+                }
+                if (candidates.Count < pending.Count) break;
+                var replacements = SampleDistinct(random, candidates.Select(i => index.Lengths[i]).ToArray(), pending.Count);
+                for (int p = 0; p < pending.Count; p++)
+                {
+                    pending[p].Episode = index.Episodes[candidates[replacements[p].Index]];
+                    used.Add(pending[p].Episode);
+                }
+            }
+            if (pending.Count == 0) return batch with { SourceBytes = sourceBytes, DistinctEpisodes = distinct };
+        }
+    }
+
+    /// <summary>Positions in the index of episodes that are neither in <paramref name="excluded"/> nor on a shard that is down.</summary>
+    private static List<int> Readable(IndexSnapshot index, HashSet<EpisodeRef> excluded, HashSet<int> down) =>
+        [.. Enumerable.Range(0, index.Episodes.Count).Where(i => !excluded.Contains(index.Episodes[i]) && !down.Contains(index.Episodes[i].Shard))];
+
+    /// <summary>Copies the rows of every slot whose rows all came back into the batch; returns the slots that did not.</summary>
+    private List<Slot> Fill(Minibatch batch, List<Slot> slots, IReadOnlyList<(byte[] Step, byte[] Goal)?> rows)
     {
         var layout = _store.Options.Layout;
-        int size = _settings.BatchSize, s = layout.StateDim, a = layout.ActionDim, g = layout.GoalDim;
-        int distinct = Math.Min(_settings.EpisodesPerBatch, pool.Count);
-        var chosen = SampleDistinct(random, pool.Select(p => p.Weight).ToArray(), distinct).Select(c => c.Index).ToArray();
-        // B = q * distinct + r: every chosen episode gives q rows, r of them (drawn the same way) one more.
-        int perEpisode = size / distinct;
-        var extra = new bool[distinct];
-        foreach (var (e, _) in SampleDistinct(random, chosen.Select(c => pool[c].Weight).ToArray(), size % distinct)) extra[e] = true;
-
-        var states = new float[size * s];
-        var actions = new float[size * a];
-        var goals = new float[size * g];
-        int row = 0;
-        for (int c = 0; c < distinct; c++)
+        int s = layout.StateDim, a = layout.ActionDim, g = layout.GoalDim;
+        var failed = new List<Slot>();
+        int next = 0;
+        foreach (var slot in slots)
         {
-            var episode = pool[chosen[c]].Episode;
-            var episodeStates = episode.States;
-            for (int r = perEpisode + (extra[c] ? 1 : 0); r > 0; r--, row++)
+            int first = next;
+            next += slot.Rows;
+            bool complete = true;
+            for (int i = first; i < next; i++) complete &= rows[i] is not null;
+            if (!complete) { failed.Add(slot); continue; }
+            for (int i = 0; i < slot.Rows; i++)
             {
-                int t = random.Next(episode.Length);
-                int k = HindsightGoal.SampleOffset(random, _settings.Gamma, episode.Length - t);
-                episodeStates.Slice(t * s, s).CopyTo(states.AsSpan(row * s));
-                episode.Actions.Slice(t * a, a).CopyTo(actions.AsSpan(row * a));
-                episodeStates.Slice((t + k) * s + layout.GoalStart, g).CopyTo(goals.AsSpan(row * g));
+                var (step, goal) = rows[first + i]!.Value;
+                int row = slot.FirstRow + i;
+                EpisodeCodec.RowState(step, layout).CopyTo(batch.States.AsSpan(row * s, s));
+                EpisodeCodec.RowAction(step, layout).CopyTo(batch.Actions.AsSpan(row * a, a));
+                EpisodeCodec.RowState(goal, layout).Slice(layout.GoalStart, g).CopyTo(batch.Goals.AsSpan(row * g, g));
             }
         }
-        return new Minibatch(size, states, actions, goals) { SourceBytes = sourceBytes, DistinctEpisodes = distinct };
+        return failed;
+    }
+
+    /// <summary><paramref name="rows"/> rows of one episode, each at a uniform step with its goal at a geometric offset after it.</summary>
+    private RowRequest[] DrawRows(Random random, EpisodeRef episode, int rows)
+    {
+        var requests = new RowRequest[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            int t = random.Next(episode.Length);
+            requests[i] = new RowRequest(episode, t, t + HindsightGoal.SampleOffset(random, _settings.Gamma, episode.Length - t));
+        }
+        return requests;
+    }
+
+    private async Task<IndexSnapshot> ReadIndexAsync(bool fresh, CancellationToken stop)
+    {
+        if (!fresh && _index is { } cached && Stopwatch.GetElapsedTime(cached.ReadAt) < _settings.IndexRefreshInterval) return cached;
+        var episodes = (await _store.ListAsync(stop)).Episodes;
+        var snapshot = new IndexSnapshot(episodes, episodes.Select(e => (double)e.Length).ToArray(), Stopwatch.GetTimestamp());
+        _index = snapshot;
+        return snapshot;
     }
 
     /// <summary>

@@ -95,9 +95,8 @@ public abstract class ReplayStoreBase : IReplayStore
     public const int AppendChunk = 64;
 
     /// <summary>
-    /// Most blob bytes one backend call sends, unless a single episode is larger. On redis-server, calls of 6 blobs of
-    /// 160 KB instead of 16, from the same 8 writers, appended 2,489-2,785 MB/s into a full store against 1,685-2,345,
-    /// and the server spent less CPU per byte (3,247-3,585 MB per CPU second against 2,207-2,938).
+    /// Most blob bytes one backend call sends, unless a single episode is larger: it keeps one call of long episodes
+    /// from holding a single-threaded server for long.
     /// </summary>
     public const int AppendChunkBytes = 1 << 20;
 
@@ -139,23 +138,12 @@ public abstract class ReplayStoreBase : IReplayStore
 
     public async Task<IReadOnlyList<FetchedEpisode>> FetchAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default)
     {
-        var leased = await LeaseAsync(episodes, cancellationToken);
-        var fetched = new List<FetchedEpisode>(leased.Count);
-        foreach (var lease in leased)
-        {
-            using (lease) fetched.Add(new FetchedEpisode(lease.Ref, lease.ToEpisode(), lease.BlobBytes));
-        }
-        return fetched;
-    }
-
-    public async Task<IReadOnlyList<LeasedEpisode>> LeaseAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default)
-    {
         ArgumentNullException.ThrowIfNull(episodes);
         using var activity = ReplayTelemetry.Source.StartActivity(ReplayTelemetry.Spans.ReplayFetch);
         var byShard = episodes.GroupBy(e => e.Shard).ToList();
         foreach (var group in byShard) CheckShard(group.Key);
-        var blobs = await FetchShardsAsync([.. byShard.Select(group => (group.Key, group.Select(e => e.Id).ToArray()))], cancellationToken);
-        var leased = new List<LeasedEpisode>(episodes.Count);
+        var blobs = await Task.WhenAll(byShard.Select(group => TryOnShard(group.Key, ct => FetchBlobsAsync(group.Key, [.. group.Select(e => e.Id)], ct), cancellationToken)));
+        var fetched = new List<FetchedEpisode>(episodes.Count);
         for (int g = 0; g < byShard.Count; g++)
         {
             if (blobs[g] is not { } shardBlobs) continue;
@@ -164,12 +152,58 @@ public abstract class ReplayStoreBase : IReplayStore
             {
                 var blob = shardBlobs[i++];
                 if (blob is null) continue; // evicted since the index was read
-                if (Verify(reference, blob.Memory.Span) is { } header) leased.Add(new LeasedEpisode(reference, header, blob));
-                else blob.Dispose();
+                if (Decode(reference, blob) is { } episode) fetched.Add(new FetchedEpisode(reference, episode, blob.Length));
             }
         }
-        return leased;
+        return fetched;
     }
+
+    public async Task<RowReads> ReadRowsAsync(IReadOnlyList<RowRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var layout = Options.Layout;
+        int rowBytes = EpisodeCodec.RowBytes(layout);
+        foreach (var request in requests)
+        {
+            CheckShard(request.Episode.Shard);
+            if (request.Step < 0 || request.GoalStep < 0 || request.Step > request.Episode.Length || request.GoalStep > request.Episode.Length)
+                throw new ArgumentOutOfRangeException(nameof(requests), request, $"Step and GoalStep must be in [0, Length={request.Episode.Length}].");
+        }
+        using var activity = ReplayTelemetry.Source.StartActivity(ReplayTelemetry.Spans.ReplayReadRows);
+        var byShard = Enumerable.Range(0, requests.Count).GroupBy(i => requests[i].Episode.Shard).ToList();
+        var replies = await Task.WhenAll(byShard.Select(group =>
+        {
+            var ranges = group.SelectMany(i => new[]
+            {
+                new RowRange(requests[i].Episode.Id, EpisodeCodec.RowOffset(layout, requests[i].Step), rowBytes),
+                new RowRange(requests[i].Episode.Id, EpisodeCodec.RowOffset(layout, requests[i].GoalStep), rowBytes),
+            }).ToArray();
+            return TryOnShard(group.Key, ct => ReadRangesAsync(group.Key, ranges, ct), cancellationToken);
+        }));
+        var rows = new (byte[], byte[])?[requests.Count];
+        var down = new List<int>();
+        long replyBytes = 0;
+        for (int g = 0; g < byShard.Count; g++)
+        {
+            if (replies[g] is not { } ranges) { down.Add(byShard[g].Key); continue; }
+            int r = 0;
+            foreach (int i in byShard[g])
+            {
+                byte[] step = ranges[r++], goal = ranges[r++];
+                replyBytes += BulkReplyBytes(step.Length) + BulkReplyBytes(goal.Length);
+                if (step.Length == 0 || goal.Length == 0) continue; // evicted since the index was read
+                var request = requests[i];
+                if (EpisodeCodec.IsRow(step, request.Episode.Id, request.Step, layout) && EpisodeCodec.IsRow(goal, request.Episode.Id, request.GoalStep, layout))
+                    rows[i] = (step, goal);
+                else
+                    Reject(request.Episode, $"row {request.Step} or {request.GoalStep} fails its checksum");
+            }
+        }
+        return new RowReads(rows, replyBytes, down);
+    }
+
+    /// <summary>Bytes of a RESP2 bulk-string reply of <paramref name="payload"/> bytes: "$", the length, CRLF, the payload, CRLF.</summary>
+    internal static long BulkReplyBytes(int payload) => 1 + payload.ToString(System.Globalization.CultureInfo.InvariantCulture).Length + 2 + payload + 2;
 
     public async Task<ReplaySizes> GetSizesAsync(CancellationToken cancellationToken = default)
     {
@@ -206,14 +240,13 @@ public abstract class ReplayStoreBase : IReplayStore
     /// <summary>One encoded episode on its way into a shard.</summary>
     protected readonly record struct BlobToAppend(string Id, int Length, ReadOnlyMemory<byte> Blob);
     protected abstract Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken);
-    /// <summary>Blobs in the order of <paramref name="ids"/> (disposed once read, so they may be pooled); null where an id is gone.</summary>
-    protected abstract Task<IMemoryOwner<byte>?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);
-    /// <summary>
-    /// Blobs of several shards, per shard as <see cref="FetchBlobsAsync"/> gives them, or null for a shard that is
-    /// unreachable or timed out. By default each shard's fetch runs side by side under the timeout.
-    /// </summary>
-    protected virtual Task<IMemoryOwner<byte>?[]?[]> FetchShardsAsync(IReadOnlyList<(int Shard, string[] Ids)> requests, CancellationToken cancellationToken) =>
-        Task.WhenAll(requests.Select(request => TryOnShard(request.Shard, ct => FetchBlobsAsync(request.Shard, request.Ids, ct), cancellationToken)));
+    /// <summary>Blobs in the order of <paramref name="ids"/>; null where an id is gone.</summary>
+    protected abstract Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);
+    /// <summary>The bytes of each range of a blob (as GETRANGE gives them: empty where the blob is gone), in order.</summary>
+    protected abstract Task<byte[][]> ReadRangesAsync(int shard, IReadOnlyList<RowRange> ranges, CancellationToken cancellationToken);
+
+    /// <summary><paramref name="Count"/> bytes from <paramref name="Offset"/> of one episode's blob.</summary>
+    protected internal readonly record struct RowRange(string Id, long Offset, int Count);
     protected abstract Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken);
     protected abstract Task DeleteShardAsync(int shard, CancellationToken cancellationToken);
     /// <summary>Where a shard lives, for error messages (never credentials).</summary>
@@ -226,24 +259,30 @@ public abstract class ReplayStoreBase : IReplayStore
 
     private KeyValuePair<string, object?> RunTag => new(ReplayTelemetry.Tags.Run, Options.Run);
 
-    private EpisodeHeader? Verify(EpisodeRef reference, ReadOnlySpan<byte> blob)
+    private Episode? Decode(EpisodeRef reference, ReadOnlySpan<byte> blob)
     {
         try
         {
-            var header = EpisodeCodec.Verify(blob);
-            if (header.Layout != Options.Layout)
-                throw new CorruptEpisodeException($"Episode layout {header.Layout} differs from the run's layout {Options.Layout}.");
-            if (header.Id != reference.Id || header.Length != reference.Length)
-                throw new CorruptEpisodeException($"Blob holds episode {header.Id} of length {header.Length}, the index says {reference.Id} of length {reference.Length}.");
-            return header;
+            var episode = EpisodeCodec.Decode(blob);
+            if (episode.Layout != Options.Layout)
+                throw new CorruptEpisodeException($"Episode layout {episode.Layout} differs from the run's layout {Options.Layout}.");
+            if (episode.Id != reference.Id || episode.Length != reference.Length)
+                throw new CorruptEpisodeException($"Blob holds episode {episode.Id} of length {episode.Length}, the index says {reference.Id} of length {reference.Length}.");
+            return episode;
         }
         catch (CorruptEpisodeException e)
         {
-            Interlocked.Increment(ref _rejected);
-            ReplayTelemetry.ReplayRejected.Add(1, RunTag, new(ReplayTelemetry.Tags.Shard, reference.Shard));
-            Activity.Current?.AddEvent(new ActivityEvent("replay.rejected", tags: new ActivityTagsCollection { ["episode"] = reference.Id, ["reason"] = e.Message }));
+            Reject(reference, e.Message);
             return null;
         }
+    }
+
+    /// <summary>Counts a blob or row that failed verification (<see cref="RejectedCount"/>, fathom.replay.rejected).</summary>
+    private void Reject(EpisodeRef reference, string reason)
+    {
+        Interlocked.Increment(ref _rejected);
+        ReplayTelemetry.ReplayRejected.Add(1, RunTag, new(ReplayTelemetry.Tags.Shard, reference.Shard));
+        Activity.Current?.AddEvent(new ActivityEvent("replay.rejected", tags: new ActivityTagsCollection { ["episode"] = reference.Id, ["reason"] = reason }));
     }
 
     private void CheckShard(int shard)

@@ -20,15 +20,15 @@ public static class ReplayTelemetry
         public const string ReplayAppend = "fathom.replay.append";
         /// <summary>Taking a minibatch from the sampler (a child of the update that uses it).</summary>
         public const string ReplaySample = "fathom.replay.sample";
-        /// <summary>Reading from the shards (the sampler's background prefetch; its own trace).</summary>
+        /// <summary>Reading whole episodes from the shards.</summary>
         public const string ReplayFetch = "fathom.replay.fetch";
         /// <summary>
-        /// A replay shard's round trip on the store's own connections (client spans, named after their commands as Redis
-        /// instrumentation names its spans): an append batch's SET NX commands and index script.
+        /// A replay shard's round trip for an append (a client span, named after its commands as Redis instrumentation
+        /// names its spans): a batch's SET NX commands and index script, pipelined.
         /// </summary>
         public const string ReplayStoreAndIndex = "SET+EVAL";
-        /// <summary>A fetch's pipelined GETs on the store's own connections.</summary>
-        public const string ReplayGet = "GET";
+        /// <summary>Reading the row records of a batch by range (the sampler's background work; its own trace).</summary>
+        public const string ReplayReadRows = "fathom.replay.read_rows";
     }
 
     /// <summary>The label keys replay metrics carry (a subset of Fathom's).</summary>
@@ -47,7 +47,7 @@ public static class ReplayTelemetry
         "fathom.replay.batch_episodes", "{episode}", "Distinct episodes the rows of a sampled minibatch come from.",
         tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096] });
     public static readonly Counter<long> ReplayOomRetries = Meter.CreateCounter<long>("fathom.replay.oom_retries", "{append}", "Appends a replay shard refused as out of memory (maxmemory), retried after a back-off.");
-    public static readonly Counter<long> ReplayRejected = Meter.CreateCounter<long>("fathom.replay.rejected", "{blob}", "Stored blobs rejected as malformed or corrupted.");
+    public static readonly Counter<long> ReplayRejected = Meter.CreateCounter<long>("fathom.replay.rejected", "{blob}", "Stored blobs or row records rejected as malformed or corrupted.");
 
     // Rate limiting
     public static readonly Gauge<double> SamplesPerInsert = Meter.CreateGauge<double>("fathom.ratelimiter.samples_per_insert", "1", "Measured sampled transitions per inserted transition.");

@@ -12,8 +12,6 @@ public sealed record SamplerSettings
         EpisodesPerBatch = batchSize;
     }
 
-    private const int MaxEpisodesPerFetch = 1 << 21;
-
     /// <summary>B: transitions per minibatch.</summary>
     public int BatchSize { get; }
 
@@ -23,23 +21,10 @@ public sealed record SamplerSettings
     /// </summary>
     public int EpisodesPerBatch { get; init => field = Check(value, 1, BatchSize, nameof(EpisodesPerBatch)); }
 
-    /// <summary>
-    /// Distinct episodes one fetch reads (each included in proportion to its length), at least
-    /// <see cref="EpisodesPerBatch"/>; each batch of that fetch takes EpisodesPerBatch of them. Default: twice that.
-    /// </summary>
-    public int EpisodesPerFetch
-    {
-        get => field > 0 ? field : Math.Min(2 * EpisodesPerBatch, MaxEpisodesPerFetch);
-        init => field = Check(value, 1, MaxEpisodesPerFetch, nameof(EpisodesPerFetch));
-    }
-
-    /// <summary>Minibatches built from one fetch: each reuses the fetched episodes with fresh rows and goals.</summary>
-    public int BatchesPerFetch { get; init => field = Check(value, 1, 4096, nameof(BatchesPerFetch)); } = 16;
-
-    /// <summary>Fetches in flight at once (independent prefetch loops), hiding network latency behind each other.</summary>
+    /// <summary>Batches being read at once (independent prefetch loops), hiding each other's round trips.</summary>
     public int ConcurrentFetches { get; init => field = Check(value, 1, 64, nameof(ConcurrentFetches)); } = 2;
 
-    /// <summary>How long a read of the store's index is reused, so that a fetch is usually one round trip.
+    /// <summary>How long a read of the store's index is reused, so that a batch is usually one round trip per shard.
     /// New episodes become visible to sampling within this time.</summary>
     public TimeSpan IndexRefreshInterval { get; init => field = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(IndexRefreshInterval), value, "IndexRefreshInterval must not be negative."); } = TimeSpan.FromMilliseconds(100);
 

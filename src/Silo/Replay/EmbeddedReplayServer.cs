@@ -7,8 +7,7 @@ namespace Fathom.Silo.Replay;
 /// <summary>
 /// The replay server of the local mode: Microsoft Garnet in this process, loopback only, Lua enabled (the replay
 /// store indexes with a script) in transaction mode. Outside it Garnet runs a script's commands unlocked, and two
-/// index scripts on a full shard that interleave each evict by their own stale size: 290 of 300 transitions were
-/// left once in a contract test under CI load (rare; not reproduced in 20 runs here).
+/// index scripts on a full shard that interleave each evict by their own stale size.
 /// Talk to it with <see cref="Fathom.Replay.RedisReplayStore"/> exactly as to redis-server.
 /// Episodes are string records in Garnet's in-memory log. Revivification reuses the record of an evicted episode
 /// for the next one of its size, so a full store replaces in place instead of growing the log. Without a storage

@@ -1,8 +1,8 @@
 namespace Fathom.Grains.Tests.Infrastructure;
 
 /// <summary>
-/// Runs work on threads of their own, as collectors run on their worker threads: the replay store then blocks them in
-/// the kernel instead of awaiting (<c>RespConnection.Synchronous</c>). Also linked into bench/Fathom.Bench.
+/// Runs work on threads of their own that block on the replay store's tasks, as a collector's loop may. Also linked
+/// into bench/Fathom.Bench.
 /// </summary>
 public static class OwnThreads
 {

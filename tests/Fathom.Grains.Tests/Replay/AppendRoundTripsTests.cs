@@ -8,8 +8,8 @@ public class AppendRoundTripsTests
     [Fact]
     public void LargeBlobsGoAsManyPerCallAsFitInTheByteBound()
     {
-        // 240 KB blobs: four fit in a mebibyte, five do not.
-        var batch = Enumerable.Range(0, 9).Select(n => TestEpisodes.Make(n, 10_000)).ToList();
+        // Blobs of 8,001 rows of 28 bytes (224 KB): four fit in a mebibyte, five do not.
+        var batch = Enumerable.Range(0, 9).Select(n => TestEpisodes.Make(n, 8_000)).ToList();
         var calls = ReplayStoreBase.RoundTrips(batch).ToList();
 
         Assert.Equal([4, 4, 1], calls.Select(c => c.Length));

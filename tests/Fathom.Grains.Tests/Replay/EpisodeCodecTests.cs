@@ -75,22 +75,97 @@ public class EpisodeCodecTests
     {
         byte[] blob = EpisodeCodec.Encode(TestEpisodes.Make(1, 5));
         Assert.Contains("shorter", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(blob.AsSpan(0, 10))).Message);
-        Assert.Contains("checksum", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(blob.AsSpan(0, blob.Length - 1))).Message);
+        Assert.Contains("magic", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(blob.AsSpan(0, blob.Length - 1))).Message);
         Assert.Contains("magic", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(Encoding.ASCII.GetBytes(new string('x', 100)))).Message);
 
         var newer = (byte[])blob.Clone();
-        newer[4] = 2;
-        Assert.Contains("format version 2", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(newer)).Message);
+        newer[HeaderAt(newer) + 4] = 3;
+        Assert.Contains("format version 3", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(newer)).Message);
+        var flipped = (byte[])blob.Clone();
+        flipped[3] ^= 0x01;
+        Assert.Contains("checksum", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(flipped)).Message);
     }
 
     [Fact]
     public void AHeaderThatDisagreesWithTheSizeIsRejectedEvenWithAValidChecksum()
     {
         byte[] blob = EpisodeCodec.Encode(TestEpisodes.Make(1, 5));
-        blob[24] = 6; // Length 5 -> 6
+        blob[HeaderAt(blob) + 24] = 6; // Length 5 -> 6
+        Reseal(blob);
+        Assert.Contains("implies", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(blob)).Message);
+    }
+
+    [Fact]
+    public void RowsLieAtFixedOffsetsAndReadBackWithoutTheRestOfTheBlob()
+    {
+        var (episode, layout, blob, rowBytes) = Encoded(number: 9, length: 11);
+        Assert.Equal(4 * (4 + 2) + 4, rowBytes);
+        for (int t = 0; t <= episode.Length; t++)
+        {
+            var row = blob.AsSpan((int)EpisodeCodec.RowOffset(layout, t), rowBytes).ToArray(); // what GETRANGE returns
+            Assert.True(EpisodeCodec.IsRow(row, episode.Id, t, layout));
+            Assert.Equal(episode.States.AsSpan(t * 4, 4).ToArray(), EpisodeCodec.RowState(row, layout).ToArray());
+            float[] action = t < episode.Length ? episode.Actions.AsSpan(t * 2, 2).ToArray() : [0f, 0f];
+            Assert.Equal(action, EpisodeCodec.RowAction(row, layout).ToArray());
+        }
+    }
+
+    [Fact]
+    public void ACorruptedRowFailsItsOwnChecksumAndOnlyItsOwn()
+    {
+        var (episode, layout, blob, rowBytes) = Encoded(number: 2, length: 6);
+        for (int i = 0; i < rowBytes; i++)
+        {
+            var corrupted = (byte[])blob.Clone();
+            corrupted[3 * rowBytes + i] ^= 0x04;
+            Assert.False(EpisodeCodec.IsRow(corrupted.AsSpan(3 * rowBytes, rowBytes), episode.Id, 3, layout));
+            Assert.True(EpisodeCodec.IsRow(corrupted.AsSpan(2 * rowBytes, rowBytes), episode.Id, 2, layout));
+            Assert.True(EpisodeCodec.IsRow(corrupted.AsSpan(4 * rowBytes, rowBytes), episode.Id, 4, layout));
+        }
+        Assert.False(EpisodeCodec.IsRow(blob.AsSpan(3 * rowBytes, rowBytes - 1), episode.Id, 3, layout)); // a short read
+        Assert.Contains("Row 3 of episode test#2", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.CheckRow(blob.AsSpan(3 * rowBytes, rowBytes - 1), episode.Id, 3, layout)).Message);
+    }
+
+    [Fact]
+    public void ARowReadAtTheWrongPositionOrFromAnotherEpisodeFails()
+    {
+        var (episode, layout, blob, rowBytes) = Encoded(number: 4, length: 8);
+        var twin = TestEpisodes.Make(number: 4, length: 8, sequence: 5); // the same floats under another id
+        var row = blob.AsSpan(5 * rowBytes, rowBytes);
+        Assert.True(EpisodeCodec.IsRow(row, episode.Id, 5, layout));
+        Assert.False(EpisodeCodec.IsRow(row, episode.Id, 4, layout));
+        Assert.False(EpisodeCodec.IsRow(row, episode.Id, 6, layout));
+        Assert.False(EpisodeCodec.IsRow(row, twin.Id, 5, layout));
+        Assert.True(EpisodeCodec.IsRow(EpisodeCodec.Encode(twin).AsSpan(5 * rowBytes, rowBytes), twin.Id, 5, layout));
+    }
+
+    [Fact]
+    public void AWholeBlobWithARowOfAnotherEpisodeIsRejectedEvenWithAValidChecksum()
+    {
+        var episode = TestEpisodes.Make(number: 4, length: 8);
+        byte[] blob = EpisodeCodec.Encode(episode);
+        byte[] other = EpisodeCodec.Encode(TestEpisodes.Make(number: 4, length: 8, sequence: 5));
+        int rowBytes = EpisodeCodec.RowBytes(episode.Layout);
+        other.AsSpan(2 * rowBytes, rowBytes).CopyTo(blob.AsSpan(2 * rowBytes)); // same floats, another episode's row CRC
+        Reseal(blob);
+        Assert.Contains("Row 2 of episode test#4", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(blob)).Message);
+    }
+
+    /// <summary>A test episode, its layout, its blob and the size of its row records.</summary>
+    private static (Episode Episode, EpisodeLayout Layout, byte[] Blob, int RowBytes) Encoded(int number, int length)
+    {
+        var episode = TestEpisodes.Make(number, length);
+        return (episode, episode.Layout, EpisodeCodec.Encode(episode), EpisodeCodec.RowBytes(episode.Layout));
+    }
+
+    /// <summary>Where the fixed header starts: before the blob's checksum at the end.</summary>
+    private static int HeaderAt(byte[] blob) => blob.Length - EpisodeCodec.ChecksumBytes - EpisodeCodec.HeaderBytes;
+
+    /// <summary>Recomputes the blob checksum, as a writer that corrupted the blob before sealing it would.</summary>
+    private static void Reseal(byte[] blob)
+    {
         int body = blob.Length - EpisodeCodec.ChecksumBytes;
         BitConverter.TryWriteBytes(blob.AsSpan(body), EpisodeCodec.Crc32C(blob.AsSpan(0, body)));
-        Assert.Contains("implies", Assert.Throws<CorruptEpisodeException>(() => EpisodeCodec.Decode(blob)).Message);
     }
 
     [Fact]

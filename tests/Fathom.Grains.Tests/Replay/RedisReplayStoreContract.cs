@@ -23,7 +23,8 @@ public abstract class RedisReplayStoreContract : ReplayStoreContract, IAsyncLife
         var db = await RawAsync(victim.Shard);
         RedisKey key = RedisReplayKeys.Episode(store.Options.Run, victim.Shard, victim.Id);
         byte[] blob = (await db.StringGetAsync(key))!;
-        blob[EpisodeCodec.HeaderBytes + 20] ^= 0x01;
+        int rowBytes = EpisodeCodec.RowBytes(TestEpisodes.Layout);
+        for (int t = 0; t <= victim.Length; t++) blob[t * rowBytes + 9] ^= 0x01; // every row of it, so no row of it passes
         await db.StringSetAsync(key, blob);
 
         long counted = 0;
@@ -44,6 +45,7 @@ public abstract class RedisReplayStoreContract : ReplayStoreContract, IAsyncLife
         for (int i = 0; i < 5; i++)
         {
             var batch = await sampler.NextAsync();
+            Assert.Equal(2, batch.DistinctEpisodes); // the two sound episodes, rows spread evenly
             for (int row = 0; row < batch.Size; row++) Assert.NotEqual(1f, batch.States[row * 4]);
         }
         Assert.True(store.RejectedCount >= 2);
@@ -51,8 +53,8 @@ public abstract class RedisReplayStoreContract : ReplayStoreContract, IAsyncLife
     }
 
     /// <summary>
-    /// Samplers read on threads of their own, from all shards at once (every shard's GETs first, then the replies); one
-    /// stopped in the middle must leave no connection with replies unread for the next sampler to take as its own.
+    /// Samplers read from all shards at once over the store's shared connections; one stopped in the middle of its
+    /// reads must leave nothing behind that the next sampler would read as its own replies.
     /// </summary>
     [Fact]
     public async Task SamplersStoppedInTheMiddleOfAFetchLeaveNoConnectionOutOfStep()
@@ -63,7 +65,7 @@ public abstract class RedisReplayStoreContract : ReplayStoreContract, IAsyncLife
             await store.AppendAsync(shard, Enumerable.Range(0, 60).Select(n => TestEpisodes.Make(1000 * shard + n, 20)).ToList());
         for (int round = 0; round < 30; round++)
         {
-            await using var sampler = new ReplaySampler(store, new SamplerSettings(32) { Seed = round, EpisodesPerBatch = 24, EpisodesPerFetch = 24, ConcurrentFetches = 2, PrefetchDepth = 1 });
+            await using var sampler = new ReplaySampler(store, new SamplerSettings(32) { Seed = round, EpisodesPerBatch = 24, ConcurrentFetches = 2, PrefetchDepth = 1 });
             for (int i = 0; i < 3; i++) await sampler.NextAsync();
         }
         Assert.Equal(0, store.RejectedCount);

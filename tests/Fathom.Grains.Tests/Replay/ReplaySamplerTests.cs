@@ -48,20 +48,10 @@ public class ReplaySamplerTests
     {
         Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(0)).ParamName);
         Assert.Equal("gamma", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(8) { Gamma = 1.5 }).ParamName);
-        Assert.Equal("EpisodesPerFetch", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(8) { EpisodesPerFetch = 0 }).ParamName);
+        Assert.Equal("ConcurrentFetches", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(8) { ConcurrentFetches = 0 }).ParamName);
         Assert.Equal("EpisodesPerBatch", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(8) { EpisodesPerBatch = 0 }).ParamName);
         Assert.Equal("EpisodesPerBatch", Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSettings(8) { EpisodesPerBatch = 9 }).ParamName);
         Assert.Equal(8, new SamplerSettings(8).EpisodesPerBatch);
-        Assert.Equal(16, new SamplerSettings(8).EpisodesPerFetch);
-        Assert.Equal(4, new SamplerSettings(8) { EpisodesPerBatch = 2 }.EpisodesPerFetch);
-    }
-
-    [Fact]
-    public async Task AFetchSmallerThanABatchIsRefused()
-    {
-        await using var store = new InMemoryReplayStore(TestEpisodes.Options(1_000));
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ReplaySampler(store, new SamplerSettings(8) { EpisodesPerFetch = 7 }));
-        Assert.Contains("EpisodesPerFetch must be at least EpisodesPerBatch (8)", error.Message);
     }
 
     [Theory]
@@ -89,7 +79,10 @@ public class ReplaySamplerTests
         await using var store = new InMemoryReplayStore(TestEpisodes.Options(100_000));
         var episodes = Enumerable.Range(0, 5).Select(n => TestEpisodes.Make(n, 6 + 3 * n)).ToList();
         foreach (var e in episodes) await store.AppendAsync(e);
-        await using var sampler = new ReplaySampler(store, new SamplerSettings(16) { Seed = 4, BatchesPerFetch = 3 });
+        await using var sampler = new ReplaySampler(store, new SamplerSettings(16) { Seed = 4 });
+        // Each row costs two range replies (its row and its goal row), each a RESP bulk string: "$28\r\n", 28 bytes, "\r\n".
+        int rowBytes = 4 * (TestEpisodes.Layout.StateDim + TestEpisodes.Layout.ActionDim) + 4;
+        long replyBytes = 2 * 16 * ($"${rowBytes}\r\n".Length + rowBytes + 2);
         for (int b = 0; b < 30; b++)
         {
             var batch = await sampler.NextAsync();
@@ -97,8 +90,7 @@ public class ReplaySamplerTests
             var rowsPerEpisode = Enumerable.Range(0, 16).CountBy(row => (int)batch.States[row * 4]).ToDictionary();
             Assert.Equal(Enumerable.Range(0, 5), rowsPerEpisode.Keys.Order());
             Assert.Equal([3, 3, 3, 3, 4], rowsPerEpisode.Values.Order());
-            // Every fetch reads all five episodes once and spreads their bytes over its three batches.
-            Assert.Equal(episodes.Sum(e => (long)EpisodeCodec.EncodedSize(e)) / 3, batch.SourceBytes);
+            Assert.Equal(replyBytes, batch.SourceBytes);
         }
     }
 

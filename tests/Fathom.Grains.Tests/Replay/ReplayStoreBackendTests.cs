@@ -87,14 +87,14 @@ public sealed class RedisShardsReplayStoreTests(RedisShardsFixture fixture) : Re
         Assert.True((await store.AppendAsync(2, TestEpisodes.Make(0, 10))).Stored);
         fixture.Servers[2].Restart(); // the connection the append left open is dead now
         Assert.True((await store.AppendAsync(2, TestEpisodes.Make(1, 10))).Stored);
-        // Index reads go over StackExchange.Redis, which reconnects on its own in the background.
+        // StackExchange.Redis reconnects on its own in the background.
         var index = await store.ListAsync();
         for (int attempt = 0; index.UnavailableShards.Count > 0 && attempt < 100; attempt++, index = await store.ListAsync()) await Task.Delay(100);
         Assert.Equal([TestEpisodes.Make(1, 10).Id], index.Episodes.Select(e => e.Id));
         await store.DeleteRunAsync();
     }
 
-    /// <summary>From the pool the append is awaited and abandoned at its timeout; from a thread of its own it blocks in the kernel and is aborted.</summary>
+    /// <summary>Awaited from the pool or blocked on from a thread of its own, the append is abandoned at its timeout.</summary>
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -125,6 +125,15 @@ public sealed class RedisShardsReplayStoreTests(RedisShardsFixture fixture) : Re
         Assert.Equal(10, (await store.GetSizesAsync()).Transitions);
         await store.DeleteRunAsync();
     }
+}
+
+/// <summary>The contract on one redis-server holding the whole store (one shard): the first server of the shards fixture.</summary>
+[Collection(RedisShardsCollection.Name)]
+public sealed class OneRedisReplayStoreTests(RedisShardsFixture fixture) : RedisReplayStoreContract
+{
+    protected override async Task<IReplayStore> CreateStoreAsync(ReplayStoreOptions options) => await RedisReplayStore.ConnectShardsAsync(options, [fixture.ShardOptions[0]]);
+
+    protected override ConfigurationOptions RawOptions(int shard) => fixture.ShardOptions[0];
 }
 
 /// <summary>The contract on a three-master Redis Cluster: six shards spread over the masters by hash tag.</summary>

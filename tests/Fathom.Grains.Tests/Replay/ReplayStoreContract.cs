@@ -115,7 +115,7 @@ public abstract class ReplayStoreContract
     [Fact]
     public Task ABatchOfMoreBytesThanOneCallSendsIsStoredWholeAndInOrder()
     {
-        // Nine blobs of 240 KB: three backend calls (4, 4 and 1 episodes) under ReplayStoreBase.AppendChunkBytes.
+        // Nine blobs of 280 KB: three backend calls of three episodes each under ReplayStoreBase.AppendChunkBytes.
         var batch = Enumerable.Range(0, 9).Select(n => TestEpisodes.Make(n, 10_000 + n)).ToList();
         Assert.True(batch.Sum(e => (long)EpisodeCodec.EncodedSize(e)) > 2 * ReplayStoreBase.AppendChunkBytes);
         return AssertABatchIsStoredWholeAndInOrderAsync(capacity: 1_000_000, shard: 0, batch);
@@ -149,7 +149,7 @@ public abstract class ReplayStoreContract
 
         var observed = new double[maxBin + 1]; // offsets 1..maxBin, then "more"
         var expected = new double[maxBin + 1];
-        await using (var sampler = new ReplaySampler(store, new SamplerSettings(1000) { Gamma = gamma, Seed = 7, BatchesPerFetch = 5, ConcurrentFetches = 1 }))
+        await using (var sampler = new ReplaySampler(store, new SamplerSettings(1000) { Gamma = gamma, Seed = 7, ConcurrentFetches = 1 }))
         {
             for (int drawn = 0; drawn < draws;)
             {
@@ -219,7 +219,7 @@ public abstract class ReplayStoreContract
 
     /// <summary>
     /// An episode's chance to be in a batch is in proportion to its length, so every stored transition is equally
-    /// likely, also when the longest episodes must be in every fetch (pool of 6 out of 8, 3 per batch).
+    /// likely, also when the longest episodes must be in every fetch (3 of 8 per batch).
     /// </summary>
     [Fact]
     public async Task EpisodesAreDrawnInProportionToLength()
@@ -230,7 +230,7 @@ public abstract class ReplayStoreContract
         for (int n = 0; n < lengths.Length; n++) await store.AppendAsync(TestEpisodes.Make(n, lengths[n]));
 
         var counts = new double[lengths.Length];
-        await using (var sampler = new ReplaySampler(store, new SamplerSettings(30) { Seed = 11, EpisodesPerBatch = perBatch, BatchesPerFetch = 1, ConcurrentFetches = 1 }))
+        await using (var sampler = new ReplaySampler(store, new SamplerSettings(30) { Seed = 11, EpisodesPerBatch = perBatch, ConcurrentFetches = 1 }))
         {
             for (int b = 0; b < batches; b++)
             {
@@ -257,7 +257,7 @@ public abstract class ReplayStoreContract
         long sampledRows = 0;
         var samplers = Enumerable.Range(0, 2).Select(s => Task.Run(async () =>
         {
-            await using var sampler = new ReplaySampler(store, new SamplerSettings(64) { Seed = s, EpisodesPerBatch = 8, EpisodesPerFetch = 8 });
+            await using var sampler = new ReplaySampler(store, new SamplerSettings(64) { Seed = s, EpisodesPerBatch = 8 });
             while (!stop.IsCancellationRequested)
             {
                 try
@@ -269,7 +269,7 @@ public abstract class ReplayStoreContract
                 catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
             }
         })).ToList();
-        // Writers on threads of their own, as collectors are; the samplers' prefetch runs on the pool.
+        // Writers block on their appends from threads of their own, as a collector's loop may.
         await OwnThreads.Run(writers, w =>
         {
             for (int i = 0; i < perWriter; i++)
@@ -294,6 +294,81 @@ public abstract class ReplayStoreContract
         await store.DeleteRunAsync();
     }
 
+    /// <summary>
+    /// Episodes that vanish between the index read and the row reads (here: index entries of episodes never stored,
+    /// which read back empty as evicted ones do) give their places to other episodes: every batch still holds B rows
+    /// from B distinct stored episodes, each goal from its row's own episode.
+    /// </summary>
+    [Fact]
+    public async Task EpisodesGoneBeforeTheirRowsAreReadAreReplacedSoNoBatchIsShort()
+    {
+        const int batch = 32, stored = 4 * batch, length = 12;
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(1_000_000));
+        for (int shard = 0; shard < store.ShardCount; shard++)
+            await store.AppendAsync(shard, Enumerable.Range(0, stored).Where(n => n % store.ShardCount == shard).Select(n => TestEpisodes.Make(n, length)).ToList());
+        var ghosts = Enumerable.Range(0, stored).Select(n => new EpisodeRef(n % store.ShardCount, $"ghost#{n}", length)).ToList();
+        await using var withGhosts = new GhostEpisodes(store, ghosts);
+
+        await using (var sampler = new ReplaySampler(withGhosts, new SamplerSettings(batch) { Seed = 3, IndexRefreshInterval = TimeSpan.Zero }))
+        {
+            for (int b = 0; b < 50; b++)
+            {
+                var minibatch = await sampler.NextAsync();
+                Assert.Equal(batch, minibatch.Size);
+                Assert.Equal(batch, minibatch.DistinctEpisodes);
+                var rows = Enumerable.Range(0, batch).Select(row => (int)minibatch.States[row * 4]).ToList();
+                Assert.Equal(batch, rows.Distinct().Count());
+                Assert.All(rows, episode => Assert.InRange(episode, 0, stored - 1));
+                for (int row = 0; row < batch; row++) Assert.Equal(rows[row], (int)minibatch.Goals[row * 2]);
+            }
+        }
+        Assert.Equal(0, store.RejectedCount); // gone is not corrupt
+        await store.DeleteRunAsync();
+    }
+
+    /// <summary>
+    /// Sampling while writers evict the oldest episodes of a store that holds 4·B episodes per shard: no batch is short, every row of
+    /// a batch from its own episode and every goal from its row's episode.
+    /// </summary>
+    [Fact]
+    public async Task EvictionDuringSamplingNeverYieldsAShortBatchOrAForeignGoal()
+    {
+        const int batch = 16, length = 10;
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(4L * batch * length * 3));
+        int next = 0;
+        async Task AppendSome(int count)
+        {
+            var episodes = Enumerable.Range(0, count).Select(_ => TestEpisodes.Make(Interlocked.Increment(ref next), length)).ToList();
+            foreach (var group in episodes.GroupBy(store.ShardOf)) await store.AppendAsync(group.Key, group.ToList());
+        }
+        await AppendSome(12 * batch);
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Run(async () => { while (!stop.IsCancellationRequested) await AppendSome(8); });
+        try
+        {
+            await using var sampler = new ReplaySampler(store, new SamplerSettings(batch) { Seed = 9, IndexRefreshInterval = TimeSpan.FromMilliseconds(20) });
+            for (int b = 0; b < 200; b++)
+            {
+                var minibatch = await sampler.NextAsync();
+                Assert.Equal(batch, minibatch.DistinctEpisodes);
+                var rows = Enumerable.Range(0, batch).Select(row => (int)minibatch.States[row * 4]).ToList();
+                Assert.Equal(batch, rows.Distinct().Count());
+                for (int row = 0; row < batch; row++)
+                {
+                    Assert.Equal(rows[row], (int)minibatch.Goals[row * 2]);
+                    Assert.True(minibatch.Goals[row * 2 + 1] > minibatch.States[row * 4 + 1]);
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await writer;
+        }
+        Assert.Equal(0, store.RejectedCount);
+        await store.DeleteRunAsync();
+    }
+
     [Fact]
     public async Task DeletingARunRemovesItsEpisodesAndLeavesOtherRuns()
     {
@@ -310,4 +385,28 @@ public abstract class ReplayStoreContract
         Assert.Equal(20, (await kept.GetSizesAsync()).Transitions);
         await kept.DeleteRunAsync();
     }
+}
+
+/// <summary>A store whose index also lists episodes that were never stored: their rows read back empty, as evicted ones do.</summary>
+internal sealed class GhostEpisodes(IReplayStore inner, IReadOnlyList<EpisodeRef> ghosts) : IReplayStore
+{
+    public ReplayStoreOptions Options => inner.Options;
+    public int ShardCount => inner.ShardCount;
+    public long RejectedCount => inner.RejectedCount;
+    public int ShardOf(Episode episode) => inner.ShardOf(episode);
+    public Task<AppendResult> AppendAsync(Episode episode, CancellationToken cancellationToken = default) => inner.AppendAsync(episode, cancellationToken);
+    public Task<AppendResult> AppendAsync(int shard, Episode episode, CancellationToken cancellationToken = default) => inner.AppendAsync(shard, episode, cancellationToken);
+    public Task<IReadOnlyList<AppendResult>> AppendAsync(int shard, IReadOnlyList<Episode> episodes, CancellationToken cancellationToken = default) => inner.AppendAsync(shard, episodes, cancellationToken);
+
+    public async Task<ReplayIndex> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var index = await inner.ListAsync(cancellationToken);
+        return index with { Episodes = [.. index.Episodes, .. ghosts] };
+    }
+
+    public Task<IReadOnlyList<FetchedEpisode>> FetchAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default) => inner.FetchAsync(episodes, cancellationToken);
+    public Task<RowReads> ReadRowsAsync(IReadOnlyList<RowRequest> requests, CancellationToken cancellationToken = default) => inner.ReadRowsAsync(requests, cancellationToken);
+    public Task<ReplaySizes> GetSizesAsync(CancellationToken cancellationToken = default) => inner.GetSizesAsync(cancellationToken);
+    public Task DeleteRunAsync(CancellationToken cancellationToken = default) => inner.DeleteRunAsync(cancellationToken);
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -46,7 +46,7 @@ public sealed class RunMemoryTests
         Assert.Equal(5, RunMemory.LiveWeightVersions(WeightStore.DefaultSupersededLifetime)); // newest, one being written, 3 s of superseded at 1/s
         Assert.Equal(5 * 4 * actor, memory.WeightBytes);                                     // 679 MB
         Assert.Equal(2 * 3 * 4 * (actor + phi + psi), memory.CheckpointBytes);              // 4,075 MB: two checkpoints of 2,037 MB
-        Assert.Equal(1_000_000 * 16 + (1_000_000 / 100 + 1) * RunMemory.EpisodeOverheadBytes, memory.ReplayBytes);
+        Assert.Equal(1_000_000 * (16 + 4) + (1_000_000 / 100 + 1) * RunMemory.EpisodeOverheadBytes, memory.ReplayBytes); // a row: state, action, its CRC
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class RunMemoryTests
 
         var error = await Assert.ThrowsAsync<SpecException>(() => stores.ThrowIfTooSmall(Deep()));
         var message = Assert.Single(error.Errors);
-        Assert.StartsWith("memory: this run needs 4,775 MB in the embedded store", message);
+        Assert.StartsWith("memory: this run needs 4,779 MB in the embedded store", message);
         Assert.Contains("2 checkpoints of 2,037 MB", message);
         Assert.Contains("5 weight versions of 136 MB", message);
         Assert.Contains("more than the 859 MB it holds safely (40% of FATHOM_LOCAL_STORE_MEMORY=2g)", message);

@@ -3,8 +3,8 @@ namespace Fathom.Grains.Stores;
 /// <summary>
 /// Where a silo's stores live. Replay shards are Redis endpoints ("host:port"), or one Redis Cluster; weights and
 /// checkpoints go to <see cref="StateEndpoint"/> (by default the first replay endpoint). The password is passed
-/// through to every connection and never logged. <see cref="ReplayConnections"/> is the most connections carrying
-/// episodes to one replay server, see <see cref="Fathom.Replay.RedisReplayStore.ConnectShardsAsync"/>.
+/// through to every connection and never logged. <see cref="ReplayConnections"/> is the number of StackExchange.Redis
+/// connections (multiplexers) to one replay server, used in turn, see <see cref="Fathom.Replay.RedisReplayStore.ConnectShardsAsync"/>.
 /// <see cref="ReplayBytesLimit"/> is the most episode data the replay servers hold without loss, when that is known
 /// (the embedded store of the local mode); runs that could exceed it are refused at start.
 /// </summary>

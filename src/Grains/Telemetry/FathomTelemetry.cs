@@ -14,8 +14,9 @@ public static class FathomTelemetry
 {
     public const string Name = ReplayTelemetry.Name;
 
-    public static readonly ActivitySource Source = new(Name);
-    public static readonly Meter Meter = new(Name);
+    /// <summary>The one activity source and meter of Fathom, created by the replay assembly, which is below this one.</summary>
+    public static readonly ActivitySource Source = ReplayTelemetry.Source;
+    public static readonly Meter Meter = ReplayTelemetry.Meter;
 
     /// <summary>Span names, one per unit of work worth tracing.</summary>
     public static class Spans

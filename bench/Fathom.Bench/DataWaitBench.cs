@@ -9,7 +9,9 @@ namespace Fathom.Bench;
 /// The learner's time waiting for data in a quickstart-shaped run, as a user runs it: `fathom run quickstart` in local
 /// mode (embedded Garnet, co-hosted silo), read back from its metrics.csv (data_wait_fraction: the share of the step
 /// loop's time, pacing left out, spent waiting for a minibatch). Adds one object with `learner_data_wait_fraction` to
-/// bench-results/replay.json, keeping the replay benchmark's objects. Args: [spec=quickstart].
+/// bench-results/replay.json, keeping the replay benchmark's objects, with the run's final time at goal (mean of the
+/// last five evaluations) beside the random policy's, so the same run shows the quickstart still learns.
+/// Args: [spec=quickstart].
 /// </summary>
 public sealed class DataWaitBench : IBenchmark
 {
@@ -48,6 +50,7 @@ public sealed class DataWaitBench : IBenchmark
         // The last sample of each learner holds its whole run's fraction.
         var last = metrics.Skip(1).Select(l => l.Split(',')).GroupBy(r => r[learner]).Select(g => g.Last()).ToList();
         var fractions = last.Select(r => double.Parse(r[wait], CultureInfo.InvariantCulture)).ToList();
+        var (score, random) = Scores(Path.Combine(results, run, "eval.csv"));
         var figure = new JsonObject
         {
             ["target"] = "garnet (local mode)",
@@ -60,12 +63,29 @@ public sealed class DataWaitBench : IBenchmark
                 ["updates"] = long.Parse(r[updates], CultureInfo.InvariantCulture),
                 ["data_wait_fraction"] = double.Parse(r[wait], CultureInfo.InvariantCulture),
             })]),
+            ["final_time_at_goal"] = Math.Round(score, 2),
+            ["random_time_at_goal"] = Math.Round(random, 2),
             ["wall_s"] = Math.Round(wall, 1),
         };
+        Console.WriteLine($"final time at goal {score:F1} (mean of the last five evaluations, best learner) vs random {random:F1}");
         foreach (var r in last) Console.WriteLine($"{r[learner]}: {r[updates]} updates, data wait {double.Parse(r[wait], CultureInfo.InvariantCulture):P2} of stepping time (pacing left out)");
         Merge(figure);
         try { Directory.Delete(results, recursive: true); } catch (IOException) { }
         return 0;
+    }
+
+    /// <summary>The best learner's mean time at goal over its last five evaluations, and the random baseline's.</summary>
+    private static (double Score, double Random) Scores(string evalCsv)
+    {
+        var lines = File.ReadAllLines(evalCsv);
+        var header = lines[0].Split(',');
+        int learner = Array.IndexOf(header, "learner"), role = Array.IndexOf(header, "role"), steps = Array.IndexOf(header, "env_steps"), tag = Array.IndexOf(header, "time_at_goal");
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        double Value(string[] r) => double.Parse(r[tag], CultureInfo.InvariantCulture);
+        var random = rows.Where(r => r[role] == "random").Select(Value).DefaultIfEmpty(double.NaN).First();
+        var score = rows.Where(r => r[role] != "random").GroupBy(r => r[learner])
+            .Select(g => g.OrderBy(r => long.Parse(r[steps], CultureInfo.InvariantCulture)).TakeLast(5).Average(Value)).Max();
+        return (score, random);
     }
 
     /// <summary>Replaces the data-wait object of bench-results/replay.json, keeping every other object.</summary>

@@ -22,7 +22,7 @@ public partial class DashboardTests(TelemetryScrape scrape) : IClassFixture<Tele
         foreach (var panel in new[]
                  {
                      "Env steps / s", "Updates / s per learner", "Time at goal per learner", "Replay size per shard", "Replay fill per shard",
-                     "Inserted and sampled transitions / s", "Samples per insert vs target", "Time blocked by the rate limiter",
+                     "Inserted and sampled transitions / s", "Samples per insert vs target", "Time blocked by the rate limiter, and waiting for data",
                      "Policy version", "Policy lag", "Weight publish size", "Weight publish time", "Redis command latency", "Grain call latency p99",
                  })
         {

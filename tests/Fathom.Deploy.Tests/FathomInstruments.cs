@@ -1,3 +1,4 @@
+using Fathom.Replay;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
@@ -5,11 +6,11 @@ using Fathom.Grains.Telemetry;
 
 namespace Fathom.Deploy.Tests;
 
-/// <summary>Every instrument declared in <see cref="FathomTelemetry"/>, and a way to give each one a measurement.</summary>
+/// <summary>Every instrument declared in <see cref="FathomTelemetry"/> and <see cref="ReplayTelemetry"/>, and a way to give each one a measurement.</summary>
 public static class FathomInstruments
 {
-    public static IReadOnlyList<Instrument> All { get; } = typeof(FathomTelemetry)
-        .GetFields(BindingFlags.Public | BindingFlags.Static)
+    public static IReadOnlyList<Instrument> All { get; } = new[] { typeof(FathomTelemetry), typeof(ReplayTelemetry) }
+        .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
         .Where(f => typeof(Instrument).IsAssignableFrom(f.FieldType))
         .Select(f => (Instrument)f.GetValue(null)!)
         .ToList();

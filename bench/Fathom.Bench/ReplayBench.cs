@@ -41,7 +41,7 @@ public sealed class ReplayBench : IBenchmark
     private sealed record Round(double UpdatesPerS, double SourceBytesPerUpdate, double? ServerBytesPerUpdate, double DistinctEpisodes);
 
     /// <summary>A connected store and what it takes to read the output counters of its servers.</summary>
-    private sealed record Target(string Name, Func<ReplayStoreOptions, Task<IReplayStore>> Connect, IReadOnlyList<string> ServerEndPoints);
+    private sealed record Target(string Name, Func<ReplayStoreOptions, Task<IReplayStore>> Connect, IReadOnlyList<string> ServerEndPoints, bool Cluster = false);
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -86,7 +86,7 @@ public sealed class ReplayBench : IBenchmark
                     using var cluster = LocalRedisCluster.Start(masters: 3);
                     var options = new ConfigurationOptions();
                     foreach (var endpoint in cluster.EndPoints) options.EndPoints.Add(endpoint);
-                    rows.AddRange(await MeasureTargetAsync(new Target(name, async o => await RedisReplayStore.ConnectClusterAsync(o, options, shardCount: 6), [.. cluster.EndPoints]), seconds, rounds, episodes));
+                    rows.AddRange(await MeasureTargetAsync(new Target(name, async o => await RedisReplayStore.ConnectClusterAsync(o, options, shardCount: 6), [.. cluster.EndPoints], Cluster: true), seconds, rounds, episodes));
                     break;
                 }
                 case "in_memory":
@@ -124,6 +124,9 @@ public sealed class ReplayBench : IBenchmark
             // Unmeasured: the JIT's final tiers and the servers' first touch of the store's pages, before any round.
             await using (var warmUp = new ReplaySampler(store, new SamplerSettings(Batches[0])))
                 await SamplerRounds.DrainAsync(warmUp, TimeSpan.FromSeconds(3));
+            // Diagnostic, not a target: plain pipelined GETs of one row record's size against the same server.
+            double? reference = target.ServerEndPoints.Count > 0 ? RedisBenchmarkGets(target.ServerEndPoints[0], EpisodeCodec.RowBytes(kind.Layout), target.Cluster) : null;
+            Console.WriteLine($"   {kind.Name}: redis-benchmark GET of {EpisodeCodec.RowBytes(kind.Layout)} B values: {reference?.ToString("N0", CultureInfo.InvariantCulture) ?? "n/a"} requests/s");
             foreach (int batch in Batches)
             {
                 long batchBytes = (long)batch * (kind.Layout.StateDim + kind.Layout.ActionDim + kind.Layout.GoalDim) * sizeof(float);
@@ -147,6 +150,9 @@ public sealed class ReplayBench : IBenchmark
                     BytesMovedPerUpdateRatioRounds = measured.Select(m => Math.Round(m.SourceBytesPerUpdate / batchBytes, 3)).ToList(),
                     ServerOutputBytesPerUpdateRatio = measured.All(m => m.ServerBytesPerUpdate is not null) ? BenchResults.Median(measured.Select(m => m.ServerBytesPerUpdate!.Value / batchBytes)) : (double?)null,
                     ServerOutputBytesPerUpdateRatioRounds = measured.Select(m => m.ServerBytesPerUpdate is { } b ? Math.Round(b / batchBytes, 3) : (double?)null).ToList(),
+                    RowReadsPerS = 2.0 * batch * BenchResults.Median(measured.Select(m => m.UpdatesPerS)),
+                    RedisBenchmarkGetsPerS = reference,
+                    RowReadsToRedisBenchmarkRatio = reference is { } gets ? 2.0 * batch * BenchResults.Median(measured.Select(m => m.UpdatesPerS)) / gets : (double?)null,
                     DistinctEpisodesPerBatch = BenchResults.Median(measured.Select(m => m.DistinctEpisodes)),
                     DistinctEpisodesPerBatchRounds = measured.Select(m => m.DistinctEpisodes).ToList(),
                     BatchBytes = batchBytes,
@@ -158,7 +164,8 @@ public sealed class ReplayBench : IBenchmark
                     Method = "One ReplaySampler (default settings, seed = round) pulled batches as fast as it could for each round after a 1 s warm-up (and 4 s unmeasured per store first); medians over rounds, " +
                              "the rounds listed. bytes_moved_per_update_ratio = Minibatch.SourceBytes (the row reads' RESP2 replies with framing, counted from payload lengths) " +
                              "/ (B*(S+A+G)*4). server_output_bytes_per_update_ratio = delta of INFO stats total_net_output_bytes over the store's servers per delivered batch " +
-                             "/ the same (includes index reads and the INFO replies; null where the server does not report it).",
+                             "/ the same (includes index reads and the INFO replies; null where the server does not report it). row_reads_to_redis_benchmark_ratio (a diagnostic) = " +
+                             "row reads per second (2 per row) / redis-benchmark GETs per second of one row record's size (-P 64 -c 2) against the target's first server.",
                 });
             }
             await store.DeleteRunAsync();
@@ -173,6 +180,30 @@ public sealed class ReplayBench : IBenchmark
         var delivered = await SamplerRounds.DrainAsync(sampler, duration, onStart: async () => before = await OutputBytesAsync(admin));
         var after = await OutputBytesAsync(admin);
         return new Round(delivered.UpdatesPerS, delivered.SourceBytesPerBatch, after - before is { } server ? server / (double)delivered.Batches : null, delivered.DistinctEpisodesPerBatch);
+    }
+
+    /// <summary>
+    /// GETs per second redis-benchmark reaches against <paramref name="endpoint"/> with values of <paramref name="valueBytes"/>
+    /// (its SETs fill the keys first), pipelined 64 deep on 2 connections; null when redis-benchmark is missing or fails.
+    /// </summary>
+    private static double? RedisBenchmarkGets(string endpoint, int valueBytes, bool cluster)
+    {
+        int colon = endpoint.LastIndexOf(':');
+        var arguments = new List<string> { "-h", endpoint[..colon], "-p", endpoint[(colon + 1)..], "-t", "set,get", "-d", valueBytes.ToString(CultureInfo.InvariantCulture),
+            "-n", "200000", "-r", "100000", "-P", "64", "-c", "2", "--csv" };
+        if (cluster) arguments.Add("--cluster");
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("redis-benchmark", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            string output = process.StandardOutput.ReadToEnd();
+            if (!process.WaitForExit(TimeSpan.FromMinutes(2)) || process.ExitCode != 0) return null;
+            var get = output.Split('\n').FirstOrDefault(l => l.StartsWith("\"GET\"", StringComparison.Ordinal));
+            return get is null ? null : double.Parse(get.Split(',')[1].Trim('"'), CultureInfo.InvariantCulture);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
     }
 
     /// <summary>Sum of INFO stats total_net_output_bytes over the servers, or null when one does not report it (Garnet reports 0).</summary>

@@ -206,7 +206,7 @@ public sealed class ReplayBench : IBenchmark
         }
     }
 
-    /// <summary>Sum of INFO stats total_net_output_bytes over the servers, or null when one does not report it (Garnet reports 0).</summary>
+    /// <summary>Sum of INFO stats total_net_output_bytes over the servers, or null when one does not report it (Garnet leaves it at zero).</summary>
     private static async Task<long?> OutputBytesAsync(ConnectionMultiplexer? admin)
     {
         if (admin is null) return null;

@@ -26,12 +26,12 @@ public static partial class TorchSetup
     }
 
     /// <summary>
-    /// libtorch allocates tensors with glibc malloc, which serves blocks above its mmap threshold (128 KB at first)
-    /// straight from the kernel and unmaps them on free, and trims the heap top; a training step that allocates and
-    /// frees the same activations every update then page-faults all of them in again (docs/benchmarks.md, Learner).
-    /// Keeping blocks up to glibc's largest threshold (32 MB) in the
-    /// heap and never trimming makes them reusable. The MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ environment
-    /// variables still win when set; allocators without mallopt (musl) keep their own policy.
+    /// libtorch allocates tensors with glibc malloc, which serves blocks above its mmap threshold straight from the
+    /// kernel and unmaps them on free, and trims the heap top; a training step that allocates and frees the same
+    /// activations every update then page-faults all of them in again (docs/benchmarks.md, Learner). Raising the
+    /// threshold to glibc's maximum and never trimming keeps those blocks in the heap, where they are reused.
+    /// The MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ environment variables still win when set; allocators without
+    /// mallopt (musl) keep their own policy.
     /// </summary>
     private static void KeepTensorMemoryInTheHeap()
     {

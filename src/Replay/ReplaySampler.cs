@@ -27,8 +27,14 @@ public sealed class ReplaySampler : IAsyncDisposable
     private volatile Exception? _lastError;
     private volatile IndexSnapshot? _index;
 
-    /// <summary>The store's index with the episodes' lengths, for drawing them in proportion to length.</summary>
-    private sealed record IndexSnapshot(IReadOnlyList<EpisodeRef> Episodes, double[] Lengths, long ReadAt);
+    /// <summary>
+    /// The store's index with the episodes' lengths, for drawing them in proportion to length, and every position in it
+    /// (what a batch draws from when no episode is excluded: built once per index read, not once per batch).
+    /// </summary>
+    private sealed record IndexSnapshot(IReadOnlyList<EpisodeRef> Episodes, double[] Lengths, long ReadAt)
+    {
+        public int[] Positions { get; } = Enumerable.Range(0, Episodes.Count).ToArray();
+    }
 
     public ReplaySampler(IReplayStore store, SamplerSettings settings)
     {
@@ -132,7 +138,7 @@ public sealed class ReplaySampler : IAsyncDisposable
             if (available.Count == 0) return null;
             int size = _settings.BatchSize;
             int distinct = Math.Min(_settings.EpisodesPerBatch, available.Count);
-            var chosen = SampleDistinct(random, available.Select(i => index.Lengths[i]).ToArray(), distinct);
+            var chosen = SampleDistinct(random, Weights(index, available), distinct);
             // B = q * distinct + r: every chosen episode gives q rows, r of them (drawn by length the same way) one more.
             var extra = new bool[distinct];
             foreach (var (e, _) in SampleDistinct(random, chosen.Select(c => index.Lengths[available[c.Index]] / c.Inclusion).ToArray(), size % distinct)) extra[e] = true;
@@ -165,7 +171,7 @@ public sealed class ReplaySampler : IAsyncDisposable
                     candidates = Readable(index, used, down);
                 }
                 if (candidates.Count < pending.Count) break;
-                var replacements = SampleDistinct(random, candidates.Select(i => index.Lengths[i]).ToArray(), pending.Count);
+                var replacements = SampleDistinct(random, Weights(index, candidates), pending.Count);
                 for (int p = 0; p < pending.Count; p++)
                 {
                     pending[p].Episode = index.Episodes[candidates[replacements[p].Index]];
@@ -177,8 +183,13 @@ public sealed class ReplaySampler : IAsyncDisposable
     }
 
     /// <summary>Positions in the index of episodes that are neither in <paramref name="excluded"/> nor on a shard that is down.</summary>
-    private static List<int> Readable(IndexSnapshot index, HashSet<EpisodeRef> excluded, HashSet<int> down) =>
-        [.. Enumerable.Range(0, index.Episodes.Count).Where(i => !excluded.Contains(index.Episodes[i]) && !down.Contains(index.Episodes[i].Shard))];
+    private static IReadOnlyList<int> Readable(IndexSnapshot index, HashSet<EpisodeRef> excluded, HashSet<int> down) =>
+        excluded.Count == 0 && down.Count == 0 ? index.Positions
+            : [.. index.Positions.Where(i => !excluded.Contains(index.Episodes[i]) && !down.Contains(index.Episodes[i].Shard))];
+
+    /// <summary>The lengths of the episodes at <paramref name="positions"/>: the snapshot's own array when that is all of them.</summary>
+    private static double[] Weights(IndexSnapshot index, IReadOnlyList<int> positions) =>
+        ReferenceEquals(positions, index.Positions) ? index.Lengths : [.. positions.Select(i => index.Lengths[i])];
 
     /// <summary>Copies the rows of every slot whose rows all came back into the batch; returns the slots that did not.</summary>
     private List<Slot> Fill(Minibatch batch, List<Slot> slots, IReadOnlyList<(byte[] Step, byte[] Goal)?> rows)

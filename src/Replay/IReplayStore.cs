@@ -91,4 +91,5 @@ public sealed record ReplayIndex(IReadOnlyList<EpisodeRef> Episodes, IReadOnlyLi
 /// <param name="Episodes">Episodes held now (reachable shards).</param>
 /// <param name="InsertedTransitions">Transitions ever appended to this run (monotone; the rate limiter's clock).</param>
 /// <param name="UnavailableShards">Shards that could not be read.</param>
-public sealed record ReplaySizes(long Transitions, long Episodes, long InsertedTransitions, IReadOnlyList<int> UnavailableShards);
+/// <param name="EvictedTransitions">Transitions ever evicted (monotone); inserted = held + evicted on every shard.</param>
+public sealed record ReplaySizes(long Transitions, long Episodes, long InsertedTransitions, IReadOnlyList<int> UnavailableShards, long EvictedTransitions = 0);

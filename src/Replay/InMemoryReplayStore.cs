@@ -12,6 +12,7 @@ public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCou
         public readonly LinkedList<(string Id, int Length)> Index = new();
         public long Transitions;
         public long Inserted;
+        public long Evicted;
     }
 
     private readonly Shard[] _shards = Enumerable.Range(0, shardCount).Select(_ => new Shard()).ToArray();
@@ -35,6 +36,7 @@ public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCou
             s.Index.RemoveFirst();
             s.Blobs.Remove(oldest.Value.Id);
             s.Transitions -= oldest.Value.Length;
+            s.Evicted += oldest.Value.Length;
             evicted++;
         }
         return (true, evicted);
@@ -65,7 +67,7 @@ public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCou
     protected override Task<ShardSizes> ShardSizesAsync(int shard, CancellationToken cancellationToken)
     {
         var s = _shards[shard];
-        lock (s) return Task.FromResult(new ShardSizes(s.Transitions, s.Index.Count, s.Inserted));
+        lock (s) return Task.FromResult(new ShardSizes(s.Transitions, s.Index.Count, s.Inserted, s.Evicted));
     }
 
     protected override Task DeleteShardAsync(int shard, CancellationToken cancellationToken)

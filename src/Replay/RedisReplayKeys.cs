@@ -31,4 +31,7 @@ public static class RedisReplayKeys
 
     /// <summary>Integer: transitions ever appended (monotone).</summary>
     public static string Inserted(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:inserted";
+
+    /// <summary>Integer: transitions ever evicted (monotone); inserted = size + evicted at every moment.</summary>
+    public static string Evicted(string run, int shard) => $"fathom:replay:{Tag(run, shard)}:evicted";
 }

@@ -16,16 +16,16 @@ public sealed class RedisReplayStore : ReplayStoreBase
     // One shard's index step for a batch whose blobs are already stored under their own keys, episode by episode in
     // order: index unless indexed, count, evict the oldest beyond capacity (index entry, length and blob); atomic as a
     // script. The blobs stay out of the script (Lua would copy each of them), and one call serves a whole batch.
-    // KEYS: lengths, index, size, inserted, then each episode's blob key. ARGV: shard capacity, blob key prefix (same
+    // KEYS: lengths, index, size, inserted, evicted, then each episode's blob key. ARGV: shard capacity, blob key prefix (same
     // hash tag), then each episode's id and length. Returns per episode 1 and the evicted count when indexed now,
     // 0 and 0 when already indexed, -1 and 0 when its blob is missing.
     private const string IndexScript = """
         local capacity = tonumber(ARGV[1])
         local results = {}
-        for i = 1, #KEYS - 4 do
+        for i = 1, #KEYS - 5 do
           local id, length = ARGV[2 * i + 1], ARGV[2 * i + 2]
           local status, evicted = 1, 0
-          if redis.call('EXISTS', KEYS[4 + i]) == 0 then
+          if redis.call('EXISTS', KEYS[5 + i]) == 0 then
             status = -1
           elseif redis.call('HSETNX', KEYS[1], id, length) == 0 then
             status = 0
@@ -40,7 +40,9 @@ public sealed class RedisReplayStore : ReplayStoreBase
               local old = string.sub(entry, sep + 1)
               redis.call('DEL', ARGV[2] .. old)
               redis.call('HDEL', KEYS[1], old)
-              size = redis.call('DECRBY', KEYS[3], tonumber(string.sub(entry, 1, sep - 1)))
+              local evictedLength = tonumber(string.sub(entry, 1, sep - 1))
+              size = redis.call('DECRBY', KEYS[3], evictedLength)
+              redis.call('INCRBY', KEYS[5], evictedLength)
               evicted = evicted + 1
             end
           end
@@ -52,7 +54,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
 
     // Makes room on a shard whose server refused an append as out of memory: evicts up to ARGV[2] of its oldest
     // episodes (index entry, length and blob), always keeping the newest one. The first write (LPOP) is one Redis
-    // allows past maxmemory, after which the script may finish. KEYS: lengths, index, size. ARGV: blob key prefix,
+    // allows past maxmemory, after which the script may finish. KEYS: lengths, index, size, evicted. ARGV: blob key prefix,
     // most episodes to evict. Returns the number evicted.
     private const string MakeRoomScript = """
         local evicted = 0
@@ -62,7 +64,9 @@ public sealed class RedisReplayStore : ReplayStoreBase
           local old = string.sub(entry, sep + 1)
           redis.call('DEL', ARGV[1] .. old)
           redis.call('HDEL', KEYS[1], old)
-          redis.call('DECRBY', KEYS[3], tonumber(string.sub(entry, 1, sep - 1)))
+          local length = tonumber(string.sub(entry, 1, sep - 1))
+          redis.call('DECRBY', KEYS[3], length)
+          redis.call('INCRBY', KEYS[4], length)
           evicted = evicted + 1
         end
         return evicted
@@ -191,7 +195,7 @@ public sealed class RedisReplayStore : ReplayStoreBase
         try
         {
             var evicted = await _database(shard).ScriptEvaluateAsync(MakeRoomScript,
-                [RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard)],
+                [RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Evicted(run, shard)],
                 [RedisReplayKeys.EpisodePrefix(run, shard), episodes]).WaitAsync(Options.OperationTimeout, cancellationToken);
             return (int)evicted;
         }
@@ -228,20 +232,21 @@ public sealed class RedisReplayStore : ReplayStoreBase
     private async Task<(bool Stored, int Evicted)?[]> StoreAndIndexAsync(int shard, IReadOnlyList<BlobToAppend> blobs, long shardCapacity, CancellationToken cancellationToken)
     {
         string run = Options.Run;
-        var keys = new RedisKey[4 + blobs.Count];
-        (keys[0], keys[1], keys[2], keys[3]) = (RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard), RedisReplayKeys.Inserted(run, shard));
+        var keys = new RedisKey[5 + blobs.Count];
+        (keys[0], keys[1], keys[2], keys[3], keys[4]) = (RedisReplayKeys.Lengths(run, shard), RedisReplayKeys.Index(run, shard), RedisReplayKeys.Size(run, shard),
+            RedisReplayKeys.Inserted(run, shard), RedisReplayKeys.Evicted(run, shard));
         var values = new RedisValue[2 + 2 * blobs.Count];
         (values[0], values[1]) = (shardCapacity, RedisReplayKeys.EpisodePrefix(run, shard));
         for (int i = 0; i < blobs.Count; i++)
         {
-            keys[4 + i] = RedisReplayKeys.Episode(run, shard, blobs[i].Id);
+            keys[5 + i] = RedisReplayKeys.Episode(run, shard, blobs[i].Id);
             (values[2 + 2 * i], values[3 + 2 * i]) = (blobs[i].Id, blobs[i].Length);
         }
         var db = _database(shard);
         using var span = ClientSpan(ReplayTelemetry.Spans.ReplayStoreAndIndex, commands: blobs.Count + 1, db, keys[1]);
         var batch = db.CreateBatch();
         var sets = new Task[blobs.Count];
-        for (int i = 0; i < blobs.Count; i++) sets[i] = batch.StringSetAsync(keys[4 + i], blobs[i].Blob, when: When.NotExists); // false when the key is there already
+        for (int i = 0; i < blobs.Count; i++) sets[i] = batch.StringSetAsync(keys[5 + i], blobs[i].Blob, when: When.NotExists); // false when the key is there already
         var index = batch.ScriptEvaluateAsync(IndexScript, keys, values);
         batch.Execute();
         try
@@ -320,8 +325,9 @@ public sealed class RedisReplayStore : ReplayStoreBase
         var size = db.StringGetAsync(RedisReplayKeys.Size(run, shard));
         var episodes = db.ListLengthAsync(RedisReplayKeys.Index(run, shard));
         var inserted = db.StringGetAsync(RedisReplayKeys.Inserted(run, shard));
-        await Task.WhenAll(size, episodes, inserted);
-        return new ShardSizes((long?)size.Result ?? 0, episodes.Result, (long?)inserted.Result ?? 0);
+        var evicted = db.StringGetAsync(RedisReplayKeys.Evicted(run, shard));
+        await Task.WhenAll(size, episodes, inserted, evicted);
+        return new ShardSizes((long?)size.Result ?? 0, episodes.Result, (long?)inserted.Result ?? 0, (long?)evicted.Result ?? 0);
     }
 
     /// <summary>

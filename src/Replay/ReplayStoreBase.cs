@@ -208,7 +208,7 @@ public abstract class ReplayStoreBase : IReplayStore
     public async Task<ReplaySizes> GetSizesAsync(CancellationToken cancellationToken = default)
     {
         var perShard = await Task.WhenAll(Enumerable.Range(0, ShardCount).Select(shard => TryOnShard(shard, ct => ShardSizesAsync(shard, ct), cancellationToken)));
-        long transitions = 0, episodes = 0, inserted = 0;
+        long transitions = 0, episodes = 0, inserted = 0, evicted = 0;
         var down = new List<int>();
         long shardCapacity = Options.ShardCapacity(ShardCount);
         for (int shard = 0; shard < ShardCount; shard++)
@@ -217,10 +217,11 @@ public abstract class ReplayStoreBase : IReplayStore
             transitions += s.Transitions;
             episodes += s.Episodes;
             inserted += s.Inserted;
+            evicted += s.Evicted;
             ReplayTelemetry.ReplaySize.Record(s.Transitions, RunTag, new(ReplayTelemetry.Tags.Shard, shard));
             ReplayTelemetry.ReplayFill.Record((double)s.Transitions / shardCapacity, RunTag, new(ReplayTelemetry.Tags.Shard, shard));
         }
-        return new ReplaySizes(transitions, episodes, inserted, down);
+        return new ReplaySizes(transitions, episodes, inserted, down, evicted);
     }
 
     public async Task DeleteRunAsync(CancellationToken cancellationToken = default)
@@ -255,7 +256,7 @@ public abstract class ReplayStoreBase : IReplayStore
     protected abstract bool IsUnavailable(Exception exception);
 
     /// <summary>Counters of one shard.</summary>
-    protected sealed record ShardSizes(long Transitions, long Episodes, long Inserted);
+    protected sealed record ShardSizes(long Transitions, long Episodes, long Inserted, long Evicted);
 
     private KeyValuePair<string, object?> RunTag => new(ReplayTelemetry.Tags.Run, Options.Run);
 

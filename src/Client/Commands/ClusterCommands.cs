@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Fathom.Client.Plots;
 using Fathom.Client.Progress;
 using Fathom.Client.Results;
@@ -13,15 +15,21 @@ public static class ClusterCommands
 {
     public static IEnumerable<Command> Create()
     {
-        yield return Command("status", "Print one progress line of a run on a cluster", async (grain, _, _) =>
+        var json = new Option<bool>("--json") { Description = "print the run's whole status (every learner, collector and the replay's ledger) as one JSON object" };
+        yield return Command("status", "Print one progress line of a run on a cluster", async (grain, _, parse) =>
         {
             var status = await grain.GetStatus();
             var results = await grain.GetResults();
             if (results.Spec is null) { await Console.Error.WriteLineAsync($"fathom: run: '{status.Run}' is not known to the cluster"); return CommonOptions.BadInput; }
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(status, JsonOutput));
+                return 0;
+            }
             Console.WriteLine($"{status.Run}: {status.State}{(status.Error is null ? "" : $" ({status.Error})")}");
             Console.WriteLine(ProgressView.PlainLine(StatusFrames.From(status, results.Spec, status.Run, 0, TimeSpan.FromSeconds(status.Seconds), null)));
             return 0;
-        });
+        }, json);
         yield return Command("stop", "Stop a run on a cluster (workers checkpoint and flush)", async (grain, _, _) =>
         {
             await grain.Stop();
@@ -44,19 +52,23 @@ public static class ClusterCommands
         });
     }
 
-    static Command Command(string name, string description, Func<IExperimentGrain, string, CancellationToken, Task<int>> act)
+    /// <summary>Status as JSON: enums by name, so that scripts need not know their numbers.</summary>
+    static readonly JsonSerializerOptions JsonOutput = new() { Converters = { new JsonStringEnumConverter() } };
+
+    static Command Command(string name, string description, Func<IExperimentGrain, string, ParseResult, Task<int>> act, params Option[] extra)
     {
         var run = new Argument<string>("run") { Description = "the run's name" };
         var cluster = CommonOptions.Cluster();
         var results = CommonOptions.Results();
         var command = new Command(name, description) { run, cluster, results };
+        foreach (var option in extra) command.Options.Add(option);
         command.SetAction(async (parse, cancel) =>
         {
             if (!CommonOptions.IsRunName(parse.GetRequiredValue(run), "run")) return CommonOptions.BadInput;
             if (CommonOptions.ClusterOnly(parse.GetValue(cluster), name) is not { } target) return CommonOptions.BadInput;
             if (name == "results" && !CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             await using var connection = await CommonOptions.Connect(target, cancel);
-            return await act(connection.Client.GetGrain<IExperimentGrain>(parse.GetRequiredValue(run)), parse.GetRequiredValue(results), cancel);
+            return await act(connection.Client.GetGrain<IExperimentGrain>(parse.GetRequiredValue(run)), parse.GetRequiredValue(results), parse);
         });
         return command;
     }

@@ -15,13 +15,22 @@ public static class RunCommand
         var state = CommonOptions.State();
         var results = CommonOptions.Results();
         var run = CommonOptions.RunName();
-        var command = new Command("run", "Run an experiment to its env-step budget, showing progress; Ctrl-C stops it with a checkpoint") { spec, cluster, state, results, run };
+        var detach = new Option<bool>("--detach")
+        {
+            Description = "on a cluster: start the run and return at once; it goes on without a client (`fathom status`, `fathom stop` and `fathom results` reach it)",
+        };
+        var command = new Command("run", "Run an experiment to its env-step budget, showing progress; Ctrl-C stops it with a checkpoint") { spec, cluster, state, results, run, detach };
         command.SetAction(async (parse, cancel) =>
         {
             var specArg = parse.GetRequiredValue(spec);
             if (CommonOptions.LoadSpec(specArg) is not { } loaded) return CommonOptions.BadInput;
             if (CommonOptions.RunNameOrDefault(parse.GetValue(run), Path.GetFileNameWithoutExtension(specArg)) is not { } name) return CommonOptions.BadInput;
             if (CommonOptions.Target(parse.GetValue(cluster), parse.GetValue(state)) is not { } target) return CommonOptions.BadInput;
+            if (parse.GetValue(detach) && target.IsLocal)
+            {
+                await Console.Error.WriteLineAsync("fathom: --detach: a local run lives in this process and ends with it; give --cluster (or FATHOM_MODE=redis and FATHOM_MEMBERSHIP_REDIS) to detach");
+                return CommonOptions.BadInput;
+            }
             if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             var folder = new RunFolder(Path.GetFullPath(Path.Combine(parse.GetRequiredValue(results), name)));
             if (File.Exists(folder.Spec))
@@ -33,7 +42,8 @@ public static class RunCommand
             await File.WriteAllTextAsync(folder.Spec, SpecWriter.Write(loaded), cancel);
             await using var connection = await CommonOptions.Connect(target, cancel);
             Console.WriteLine($"run {name}: {connection.Description}, results in {folder.Path}");
-            var outcome = await new ExperimentRunner(connection, folder, loaded, Console.Out).RunAsync(null, Interrupt.Token);
+            var runner = new ExperimentRunner(connection, folder, loaded, Console.Out);
+            var outcome = parse.GetValue(detach) ? await runner.StartDetachedAsync(target.Membership!) : await runner.RunAsync(null, Interrupt.Token);
             if (outcome == RunOutcome.Refused) folder.Discard(); // nothing ran: the name stays free
             return (int)outcome;
         });

@@ -96,13 +96,62 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         return RunOutcome.Finished;
     }
 
+    /// <summary>
+    /// Starts the run and returns: it goes on in the cluster with no client attached (the experiment grain's reminder
+    /// keeps it alive across silo failures). Its folder keeps the spec; `fathom results` fetches the rest.
+    /// </summary>
+    public async Task<RunOutcome> StartDetachedAsync(string membership)
+    {
+        var run = runKey ?? folder.Name;
+        try
+        {
+            await cluster.Client.GetGrain<IExperimentGrain>(ResumePoint.SegmentKey(run, 1)).Start(spec);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"fathom: run {folder.Name} not started: {e.Message}");
+            return RunOutcome.Refused;
+        }
+        await output.WriteLineAsync($"run {folder.Name} started; it goes on without this command. Watch it with: fathom status {run} --cluster {membership}");
+        await output.WriteLineAsync($"fetch its curves with: fathom results {run} --cluster {membership} --results {Path.GetDirectoryName(folder.Path)}");
+        return RunOutcome.Finished;
+    }
+
+    /// <summary>How long the cluster may stay unreachable (its silos restarting, a network cut) before the command gives up.</summary>
+    static readonly TimeSpan UnreachableLimit = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The run's status; while the cluster cannot answer (the experiment's silo died and it is being reactivated, or the
+    /// network is cut) it says so once and asks again, up to <see cref="UnreachableLimit"/>.
+    /// </summary>
+    async Task<ExperimentStatus?> StatusAsync(IExperimentGrain grain, CancellationToken interrupt)
+    {
+        var since = _clock.Elapsed;
+        var told = false;
+        while (true)
+        {
+            try
+            {
+                return await grain.GetStatus();
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException && _clock.Elapsed - since < UnreachableLimit && !interrupt.IsCancellationRequested)
+            {
+                if (!told) await Console.Error.WriteLineAsync($"fathom: the cluster did not answer ({e.GetType().Name}); asking again (up to {UnreachableLimit.TotalMinutes:0} min)");
+                told = true;
+                try { await Task.Delay(PollPeriod, interrupt); }
+                catch (OperationCanceledException) { return null; }
+            }
+        }
+    }
+
     /// <summary>One progress frame per poll until the run is over or interrupted; metrics.csv grows every few seconds.</summary>
     async IAsyncEnumerable<RunProgress> Frames(IExperimentGrain grain, long offset, [EnumeratorCancellation] CancellationToken interrupt)
     {
         TimeSpan? lastMetrics = null;
         while (!interrupt.IsCancellationRequested)
         {
-            _last = await grain.GetStatus();
+            if (await StatusAsync(grain, interrupt) is not { } status) yield break;
+            _last = status;
             if (_last.State == ExperimentState.NotStarted)
             {
                 // Started, yet the cluster knows nothing of it: deleted (`fathom delete --force`) or its record was lost.

@@ -146,7 +146,7 @@ public sealed class ExperimentGrain(
         var collectors = _collectors.Values.OrderBy(c => c.Index).ToArray();
         return Task.FromResult(new ExperimentStatus(Run, State.State, State.Error, State.EnvSteps, State.Spec?.BudgetEnvSteps ?? 0,
             Seconds(), learners, collectors, _replay, State.PolicyVersion, State.MaxPolicyLag,
-            State.Written.Values.Sum(w => w[0]), State.Written.Values.Sum(w => w[1])));
+            State.Written.Values.Sum(w => w[0]), State.Written.Values.Sum(w => w[1]), RuntimeIdentity));
     }
 
     public async Task Stop()
@@ -286,7 +286,7 @@ public sealed class ExperimentGrain(
         var store = await replay.Get(Run, spec);
         var sizes = await Bounded(store.GetSizesAsync());
         if (sizes is null) return;
-        _replay = new ReplayProgress(sizes.Transitions, sizes.Episodes, spec.Replay.CapacityTransitions);
+        _replay = new ReplayProgress(sizes.Transitions, sizes.Episodes, spec.Replay.CapacityTransitions, sizes.InsertedTransitions, sizes.EvictedTransitions);
         State.EnvSteps = Math.Max(State.EnvSteps, sizes.InsertedTransitions);
     }
 

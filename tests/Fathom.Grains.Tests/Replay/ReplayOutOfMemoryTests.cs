@@ -70,6 +70,7 @@ public sealed class ReplayOutOfMemoryTests : IAsyncLifetime
         var sizes = await store.GetSizesAsync();
         Assert.Equal(index.Episodes.Count, sizes.Episodes);
         Assert.Equal(index.Transitions, sizes.Transitions);
+        Assert.Equal(sizes.InsertedTransitions, sizes.Transitions + sizes.EvictedTransitions); // evictions made for memory are counted too
         Assert.True(sizes.Episodes < number - 1, $"{sizes.Episodes} of {number} episodes held: nothing was evicted");
         Assert.Contains(index.Episodes, e => e.Id == TestEpisodes.Make(number - 1, 50).Id); // the newest is there
         Assert.All(await store.FetchAsync(index.Episodes), e => Assert.Equal(50, e.Episode.Length)); // and every indexed blob is whole

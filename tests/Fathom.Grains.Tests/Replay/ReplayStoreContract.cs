@@ -73,6 +73,8 @@ public abstract class ReplayStoreContract
         Assert.Equal(shardCapacity / length, sizes.Episodes);
         Assert.Equal(writers * perWriter - shardCapacity / length, evicted.Sum());
         Assert.Equal(writers * perWriter * (long)length, sizes.InsertedTransitions);
+        Assert.Equal(evicted.Sum() * (long)length, sizes.EvictedTransitions); // the ledger: inserted = held + evicted
+        Assert.Equal(sizes.InsertedTransitions, sizes.Transitions + sizes.EvictedTransitions);
         var index = await store.ListAsync();
         Assert.Equal(shardCapacity / length, (await store.FetchAsync(index.Episodes)).Count);
         await store.DeleteRunAsync();

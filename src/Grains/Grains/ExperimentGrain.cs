@@ -40,6 +40,7 @@ public sealed class ExperimentGrain(
     private string? _refusedRestart;
     private DateTime _lastWrite;
     private long _stoppingUpdates;
+    private readonly TaskCompletionSource _firstPoll = new();
 
     /// <summary>This grain's key (the run, or a resumed segment of it).</summary>
     private string Key => this.GetPrimaryKeyString();
@@ -138,15 +139,22 @@ public sealed class ExperimentGrain(
         DeactivateOnIdle();
     }
 
-    public Task<ExperimentStatus> GetStatus()
+    public async Task<ExperimentStatus> GetStatus()
     {
+        // A reactivated experiment knows its workers' progress only after its first poll: wait for it (bounded), so that
+        // progress never reads as reset to a client that asks in between.
+        if (State.State is ExperimentState.Running or ExperimentState.Stopping && !_firstPoll.Task.IsCompleted)
+        {
+            try { await _firstPoll.Task.WaitAsync(CallTimeout); }
+            catch (TimeoutException) { } // answer with what the record holds
+        }
         var learners = State.Spec?.Learners.Select(l => _learners.TryGetValue(l.Name, out var p)
             ? p with { Evaluations = [.. State.Curves[l.Name]] }
             : new LearnerProgress(l.Name, l.Role, ExperimentState.NotStarted, 0, 0, 0, 0, [.. State.Curves[l.Name]], "", null)).ToArray() ?? [];
         var collectors = _collectors.Values.OrderBy(c => c.Index).ToArray();
-        return Task.FromResult(new ExperimentStatus(Run, State.State, State.Error, State.EnvSteps, State.Spec?.BudgetEnvSteps ?? 0,
+        return new ExperimentStatus(Run, State.State, State.Error, State.EnvSteps, State.Spec?.BudgetEnvSteps ?? 0,
             Seconds(), learners, collectors, _replay, State.PolicyVersion, State.MaxPolicyLag,
-            State.Written.Values.Sum(w => w[0]), State.Written.Values.Sum(w => w[1]), RuntimeIdentity));
+            State.Written.Values.Sum(w => w[0]), State.Written.Values.Sum(w => w[1]), RuntimeIdentity);
     }
 
     public async Task Stop()
@@ -186,6 +194,7 @@ public sealed class ExperimentGrain(
             Task.WhenAll(spec.Learners.Select(l => PollLearner(l.Name))),
             Task.WhenAll(Enumerable.Range(0, spec.CollectorCount).Select(PollCollector)),
             PollReplay(spec));
+        _firstPoll.TrySetResult();
 
         foreach (var (name, progress) in _learners)
             changed |= Merge(State.Curves[name], progress.Evaluations);

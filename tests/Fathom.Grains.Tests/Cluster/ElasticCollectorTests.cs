@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using Fathom.Grains.Contracts;
+using Fathom.Grains.Grains;
 using Fathom.Grains.Placement;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Tests.Infrastructure;
 using Fathom.Grains.Workers;
 using Fathom.Replay;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Orleans.TestingHost;
 using Xunit.Abstractions;
 
@@ -50,14 +53,16 @@ public sealed class ElasticCollectorTests(GarnetFixture garnet, ITestOutputHelpe
         Assert.Equal(2, status.Collectors.Select(c => c.Producer).Distinct().Count());
     }
 
-    [Fact]
-    public async Task A_collector_silo_that_joins_gets_its_share_and_one_that_leaves_loses_it_while_the_run_finishes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_collector_silo_that_joins_gets_its_share_and_one_that_leaves_loses_it_while_the_run_finishes(bool killed)
     {
         // Two silos to begin with; the one started later (Silo_2) is a collector silo too.
         SiloRole[] roles = [SiloRole.Learner, SiloRole.Collector, SiloRole.Collector];
         await using var cluster = await FathomTestCluster.StartAsync(2, $"127.0.0.1:{garnet.Server.Port}", roles);
         var run = $"elastic-{Guid.NewGuid():N}"[..16];
-        var spec = PerSilo(perSilo: 1, budget: 48_000);
+        var spec = PerSilo(perSilo: 1, budget: 32_000);
         var experiment = cluster.Client.GetGrain<IExperimentGrain>(run);
         await using var store = await RedisReplayStore.ConnectShardsAsync(
             new ReplayStoreOptions(run, EnvironmentFactory.Layout(spec.Environment), spec.Replay.CapacityTransitions), [garnet.Options, garnet.Options]);
@@ -76,6 +81,10 @@ public sealed class ElasticCollectorTests(GarnetFixture garnet, ITestOutputHelpe
         Assert.Equal(1, newcomer.Index);
         var stored = (await store.ListAsync()).Episodes;
         Assert.Contains(stored, e => e.Id.StartsWith(newcomer.Producer + "#", StringComparison.Ordinal));
+        // The assignment is in the experiment's stored record, so a reactivated experiment carries on with it.
+        var record = await StoredRecord(cluster, experiment);
+        Assert.Equal([(0, original.Silo), (1, newcomer.Silo)], record.SiloCollectors.Select(c => (c.Index, Shown(c.Silo))).Order().ToArray());
+        Assert.Equal(2, record.NextCollectorIndex);
 
         // A collector silo leaves (scale-in): not the one holding the experiment, whose move another test covers.
         var management = cluster.Client.GetGrain<IManagementGrain>(0);
@@ -83,8 +92,9 @@ public sealed class ElasticCollectorTests(GarnetFixture garnet, ITestOutputHelpe
         var leaving = host is not null && host.Equals(joined.SiloAddress) ? cluster.Silos.Single(s => s.SiloAddress.ToString() == original.Silo) : joined;
         var staying = leaving == joined ? original.Silo : joined.SiloAddress.ToString();
         var before = (await store.ListAsync()).Episodes.Select(e => e.Id).ToHashSet();
-        await cluster.StopSiloAsync(leaving);
-        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: stopped {leaving.SiloAddress} with {before.Count} episodes stored");
+        if (killed) await cluster.KillSiloAsync(leaving);
+        else await cluster.StopSiloAsync(leaving);
+        output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: {(killed ? "killed" : "stopped")} {leaving.SiloAddress} with {before.Count} episodes stored");
 
         var final = await WaitFor(experiment, s => s.IsOver, "the run's end", TimeSpan.FromMinutes(4));
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: {final.State} at {final.EnvSteps} env steps {final.Error}");
@@ -95,7 +105,23 @@ public sealed class ElasticCollectorTests(GarnetFixture garnet, ITestOutputHelpe
         Assert.Equal([staying], final.Collectors.Select(c => c.Silo).Distinct().ToArray());
         var after = (await store.ListAsync()).Episodes.Select(e => e.Id).ToHashSet();
         Assert.Empty(before.Except(after)); // the leaving silo's episodes stay
+        record = await StoredRecord(cluster, experiment);
+        Assert.Equal([staying], record.SiloCollectors.Select(c => Shown(c.Silo)).ToArray());
+        Assert.Equal(2, record.NextCollectorIndex);
+        Assert.Empty(record.Restarts); // leaving is neither a failure nor a restart
     }
+
+    /// <summary>The experiment's record as its grain storage holds it.</summary>
+    private static async Task<ExperimentRecord> StoredRecord(InProcessTestCluster cluster, IExperimentGrain experiment)
+    {
+        var storage = cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(FathomGrainServices.StorageName);
+        var state = new GrainState<ExperimentRecord>(new ExperimentRecord());
+        await storage.ReadStateAsync("experiment", experiment.GetGrainId(), state);
+        return state.State!;
+    }
+
+    /// <summary>A silo's parsable address as progress reports show it.</summary>
+    private static string Shown(string silo) => SiloAddress.FromParsableString(silo).ToString();
 
     private static int Number(InProcessSiloHandle silo) => int.Parse(silo.Name["Silo_".Length..]);
 

@@ -85,6 +85,10 @@ public sealed class ElasticCollectorTests(GarnetFixture garnet, ITestOutputHelpe
         var record = await StoredRecord(cluster, experiment);
         Assert.Equal([(0, original.Silo), (1, newcomer.Silo)], record.SiloCollectors.Select(c => (c.Index, Shown(c.Silo))).Order().ToArray());
         Assert.Equal(2, record.NextCollectorIndex);
+        // A reactivated experiment grain takes the assignment from its record: no new indices, the same two collectors.
+        await cluster.DeactivateAsync(experiment);
+        var reactivated = await WaitFor(experiment, s => s.Collectors.Count(c => c.State == ExperimentState.Running) == 2, "both collectors after reactivation");
+        Assert.Equal([0, 1], reactivated.Collectors.Select(c => c.Index).Order().ToArray());
 
         // A collector silo leaves (scale-in): not the one holding the experiment, whose move another test covers.
         var management = cluster.Client.GetGrain<IManagementGrain>(0);

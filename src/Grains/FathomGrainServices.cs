@@ -34,6 +34,7 @@ public static class FathomGrainServices
         services.AddHostedService(sp => sp.GetRequiredService<SiloWorkers>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloWorkers>());
         services.AddPlacementDirector<SpreadPlacement, SpreadPlacementDirector>();
+        services.AddPlacementDirector<PinnedPlacement, PinnedPlacementDirector>();
         services.AddPlacementFilter<RolePlacementFilterStrategy, RolePlacementFilterDirector>(ServiceLifetime.Transient);
         services.AddSingleton<ClusterRoles>();
         return services;

@@ -10,10 +10,10 @@ namespace Fathom.Grains.Grains;
 
 /// <summary>
 /// Control plane of one collector: starts its <see cref="CollectorWorker"/> thread, reports its progress, stops
-/// it. Collectors go to collector-capable silos, spread evenly. Its device is resolved at start on its silo, as a
-/// learner's is.
+/// it. Collectors go to collector-capable silos: a fixed-count group's spread evenly, a per-silo group's pinned to the
+/// silo their key names (<see cref="PinnedPlacement"/>). Its device is resolved at start on its silo, as a learner's is.
 /// </summary>
-[SpreadPlacement, RequiresRole(SiloRole.Collector)]
+[PinnedPlacement, RequiresRole(SiloRole.Collector)]
 public sealed class CollectorGrain(ReplayStores replay, WeightStore weights, RateLimiterLedger ledger, ILocalSiloDetails silo, WorkerSettings settings, SiloWorkers workers,
     TorchDevices devices, ILogger<CollectorGrain> logger)
     : Grain, ICollectorGrain

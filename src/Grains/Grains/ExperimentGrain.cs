@@ -14,6 +14,8 @@ namespace Fathom.Grains.Grains;
 /// Coordinates one run (key = run name, or a resumed segment's key): starts its learners and collectors, polls them
 /// on a grain timer (short turns, no hot loop here), restarts any worker whose activation was lost with its silo,
 /// merges and persists their curves, and ends the run at the env-step budget, on request, or when a worker fails.
+/// Per-silo collector groups follow the collector silos: a silo that joins gets its share, one that leaves loses it
+/// (neither counts as a restart or a failure); their run-wide indices are recorded, so they are never reused.
 /// A reminder reactivates it on another silo if its own silo dies while nobody is watching; its record is persisted,
 /// so it carries on where it was.
 /// </summary>
@@ -99,12 +101,16 @@ public sealed class ExperimentGrain(
         State.EndState = ExperimentState.Finished;
         State.StartedAt = DateTime.UtcNow;
         State.Curves = spec.Learners.ToDictionary(l => l.Name, _ => new List<EvaluationPoint>());
+        State.NextCollectorIndex = spec.FixedCollectorCount;
         await record.WriteStateAsync();
         await this.RegisterOrUpdateReminder(DriveReminder, settings.ReminderPeriod, settings.ReminderPeriod);
         await Registry.Record(Key, State.State, State.StartedAt);
         try
         {
-            await Task.WhenAll(spec.Learners.Select(l => StartLearner(l.Name)).Concat(Enumerable.Range(0, spec.CollectorCount).Select(StartCollector)));
+            // A per-silo collector whose silo is not placeable yet (just joined) is started again by a later poll.
+            var joined = await FollowCollectorSilos();
+            await Task.WhenAll(spec.Learners.Select(l => StartLearner(l.Name)).Concat(Enumerable.Range(0, spec.FixedCollectorCount).Select(StartCollector))
+                .Concat(joined.Select(c => Bounded(StartCollector(c)))));
         }
         catch (RunRefusedException e)
         {
@@ -181,18 +187,70 @@ public sealed class ExperimentGrain(
 
     private ICollectorGrain Collector(int index) => GrainFactory.GetGrain<ICollectorGrain>(GrainKeys.Collector(Key, index));
 
+    private ICollectorGrain Collector(SiloCollector c) =>
+        GrainFactory.GetGrain<ICollectorGrain>(GrainKeys.Collector(Key, SiloAddress.FromParsableString(c.Silo), c.Slot));
+
     private Task StartLearner(string name) => Learner(name).Start(new LearnerAssignment(Run, name, State.Spec!, State.StartedAt, Key));
 
     private Task StartCollector(int index) => Collector(index).Start(new CollectorAssignment(Run, index, State.Spec!, State.StartedAt, Key));
+
+    private Task StartCollector(SiloCollector c) => Collector(c).Start(new CollectorAssignment(Run, c.Index, State.Spec!, State.StartedAt, Key, c.Group));
+
+    /// <summary>Every collector the run has now: the fixed-count ones, then the per-silo ones on the collector silos up.</summary>
+    private IEnumerable<(int Index, ICollectorGrain Grain, Func<Task> Start)> Collectors() =>
+        Enumerable.Range(0, State.Spec!.FixedCollectorCount).Select(i => (i, Collector(i), (Func<Task>)(() => StartCollector(i))))
+            .Concat(State.SiloCollectors.Select(c => (c.Index, Collector(c), (Func<Task>)(() => StartCollector(c)))));
+
+    /// <summary>
+    /// Matches the per-silo groups to the active collector silos: the share of a silo that left is dropped (stopped if
+    /// it still answers, forgotten either way, not counted as a failure); while the run is running, each collector
+    /// silo without a share gets one, under the next unused indices. The change is persisted before anything starts,
+    /// so a reactivated experiment carries on with the same assignment. Returns the collectors to start.
+    /// </summary>
+    private async Task<SiloCollector[]> FollowCollectorSilos()
+    {
+        var share = State.Spec!.SiloShare().ToArray();
+        if (share.Length == 0) return [];
+        var active = roles.Active();
+        var up = active.Select(s => s.Silo.ToParsableString()).ToHashSet();
+        var left = State.SiloCollectors.Where(c => !up.Contains(c.Silo)).ToArray();
+        foreach (var c in left)
+        {
+            State.SiloCollectors.Remove(c);
+            _collectors.Remove(c.Index);
+        }
+        var joined = new List<SiloCollector>();
+        if (State.State == ExperimentState.Running)
+        {
+            var served = State.SiloCollectors.Select(c => c.Silo).ToHashSet();
+            var next = Math.Max(State.NextCollectorIndex, State.Spec.FixedCollectorCount);
+            foreach (var silo in active.Where(s => s.Role is { } role && role.Offers(SiloRole.Collector)).Select(s => s.Silo.ToParsableString()).Order(StringComparer.Ordinal))
+                if (!served.Contains(silo))
+                    joined.AddRange(share.Select(s => new SiloCollector(next++, s.Group, silo, s.Slot)));
+            State.NextCollectorIndex = next;
+            State.SiloCollectors.AddRange(joined);
+        }
+        if (left.Length + joined.Count == 0) return [];
+        foreach (var silo in left.Select(c => c.Silo).Distinct())
+            logger.LogInformation("Experiment {Experiment}: collector silo {Silo} left; its collectors {Indices} are dropped", Key, silo,
+                string.Join(", ", left.Where(c => c.Silo == silo).Select(c => c.Index)));
+        foreach (var silo in joined.Select(c => c.Silo).Distinct())
+            logger.LogInformation("Experiment {Experiment}: collector silo {Silo} gets collectors {Indices}", Key, silo,
+                string.Join(", ", joined.Where(c => c.Silo == silo).Select(c => c.Index)));
+        await Persist(force: true);
+        await Task.WhenAll(left.Select(c => Bounded(Collector(c).Stop())));
+        return [.. joined];
+    }
 
     /// <summary>One poll: a few awaited calls, each bounded; the work itself runs on the workers' threads.</summary>
     private async Task Poll(CancellationToken cancellation)
     {
         var spec = State.Spec!;
         var changed = false;
+        await Task.WhenAll((await FollowCollectorSilos()).Select(c => Restarted(StartCollector(c))));
         await Task.WhenAll(
             Task.WhenAll(spec.Learners.Select(l => PollLearner(l.Name))),
-            Task.WhenAll(Enumerable.Range(0, spec.CollectorCount).Select(PollCollector)),
+            Task.WhenAll(Collectors().Select(PollCollector)),
             PollReplay(spec));
         _firstPoll.TrySetResult();
 
@@ -274,19 +332,20 @@ public sealed class ExperimentGrain(
         return true;
     }
 
-    private async Task PollCollector(int index)
+    private async Task PollCollector((int Index, ICollectorGrain Grain, Func<Task> Start) collector)
     {
-        var progress = await Bounded(Collector(index).GetStatus());
+        var (index, grain, start) = collector;
+        var progress = await Bounded(grain.GetStatus());
         if (progress is null) return;
         if (progress.State == ExperimentState.NotStarted)
         {
-            if (State.State == ExperimentState.Running) await Restarted(StartCollector(index));
+            if (State.State == ExperimentState.Running) await Restarted(start());
             _collectors.Remove(index);
             return;
         }
         State.Written[progress.Producer] = [progress.Episodes, progress.EnvSteps];
         if (progress.State == ExperimentState.Failed && State.State == ExperimentState.Running && Restart($"collector {index}"))
-            await Restarted(StartCollector(index));
+            await Restarted(start());
         _collectors[index] = progress;
     }
 
@@ -306,7 +365,7 @@ public sealed class ExperimentGrain(
         State.Error = error;
         State.StoppingSince = DateTime.UtcNow;
         var spec = State.Spec!;
-        await Task.WhenAll(Enumerable.Range(0, spec.CollectorCount).Select(i => Bounded(Collector(i).Stop())));
+        await Task.WhenAll(Collectors().Select(c => Bounded(c.Grain.Stop())));
         // At the budget learners drain what their rate limiter still allows; on request or failure they stop now.
         var drain = endState == ExperimentState.Finished;
         await Task.WhenAll(spec.Learners.Select(l => Bounded(Learner(l.Name).Stop(drain))));

@@ -53,4 +53,21 @@ public sealed class ExperimentRecord
 
     /// <summary>How this segment started (kept or empty replay); zeros for a run's first segment.</summary>
     [Id(17)] public SegmentStart Segment { get; set; } = new(0, 0, 0);
+
+    /// <summary>The per-silo collectors the run has on the collector silos up now; a silo's entries go when it leaves.</summary>
+    [Id(18)] public List<SiloCollector> SiloCollectors { get; set; } = [];
+
+    /// <summary>The index the next per-silo collector gets: indices are never reused, so seeds and producers stay unique.</summary>
+    [Id(19)] public int NextCollectorIndex { get; set; }
 }
+
+/// <summary>
+/// One collector of a per-silo group: run-wide <paramref name="Index"/>, spec group <paramref name="Group"/>, and
+/// the silo (parsable address) and slot on it that its grain key names.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("fathom.SiloCollector")]
+public sealed record SiloCollector(
+    [property: Id(0)] int Index,
+    [property: Id(1)] int Group,
+    [property: Id(2)] string Silo,
+    [property: Id(3)] int Slot);

@@ -18,13 +18,14 @@ public sealed class ClusterRoles(IClusterMembershipService membership, ISiloMeta
 
     /// <summary>
     /// Refuses a run whose workers need a role that no active silo offers (learners need learner or any silos,
-    /// collectors collector or any), naming the role. Waits a few seconds for the metadata of silos that just joined.
+    /// collectors collector or any, also those of per-silo groups), naming the role. Waits a few seconds for the metadata of silos that just joined.
     /// </summary>
     public async Task ThrowIfMissing(ExperimentSpec spec)
     {
         var needed = new List<(SiloRole Role, string Workers)>();
         if (spec.Learners.Length > 0) needed.Add((SiloRole.Learner, $"{spec.Learners.Length} learner(s)"));
-        if (spec.CollectorCount > 0) needed.Add((SiloRole.Collector, $"{spec.CollectorCount} collector(s)"));
+        // A per-silo group needs a collector silo now as well: with none up the run would start with nothing collecting.
+        if (spec.Collectors.Length > 0) needed.Add((SiloRole.Collector, CollectorsText(spec)));
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
@@ -41,5 +42,16 @@ public sealed class ClusterRoles(IClusterMembershipService membership, ISiloMeta
             }
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
+    }
+
+    /// <summary>The run's collectors in words: "2 collector(s)", "1 collector(s) per collector silo", or both joined.</summary>
+    private static string CollectorsText(ExperimentSpec spec)
+    {
+        var perSilo = spec.SiloShare().Count();
+        return string.Join(" and ", new[]
+        {
+            spec.FixedCollectorCount > 0 ? $"{spec.FixedCollectorCount} collector(s)" : null,
+            perSilo > 0 ? $"{perSilo} collector(s) per collector silo" : null,
+        }.OfType<string>());
     }
 }

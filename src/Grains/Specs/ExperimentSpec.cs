@@ -20,8 +20,20 @@ public sealed record ExperimentSpec(
     /// <summary>The learner a collector group acts for, by name.</summary>
     public LearnerSpec Learner(string name) => Learners.Single(l => l.Name == name);
 
-    /// <summary>Total number of collector grains over all groups.</summary>
-    public int CollectorCount => Collectors.Sum(c => c.Count);
+    /// <summary>Collector grains of the fixed-count groups; their indices are 0 to this, exclusive.</summary>
+    public int FixedCollectorCount => Collectors.Sum(c => c.PerSilo is null ? c.Count : 0);
+
+    /// <summary>
+    /// The share of one collector silo: (group, slot) for each collector the per-silo groups run on every collector
+    /// silo, slots numbered over the groups in spec order. Empty when every group has a fixed count.
+    /// </summary>
+    public IEnumerable<(int Group, int Slot)> SiloShare()
+    {
+        var slot = 0;
+        for (var group = 0; group < Collectors.Length; group++)
+            for (var i = 0; i < (Collectors[group].PerSilo ?? 0); i++)
+                yield return (group, slot++);
+    }
 }
 
 /// <summary>Which environment, which layout to train on and which to evaluate on.</summary>
@@ -33,8 +45,10 @@ public sealed record EnvironmentSpec(
     [property: Id(3)] int EpisodeLength);
 
 /// <summary>
-/// A group of identical collectors acting for one behaviour learner. <see cref="Device"/> is where their batched
-/// environments and policy run (auto, cpu, cuda or cuda:N); null means the silo's default (FATHOM_DEVICE).
+/// A group of identical collectors acting for one behaviour learner: <see cref="Count"/> of them in all, or, when
+/// <see cref="PerSilo"/> is set (and Count is 0), that many on each collector silo, started and dropped as collector
+/// silos join and leave. <see cref="Device"/> is where their batched environments and policy run (auto, cpu, cuda
+/// or cuda:N); null means the silo's default (FATHOM_DEVICE).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.CollectorSpec")]
 public sealed record CollectorSpec(
@@ -42,7 +56,8 @@ public sealed record CollectorSpec(
     [property: Id(1)] int Envs,
     [property: Id(2)] string Behaviour,
     [property: Id(3)] int WeightRefreshSteps,
-    [property: Id(4)] string? Device = null);
+    [property: Id(4)] string? Device = null,
+    [property: Id(5)] int? PerSilo = null);
 
 /// <summary>Role of a learner: the behaviour learner's actor drives collection; passive learners only train.</summary>
 [GenerateSerializer, Alias("fathom.LearnerRole")]

@@ -16,6 +16,18 @@ internal static class Field<T>
     public static ISpecField<T> OptionalNumber(string name, Func<T, double?> get, Func<T, double?, T> set, Func<T, ExperimentSpec, string> leftOut, string doc) =>
         new ScalarField<T, double?>(name, SpecKinds.OptionalNumber, get, set, null, doc) { LeftOut = leftOut };
 
+    /// <summary>
+    /// An integer that may be left out (null) when another field stands in for it (see <see cref="OneOf"/>); the writer
+    /// then says in a comment what <paramref name="leftOut"/> applies instead. Absent from a document, it reads as <paramref name="fallback"/>.
+    /// </summary>
+    public static ISpecField<T> OptionalInt(string name, Func<T, int?> get, Func<T, int?, T> set, int? fallback, SpecRule<int?> rule,
+        Func<T, ExperimentSpec, string> leftOut, string doc) =>
+        new ScalarField<T, int?>(name, SpecKinds.OptionalInt, get, set, fallback, doc) { Rule = rule, LeftOut = leftOut };
+
+    /// <summary>Two alternative fields of which a record gives exactly one (see <see cref="OneOfField{T}"/>).</summary>
+    public static ISpecField<T> OneOf(ISpecField<T> usual, ISpecField<T> alternative, Func<T, bool> takesAlternative) =>
+        new OneOfField<T>(usual, alternative, takesAlternative);
+
     public static ISpecField<T> Bool(string name, Func<T, bool> get, Func<T, bool, T> set, bool fallback, string doc) =>
         new ScalarField<T, bool>(name, SpecKinds.Bool, get, set, fallback, doc);
 

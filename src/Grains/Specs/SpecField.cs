@@ -144,3 +144,38 @@ internal sealed class ListField<T, I>(string name, Func<T, I[]> get, Func<T, I[]
     public IEnumerable<(string Path, string Value)> Leaves(T record, string parentPath) =>
         get(record).SelectMany((value, i) => fields.SelectMany(field => field.Leaves(value, $"{SpecFields.Path(parentPath, name)}[{i}]")));
 }
+
+/// <summary>
+/// Two alternative fields of which a record gives exactly one (a collector group's count or per_silo).
+/// <paramref name="usual"/> keeps its default when both are left out; <paramref name="alternative"/>, when given,
+/// stands in for it (its setter clears the usual one, whose getter then yields null and is written as a comment).
+/// Given both, both are kept, for <see cref="SpecValidator"/> to refuse. Each is checked by its own rule and written
+/// by itself, the one the record takes (<paramref name="takesAlternative"/>) first, so that a list item starts with a value.
+/// </summary>
+internal sealed class OneOfField<T>(ISpecField<T> usual, ISpecField<T> alternative, Func<T, bool> takesAlternative) : ISpecField<T>
+{
+    public string Name => usual.Name;
+    public string Doc => $"{usual.Doc}; or {alternative.Name}: {alternative.Doc}";
+
+    public T Read(SpecNode? parent, T record)
+    {
+        var both = parent?.Field(usual.Name) is not null && parent.Field(alternative.Name) is not null;
+        return both ? usual.Read(parent, alternative.Read(parent, record)) : alternative.Read(parent, usual.Read(parent, record));
+    }
+
+    public void Write(SpecYamlWriter yaml, T record)
+    {
+        var (first, second) = takesAlternative(record) ? (alternative, usual) : (usual, alternative);
+        first.Write(yaml, record);
+        second.Write(yaml, record);
+    }
+
+    public void Check(T record, string parentPath, List<string> errors)
+    {
+        usual.Check(record, parentPath, errors);
+        alternative.Check(record, parentPath, errors);
+    }
+
+    public IEnumerable<(string Path, string Value)> Leaves(T record, string parentPath) =>
+        usual.Leaves(record, parentPath).Concat(alternative.Leaves(record, parentPath));
+}

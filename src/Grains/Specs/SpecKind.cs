@@ -32,6 +32,7 @@ internal static class SpecKinds
 {
     public static SpecKind<int> Int { get; } = new IntegerKind<int>(v => checked((int)v));
     public static SpecKind<long> Long { get; } = new IntegerKind<long>(v => v);
+    public static SpecKind<int?> OptionalInt { get; } = new OptionalIntKind();
     public static SpecKind<double> Number { get; } = new NumberKind();
     public static SpecKind<double?> OptionalNumber { get; } = new OptionalNumberKind();
     public static SpecKind<bool> Bool { get; } = new BoolKind();
@@ -64,6 +65,22 @@ internal static class SpecKinds
         }
 
         public override string Write(V value) => value.ToString(null, CultureInfo.InvariantCulture);
+
+        public override string Expected(string? allowed) => allowed ?? Type;
+    }
+
+    /// <summary>An integer a spec may leave out (null); the field then says in a comment what applies instead.</summary>
+    private sealed class OptionalIntKind : SpecKind<int?>
+    {
+        public override string Type => Int.Type;
+
+        public override bool TryParse(string text, out int? value)
+        {
+            value = Int.TryParse(text, out var number) ? number : null;
+            return value is not null;
+        }
+
+        public override string Write(int? value) => value is { } number ? Int.Write(number) : "null";
 
         public override string Expected(string? allowed) => allowed ?? Type;
     }
@@ -164,6 +181,9 @@ internal static class SpecRules
     /// <summary>A number in [min, max], or (min, max] when <paramref name="openMin"/>.</summary>
     public static SpecRule<double> Between(double min, double max, bool openMin = false) =>
         new(v => (openMin ? v > min : v >= min) && v <= max, $"a number in {(openMin ? "(" : "[")}{SpecKinds.Spell(min)}, {SpecKinds.Spell(max)}]");
+
+    /// <summary>A rule for a value that may be left out (null): null passes, anything else meets <paramref name="rule"/>.</summary>
+    public static SpecRule<int?> OrLeftOut(SpecRule<int> rule) => new(v => v is not { } n || rule.Allows(n), rule.Allowed);
 
     public static SpecRule<double> AtLeast(double min) => new(v => v >= min, $"a finite number >= {SpecKinds.Spell(min)}");
 

@@ -28,6 +28,9 @@ internal static class SpecSchema
     /// <summary>Largest representation size a spec may ask for; the paper uses 64, and the widest network is 16384.</summary>
     public const int MaxReprDim = 16384;
 
+    /// <summary>Most collectors one group may ask for, in all (count) or on each silo (per_silo).</summary>
+    private const int MaxCollectors = 4096;
+
     public static IReadOnlyList<ISpecField<ExperimentSpec>> Fields { get; } =
     [
         ExperimentField.Int("seed", s => s.Seed, (s, v) => s with { Seed = v }, 0, Between(0, int.MaxValue), "seed of every random stream of the run"),
@@ -63,7 +66,13 @@ internal static class SpecSchema
 
     private static ISpecField<CollectorSpec>[] CollectorFields() =>
     [
-        CollectorField.Int("count", c => c.Count, (c, v) => c with { Count = v }, 1, Between(1, 4096), "collector grains in the group"),
+        CollectorField.OneOf(
+            CollectorField.OptionalInt("count", c => c.PerSilo is null ? c.Count : null, (c, v) => c with { Count = v ?? 0 }, 1, OrLeftOut(Between(1, MaxCollectors)),
+                (c, _) => $"the group runs per_silo = {c.PerSilo} on each collector silo", "collector grains in the group, spread over the collector silos"),
+            CollectorField.OptionalInt("per_silo", c => c.PerSilo, (c, v) => v is null ? c with { PerSilo = null } : c with { PerSilo = v, Count = 0 }, null,
+                OrLeftOut(Between(1, MaxCollectors)), (c, _) => $"the group runs count = {c.Count} in all",
+                "collector grains on each collector silo, started on a silo that joins and dropped with one that leaves"),
+            c => c.PerSilo is not null),
         CollectorField.Int("envs", c => c.Envs, (c, v) => c with { Envs = v }, 256, Between(1, 1 << 20), "batched environments per collector"),
         CollectorField.Text("behaviour", c => c.Behaviour, (c, v) => c with { Behaviour = v }, null, null, "the behaviour learner whose actor the group runs"),
         CollectorField.Int("weight_refresh_steps", c => c.WeightRefreshSteps, (c, v) => c with { WeightRefreshSteps = v }, 10, Between(1, 1_000_000),

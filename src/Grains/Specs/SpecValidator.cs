@@ -47,6 +47,9 @@ public static class SpecValidator
         for (var i = 0; i < spec.Collectors.Length; i++)
         {
             var group = spec.Collectors[i];
+            Check(group.PerSilo is null || group.Count == 0, $"collectors[{i}].per_silo",
+                $"cannot be given together with count (got count: {group.Count}, per_silo: {group.PerSilo}); give exactly one: " +
+                "count for that many collectors in all, or per_silo for that many on each collector silo");
             Check(behaviours.Contains(group.Behaviour), $"collectors[{i}].behaviour",
                 $"must name a learner with role behaviour (allowed: {(behaviours.Length == 0 ? "none declared" : string.Join(", ", behaviours))}; got '{group.Behaviour}')");
         }

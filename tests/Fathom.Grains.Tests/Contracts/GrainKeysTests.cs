@@ -2,7 +2,10 @@ using Fathom.Grains.Contracts;
 
 namespace Fathom.Grains.Tests.Contracts;
 
-/// <summary>The segment rule that `fathom resume` names keys by and `fathom delete` finds them by.</summary>
+/// <summary>
+/// The segment rule that `fathom resume` names keys by and `fathom delete` finds them by, and the silo a per-silo
+/// collector's key pins it to.
+/// </summary>
 public sealed class GrainKeysTests
 {
     [Fact]
@@ -16,5 +19,18 @@ public sealed class GrainKeysTests
         Assert.Equal(0, GrainKeys.SegmentNumber("r1.resume1", "r1"));
         Assert.Equal(0, GrainKeys.SegmentNumber("r1.resumex", "r1"));
         Assert.Equal(0, GrainKeys.SegmentNumber("r1.resume2", "r"));
+    }
+
+    [Fact]
+    public void A_per_silo_collector_key_names_its_silo_and_no_other_key_names_one()
+    {
+        var silo = SiloAddress.New(System.Net.IPAddress.Loopback, 11111, 42);
+        var key = GrainKeys.Collector("r1.resume2", silo, 3);
+        Assert.Equal(silo, GrainKeys.PinnedSilo(key));
+        Assert.NotEqual(GrainKeys.Collector("r1", silo, 0), GrainKeys.Collector("r1", silo, 1));
+        Assert.NotEqual(key, GrainKeys.Collector("r1.resume2", SiloAddress.New(System.Net.IPAddress.Loopback, 11111, 43), 3));
+        Assert.Null(GrainKeys.PinnedSilo(GrainKeys.Collector("r1", 3)));
+        Assert.Null(GrainKeys.PinnedSilo(GrainKeys.Learner("r1", "deep")));
+        Assert.Null(GrainKeys.PinnedSilo("r1/silo-collector/not-a-silo/0"));
     }
 }

@@ -214,6 +214,51 @@ public sealed class SpecLoaderTests
     }
 
     [Fact]
+    public void A_collector_group_gives_count_or_per_silo_and_left_out_both_means_count_1()
+    {
+        var perSilo = SpecLoader.ParseYaml(Minimal.Replace("envs: 8 }", "envs: 8, per_silo: 2 }")).Collectors.Single();
+        Assert.Equal((0, (int?)2), (perSilo.Count, perSilo.PerSilo));
+        var neither = SpecLoader.ParseYaml(Minimal).Collectors.Single();
+        Assert.Equal((1, (int?)null), (neither.Count, neither.PerSilo));
+        var counted = SpecLoader.ParseYaml(Minimal.Replace("envs: 8 }", "envs: 8, count: 3 }"));
+        Assert.Equal((3, (int?)null), (counted.Collectors[0].Count, counted.Collectors[0].PerSilo));
+        Assert.Equal(3, counted.FixedCollectorCount);
+        Assert.Empty(counted.SiloShare());
+    }
+
+    [Theory]
+    [InlineData("count: 2, per_silo: 1", "collectors[0].per_silo: cannot be given together with count (got count: 2, per_silo: 1); give exactly one")]
+    [InlineData("per_silo: 0", "collectors[0].per_silo: must be an integer in [1, 4096] (got 0)")]
+    [InlineData("per_silo: 5000", "collectors[0].per_silo: must be an integer in [1, 4096] (got 5000)")]
+    [InlineData("per_silo: some", "collectors[0].per_silo: must be an integer in [1, 4096] (got some)")]
+    [InlineData("count: 0", "collectors[0].count: must be an integer in [1, 4096] (got 0)")]
+    public void A_bad_count_or_per_silo_is_refused_naming_the_field(string fields, string expected)
+    {
+        var error = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml(Minimal.Replace("envs: 8 }", $"envs: 8, {fields} }}")));
+        Assert.Contains(expected, Assert.Single(error.Errors));
+    }
+
+    [Fact]
+    public void Count_and_per_silo_both_set_in_code_are_refused_as_when_loaded()
+    {
+        var spec = SpecLoader.ParseYaml(Minimal);
+        var both = spec with { Collectors = [spec.Collectors[0] with { Count = 2, PerSilo = 1 }] };
+        var loaded = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml(Minimal.Replace("envs: 8 }", "envs: 8, count: 2, per_silo: 1 }"))).Errors;
+        Assert.Equal(loaded, SpecValidator.Validate(both));
+        var zero = spec with { Collectors = [spec.Collectors[0] with { Count = 0, PerSilo = 0 }] };
+        Assert.Contains("collectors[0].per_silo: must be an integer in [1, 4096] (got 0)", SpecValidator.Validate(zero));
+    }
+
+    [Fact]
+    public void A_silos_share_numbers_its_slots_over_the_per_silo_groups_in_order()
+    {
+        var spec = SpecLoader.ParseYaml(Minimal.Replace("  - { behaviour: actor, envs: 8 }",
+            "  - { behaviour: actor, envs: 8, per_silo: 2 }\n  - { behaviour: actor, count: 3 }\n  - { behaviour: actor, per_silo: 1 }"));
+        Assert.Equal([(0, 0), (0, 1), (2, 2)], spec.SiloShare().ToArray());
+        Assert.Equal(3, spec.FixedCollectorCount);
+    }
+
+    [Fact]
     public void Every_bad_field_is_reported_at_once()
     {
         var text = """

@@ -34,7 +34,7 @@ public sealed class SpecWriterTests
         environment: { kind: point_maze, train_layout: u5_maze, eval_layout: u5_maze_eval, episode_length: 250 }
         budget: { env_steps: 98_765 }
         collectors:
-          - { count: 3, envs: 32, behaviour: first, weight_refresh_steps: 7, device: auto }
+          - { per_silo: 3, envs: 32, behaviour: first, weight_refresh_steps: 7, device: auto }
           - { count: 2, envs: 16, behaviour: first, weight_refresh_steps: 5, device: cuda }
         learners:
           - name: first
@@ -86,7 +86,8 @@ public sealed class SpecWriterTests
         Assert.NotEqual(defaults["learners[0].role"], unusual["learners[1].role"]);
         // ... so a field the writer left out, or the reader skipped, would come back as its default.
         var yaml = SpecWriter.Write(Unusual());
-        Assert.Empty(SpecLoader.FieldsLeftOut(yaml));
+        // A group gives count or per_silo, never both: the one it does not give is left out (and said in a comment).
+        Assert.Equal(["collectors[0].count", "collectors[1].per_silo"], SpecLoader.FieldsLeftOut(yaml));
         Assert.Equal(unusual, SpecSchema.Leaves(SpecLoader.ParseYaml(yaml)).ToDictionary());
         // The reader asks for exactly the schema's fields: each left out of the minimal spec is a schema leaf (or holds some).
         Assert.All(SpecLoader.FieldsLeftOut(Minimal), path => Assert.Contains(defaults.Keys, leaf => leaf == path || leaf.StartsWith(path + ".")));
@@ -141,6 +142,22 @@ public sealed class SpecWriterTests
         Assert.Null(again.Learners[1].Device);
         Assert.Null(again.Learners[1].ErrorBuffer);
         Assert.Equal(yaml, SpecWriter.Write(again));
-        Assert.All(SpecLoader.FieldsLeftOut(yaml), path => Assert.True(path.EndsWith(".device") || path.EndsWith(".rate_limiter_error_buffer"), path));
+        Assert.All(SpecLoader.FieldsLeftOut(yaml), path => Assert.True(path.EndsWith(".device") || path.EndsWith(".rate_limiter_error_buffer") || path.EndsWith(".per_silo"), path));
+    }
+
+    [Fact]
+    public void A_per_silo_group_is_written_as_per_silo_with_count_left_out_and_reads_back_equal()
+    {
+        var preset = Presets.Load("quickstart");
+        var spec = preset with { Collectors = [preset.Collectors[0] with { Count = 0, PerSilo = 2 }] };
+        var yaml = SpecWriter.Write(spec);
+        Assert.Contains("  - per_silo: 2\n", yaml);
+        Assert.Contains("    # count: left out, so the group runs per_silo = 2 on each collector silo\n", yaml);
+        Assert.DoesNotContain("count: 0", yaml);
+        var again = SpecLoader.ParseYaml(yaml);
+        Assert.Equal(spec.Collectors, again.Collectors);
+        Assert.Equal(yaml, SpecWriter.Write(again));
+        // A fixed group says the other way round what it leaves out.
+        Assert.Contains("    # per_silo: left out, so the group runs count = 1 in all\n", SpecWriter.Write(preset));
     }
 }

@@ -85,4 +85,21 @@ public class ProgressTests
         Assert.All(rows, r => Assert.Equal(1500, r.EnvSteps));
         Assert.Equal(6, rows[1].UpdatesPerSecond);
     }
+
+    [Fact]
+    public void MetricsRows_SkipLearnersTheExperimentHasNotHeardFrom()
+    {
+        // Just after the experiment moved to another silo it knows only its record: a learner it has not polled yet
+        // reads NotStarted with no updates, which must not enter metrics.csv as a count that went back to zero.
+        var spec = SpecLoader.ParseYaml(TinySpec.Yaml(3000));
+        LearnerProgress[] learners =
+        [
+            new("deep", LearnerRole.Behaviour, ExperimentState.NotStarted, 0, 0, 0, 0, [], "", null),
+            new("shallow", LearnerRole.Passive, ExperimentState.Running, 700, 3, 0, 0, [], "S1", null, "cpu"),
+        ];
+        var status = new ExperimentStatus("r", ExperimentState.Running, null, 100, 3000, 2, learners, [], new ReplayProgress(100, 5, 100_000), 1, 0, 5, 100);
+        var rows = StatusFrames.From(status, spec, "r", 0, TimeSpan.FromSeconds(2), (_, _) => 1).ToMetrics().ToList();
+        Assert.Equal(["shallow"], rows.Select(r => r.Learner));
+        Assert.Equal(700, rows[0].Updates);
+    }
 }

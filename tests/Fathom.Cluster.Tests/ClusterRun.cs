@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Fathom.Client.Results;
 using Fathom.Grains.Contracts;
 
@@ -13,7 +12,7 @@ namespace Fathom.Cluster.Tests;
 /// </summary>
 public sealed class ClusterRun(FathomNetnsCluster cluster, string name, string folder, HostProcess client)
 {
-    static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
+    static JsonSerializerOptions Json => Fathom.Client.Commands.ClusterCommands.JsonOutput;
 
     public string Name => name;
     public HostProcess Client => client;
@@ -53,16 +52,20 @@ public sealed class ClusterRun(FathomNetnsCluster cluster, string name, string f
     }
 
     /// <summary>Waits until the experiment has collected at least <paramref name="envSteps"/> (as the store counts them).</summary>
-    public async Task<ExperimentStatus> WaitForEnvStepsAsync(long envSteps, TimeSpan timeout)
+    public Task<ExperimentStatus> WaitForEnvStepsAsync(long envSteps, TimeSpan timeout) =>
+        WaitForAsync(s => s.EnvSteps >= envSteps, timeout, $"{envSteps} env steps");
+
+    /// <summary>Asks for the status every second until <paramref name="condition"/> holds; fails if the run ends first or the time runs out.</summary>
+    public async Task<ExperimentStatus> WaitForAsync(Func<ExperimentStatus, bool> condition, TimeSpan timeout, string awaited = "the awaited state")
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var status = await StatusAsync();
-            if (status.EnvSteps >= envSteps) return status;
-            Assert.False(status.IsOver, $"run {name} ended {status.State} at {status.EnvSteps} env steps before reaching {envSteps}: {status.Error}");
-            Assert.True(DateTime.UtcNow < deadline, $"run {name} reached only {status.EnvSteps} of {envSteps} env steps within {timeout}\n{Diagnostics()}");
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            if (condition(status)) return status;
+            Assert.False(status.IsOver, $"run {name} ended {status.State} at {status.EnvSteps} env steps before {awaited}: {status.Error}\n{Diagnostics()}");
+            Assert.True(DateTime.UtcNow < deadline, $"run {name} did not reach {awaited} within {timeout} (at {status.EnvSteps} env steps)\n{Diagnostics()}");
+            await Task.Delay(TimeSpan.FromSeconds(1));
         }
     }
 

@@ -10,7 +10,8 @@ namespace Fathom.Cluster.Tests;
 /// and checks that the episodes written before its fault are still in the store (capacity is far above the budget,
 /// so nothing is evicted). Each prints what happened and how long recovery took (docs/reliability.md).
 /// </summary>
-public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterFixture>
+[Collection(ClusterFixture.Collection)]
+public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
 {
     const long Budget = 24_000;
     const int CheckpointPeriod = 20; // FaultSpecs' checkpoint.period_updates
@@ -27,7 +28,7 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
         Cluster.Silo(victim).Kill();
         output.WriteLine($"SIGKILL collector silo {victim} at {before.EnvSteps} env steps ({written.Count} episodes stored)");
 
-        var recovered = await WaitFor(run, s => s.Collectors.Length == 2 && s.Collectors.All(c => c.State == ExperimentState.Running && fixture.SiloIndexOf(c.Silo) != victim));
+        var recovered = await run.WaitForAsync(s => s.Collectors.Length == 2 && s.Collectors.All(c => c.State == ExperimentState.Running && fixture.SiloIndexOf(c.Silo) != victim), RunTimeout);
         output.WriteLine($"both collectors running on silo {fixture.SiloIndexOf(recovered.Collectors[0].Silo)} after {clock.Elapsed.TotalSeconds:0} s");
         await Finish(run, written, collectorsKilled: true);
     }
@@ -36,7 +37,7 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
     public async Task BehaviourLearnerSiloKilled_ItResumesFromItsCheckpointOnTheOtherLearnerSilo()
     {
         var (run, _, _) = await StartAndWait("kill-learner");
-        var before = await WaitFor(run, s => Deep(s).Updates >= 3 * CheckpointPeriod && s.Collectors.All(c => c.PolicyVersion > 0));
+        var before = await run.WaitForAsync(s => Deep(s).Updates >= 3 * CheckpointPeriod && s.Collectors.All(c => c.PolicyVersion > 0), RunTimeout);
         var written = await run.EpisodeIdsAsync();
         var victim = fixture.SiloIndexOf(Deep(before).Silo);
         var published = before.PolicyVersion;
@@ -44,13 +45,13 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
         Cluster.Silo(victim).Kill();
         output.WriteLine($"SIGKILL learner silo {victim} with the behaviour learner at {Deep(before).Updates} updates, policy version {published}");
 
-        var resumed = await WaitFor(run, s => Deep(s) is { State: ExperimentState.Running } d && fixture.SiloIndexOf(d.Silo) != victim && d.Updates > d.ResumedFromUpdates);
+        var resumed = await run.WaitForAsync(s => Deep(s) is { State: ExperimentState.Running } d && fixture.SiloIndexOf(d.Silo) != victim && d.Updates > d.ResumedFromUpdates, RunTimeout);
         var deep = Deep(resumed);
         output.WriteLine($"resumed on silo {fixture.SiloIndexOf(deep.Silo)} from its checkpoint at {deep.ResumedFromUpdates} updates after {clock.Elapsed.TotalSeconds:0} s");
         Assert.True(deep.ResumedFromUpdates >= Deep(before).Updates - CheckpointPeriod,
             $"resumed from {deep.ResumedFromUpdates} updates, more than one checkpoint period behind {Deep(before).Updates}");
         // Collectors acted with the last weights meanwhile, then took the resumed learner's newer versions.
-        var caughtUp = await WaitFor(run, s => s.Collectors.Length > 0 && s.Collectors.All(c => c.PolicyVersion > published));
+        var caughtUp = await run.WaitForAsync(s => s.Collectors.Length > 0 && s.Collectors.All(c => c.PolicyVersion > published), RunTimeout);
         output.WriteLine($"collectors on policy version {caughtUp.Collectors.Min(c => c.PolicyVersion)} (> {published}) after {clock.Elapsed.TotalSeconds:0} s");
         await Finish(run, written, collectorsKilled: false, learnerResumed: true);
     }
@@ -111,7 +112,7 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
             Cluster.Hosts.SetLink(host, up: true);
         }
         var clock = Stopwatch.StartNew();
-        var recovered = await WaitFor(run, s => s.Collectors.Length == 2 && s.Collectors.All(c => c.State == ExperimentState.Running) && s.EnvSteps > before.EnvSteps);
+        var recovered = await run.WaitForAsync(s => s.Collectors.Length == 2 && s.Collectors.All(c => c.State == ExperimentState.Running) && s.EnvSteps > before.EnvSteps, RunTimeout);
         output.WriteLine($"link up after {Outage.TotalSeconds:0} s; collectors running on silos {string.Join(", ", recovered.Collectors.Select(c => fixture.SiloIndexOf(c.Silo)))} " +
                          $"{clock.Elapsed.TotalSeconds:0} s later; the cut silo {(Cluster.Silo(victim).HasExited ? $"left the cluster (exit {Cluster.Silo(victim).ExitCode})" : "stayed")}");
         await Finish(run, written, collectorsKilled: true);
@@ -127,7 +128,7 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
         Cluster.Silo(victim).Kill();
         output.WriteLine($"SIGKILL silo {victim} ({ClusterFixture.Roles[victim]}) hosting the experiment grain at {before.EnvSteps} env steps, no client attached");
 
-        var moved = await WaitFor(run, s => s.Silo.Length > 0 && fixture.SiloIndexOf(s.Silo) != victim && s.EnvSteps > before.EnvSteps);
+        var moved = await run.WaitForAsync(s => s.Silo.Length > 0 && fixture.SiloIndexOf(s.Silo) != victim && s.EnvSteps > before.EnvSteps, RunTimeout);
         output.WriteLine($"experiment answering from silo {fixture.SiloIndexOf(moved.Silo)} after {clock.Elapsed.TotalSeconds:0} s");
         var end = await run.WaitForEndAsync(RunTimeout);
         output.WriteLine($"ended {end.State} {clock.Elapsed.TotalSeconds:0} s after the kill");
@@ -145,18 +146,6 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
         return (run, before, await run.EpisodeIdsAsync());
     }
 
-    async Task<ExperimentStatus> WaitFor(ClusterRun run, Func<ExperimentStatus, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + RunTimeout;
-        while (true)
-        {
-            var status = await run.StatusAsync();
-            if (condition(status)) return status;
-            Assert.False(status.IsOver, $"run {run.Name} ended {status.State} at {status.EnvSteps} env steps before the awaited state: {status.Error}\n{run.Diagnostics()}");
-            Assert.True(DateTime.UtcNow < deadline, $"run {run.Name} did not reach the awaited state within {RunTimeout}\n{run.Diagnostics()}");
-            await Task.Delay(TimeSpan.FromSeconds(1));
-        }
-    }
 
     async Task Finish(ClusterRun run, HashSet<string> written, bool collectorsKilled, bool learnerResumed = false, bool attached = true)
     {

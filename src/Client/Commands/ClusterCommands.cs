@@ -52,8 +52,8 @@ public static class ClusterCommands
         });
     }
 
-    /// <summary>Status as JSON: enums by name, so that scripts need not know their numbers.</summary>
-    static readonly JsonSerializerOptions JsonOutput = new() { Converters = { new JsonStringEnumConverter() } };
+    /// <summary>Status as JSON: snake_case keys, as the benchmarks' JSON, and enums by name, so that scripts need not know their numbers.</summary>
+    public static readonly JsonSerializerOptions JsonOutput = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Converters = { new JsonStringEnumConverter() } };
 
     static Command Command(string name, string description, Func<IExperimentGrain, string, ParseResult, Task<int>> act, params Option[] extra)
     {

@@ -7,7 +7,10 @@ namespace Fathom.Client.Progress;
 /// device its worker runs on (empty until it has started).
 /// </summary>
 /// <param name="DataWaitFraction">Share of the learner's stepping time, pacing left out, spent waiting for a minibatch.</param>
-public sealed record LearnerFrame(string Name, string Role, int Depth, long Updates, double UpdatesPerSecond, EvalPoint? LatestEval, string Device = "", double DataWaitFraction = 0);
+/// <param name="Reported">False while the experiment has not heard from the learner (before it starts, or just after the
+/// experiment moved to another silo): its counts are not known then, and metrics.csv skips it.</param>
+public sealed record LearnerFrame(string Name, string Role, int Depth, long Updates, double UpdatesPerSecond, EvalPoint? LatestEval, string Device = "", double DataWaitFraction = 0,
+    bool Reported = true);
 
 /// <summary>
 /// One frame of the progress display: counts read from the experiment, rates measured by the client
@@ -22,6 +25,6 @@ public sealed record RunProgress(
         ? TimeSpan.FromSeconds((EnvStepBudget - EnvSteps) / EnvStepsPerSecond)
         : EnvSteps >= EnvStepBudget ? TimeSpan.Zero : null;
 
-    public IEnumerable<MetricsSample> ToMetrics() => Learners.Select(l => new MetricsSample(
+    public IEnumerable<MetricsSample> ToMetrics() => Learners.Where(l => l.Reported).Select(l => new MetricsSample(
         Run, Elapsed.TotalSeconds, l.Name, l.Role, l.Depth, EnvSteps, EnvStepsPerSecond, l.Updates, l.UpdatesPerSecond, ReplayFill, PolicyLag, l.DataWaitFraction));
 }

@@ -116,6 +116,25 @@ public sealed class HostProcess : IDisposable
         return null;
     }
 
+    /// <summary>CPU time used so far, user plus system (from /proc/PID/stat), or null once the process is gone.</summary>
+    public double? CpuSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{Pid}/stat");
+            // Fields after the command name (which may hold spaces) start after its closing parenthesis; utime and stime are the 14th and 15th.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11]) + long.Parse(fields[12])) / (double)ClockTicksPerSecond;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>USER_HZ, the unit of /proc's CPU times (100 on Linux).</summary>
+    private const int ClockTicksPerSecond = 100;
+
     public void Dispose()
     {
         try

@@ -10,7 +10,8 @@ namespace Fathom.Bench;
 /// membership and state Redis on hosts of their own. Per silo count: env steps per second (the store's own counter)
 /// and learner samples per second (the rate limiter's ledger) over a window after warm-up, and the efficiency
 /// rate(N) / (N x rate(1)). The CPU seconds of the Redis servers and the silos over the window say where time goes.
-/// Needs root. `scale [--silos 1,2,4,8] [--rounds 3] [--window 45] [--warmup 15] [--cpu 0.15] [--learner-cpu 0.3]`.
+/// Needs root. `scale [--silos 1,2,4,8] [--rounds 3] [--window 45] [--warmup 20] [--cpu 0.15] [--learner-cpu 0.3] [--capacity 2000000]`;
+/// `scale --plot-only` redraws bench-results/scale.png from scale.json.
 /// </summary>
 public sealed class ScaleBench : IBenchmark
 {
@@ -21,12 +22,22 @@ public sealed class ScaleBench : IBenchmark
 
     public async Task<int> RunAsync(string[] args)
     {
+        if (args.Contains("--plot-only"))
+        {
+            // Redraws bench-results/scale.png from bench-results/scale.json.
+            using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine("bench-results", "scale.json")));
+            var stored = json.RootElement.EnumerateArray().Select(r => (r.GetProperty("silos").GetInt32(), r.GetProperty("env_steps_per_s").GetDouble(),
+                r.GetProperty("env_steps_per_s_min").GetDouble(), r.GetProperty("env_steps_per_s_max").GetDouble(), r.GetProperty("samples_per_s").GetDouble())).ToArray();
+            Plot(stored, json.RootElement[0].GetProperty("cpu_per_collector_silo").GetDouble());
+            return 0;
+        }
         var silos = Option(args, "--silos", "1,2,4,8").Split(',').Select(int.Parse).ToArray();
         var rounds = int.Parse(Option(args, "--rounds", "3"), CultureInfo.InvariantCulture);
         var window = TimeSpan.FromSeconds(double.Parse(Option(args, "--window", "45"), CultureInfo.InvariantCulture));
-        var warmup = TimeSpan.FromSeconds(double.Parse(Option(args, "--warmup", "15"), CultureInfo.InvariantCulture));
+        var warmup = TimeSpan.FromSeconds(double.Parse(Option(args, "--warmup", "20"), CultureInfo.InvariantCulture));
         var cpu = double.Parse(Option(args, "--cpu", "0.15"), CultureInfo.InvariantCulture);
         var learnerCpu = double.Parse(Option(args, "--learner-cpu", "0.3"), CultureInfo.InvariantCulture);
+        var capacity = long.Parse(Option(args, "--capacity", "2000000"), CultureInfo.InvariantCulture);
         if (NetnsCluster.Unavailable() is { } why)
         {
             Console.Error.WriteLine($"scale: {why}");
@@ -40,15 +51,20 @@ public sealed class ScaleBench : IBenchmark
         for (int i = 0; i <= most; i++) await cluster.WaitForSiloAsync(i, TimeSpan.FromMinutes(3));
         Console.WriteLine($"cluster up: {most} collector silos at {cpu} cores each, a learner silo at {learnerCpu}, load {BenchResults.LoadAverage()}");
 
+        // Every silo runs the collector's code once before anything is measured: JIT compilation and libtorch's start
+        // under a small CPU share take long enough to spoil the first window of each silo.
+        Console.WriteLine($"warm-up: {most} collectors for {2 * warmup.TotalSeconds:F0} s (not measured)");
+        await MeasureAsync(cluster, "scale-warmup", most, warmup, warmup, capacity);
+
         var samples = new List<Sample>();
         for (int round = 0; round < rounds; round++)
             foreach (var n in silos)
             {
-                var sample = await MeasureAsync(cluster, $"scale-r{round}-n{n}", n, warmup, window);
+                var sample = await MeasureAsync(cluster, $"scale-r{round}-n{n}", n, warmup, window, capacity);
                 samples.Add(sample);
                 Console.WriteLine($"round {round + 1} silos {n}: {sample.EnvStepsPerSecond,9:F0} env steps/s {sample.SamplesPerSecond,9:F0} samples/s " +
                                   $"replay redis {sample.ReplayRedisCpu:P0} state redis {sample.StateRedisCpu:P0} membership {sample.MembershipRedisCpu:P0} of a core, " +
-                                  $"collector silos {sample.CollectorSiloCpu:F2} cores, learner {sample.LearnerSiloCpu:F2}");
+                                  $"collector silos {sample.CollectorSiloCpu:F2} cores, learner {sample.LearnerSiloCpu:F2}, {sample.Episodes} episodes in the store");
             }
 
         var baseline = BenchResults.Median(samples.Where(s => s.Silos == silos.Min()).Select(s => s.EnvStepsPerSecond / s.Silos));
@@ -71,6 +87,8 @@ public sealed class ScaleBench : IBenchmark
                 membership_redis_cores = Math.Round(BenchResults.Median(at.Select(s => s.MembershipRedisCpu)), 3),
                 collector_silo_cores = Math.Round(BenchResults.Median(at.Select(s => s.CollectorSiloCpu)), 3),
                 learner_silo_cores = Math.Round(BenchResults.Median(at.Select(s => s.LearnerSiloCpu)), 3),
+                episodes_in_store = (long)BenchResults.Median(at.Select(s => (double)s.Episodes)),
+                capacity_transitions = capacity,
             };
         }).ToArray();
         Console.WriteLine();
@@ -78,20 +96,54 @@ public sealed class ScaleBench : IBenchmark
         foreach (var r in rows)
             Console.WriteLine($"{r.silos,5}  {r.env_steps_per_s,10:F0} ({r.env_steps_per_s_min:F0}-{r.env_steps_per_s_max:F0})  {r.samples_per_s,12:F0}  {r.efficiency,10:F2}  {r.replay_redis_cores,12:F3}  {r.state_redis_cores,11:F3}  {r.collector_silo_cores,8:F2}");
         BenchResults.Write("scale", rows);
+        Plot(rows.Select(r => (r.silos, r.env_steps_per_s, r.env_steps_per_s_min, r.env_steps_per_s_max, r.samples_per_s)).ToArray(), cpu);
         return 0;
     }
 
+    /// <summary>bench-results/scale.png: env steps per second against collector silos, with the linear ideal from one silo.</summary>
+    static void Plot((int Silos, double Rate, double Min, double Max, double Samples)[] rows, double cpu)
+    {
+        using var plot = new ScottPlot.Plot();
+        var x = rows.Select(r => (double)r.Silos).ToArray();
+        var baseline = rows[0].Rate / rows[0].Silos;
+        var ideal = plot.Add.ScatterLine(x, x.Select(n => n * baseline).ToArray());
+        ideal.LinePattern = ScottPlot.LinePattern.Dashed;
+        ideal.Color = ScottPlot.Colors.Gray;
+        ideal.LegendText = "linear (N x one silo)";
+        var measured = plot.Add.Scatter(x, rows.Select(r => r.Rate).ToArray());
+        measured.LegendText = "env steps/s (median; dashes: min and max over rounds)";
+        measured.LineWidth = 2;
+        foreach (var bound in new[] { rows.Select(r => r.Min).ToArray(), rows.Select(r => r.Max).ToArray() })
+        {
+            var marks = plot.Add.Markers(x, bound);
+            marks.Color = measured.Color;
+            marks.MarkerShape = ScottPlot.MarkerShape.HorizontalBar;
+            marks.MarkerSize = 12;
+        }
+        var samples = plot.Add.Scatter(x, rows.Select(r => r.Samples).ToArray());
+        samples.LegendText = "learner samples/s (one learner silo)";
+        plot.Title($"Scale-out: collector silos at {cpu} cores each (netns cluster, one replay shard)");
+        plot.XLabel("collector silos");
+        plot.YLabel("per second");
+        plot.Axes.SetLimitsX(0, rows.Max(r => r.Silos) + 0.5);
+        plot.Axes.SetLimitsY(0, Math.Max(rows.Max(r => r.Max), x.Max() * baseline) * 1.1);
+        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        Directory.CreateDirectory("bench-results");
+        plot.SavePng(Path.Combine("bench-results", "scale.png"), 900, 540);
+        Console.WriteLine("wrote bench-results/scale.png");
+    }
+
     sealed record Sample(int Silos, double EnvStepsPerSecond, double SamplesPerSecond, double ReplayRedisCpu, double StateRedisCpu, double MembershipRedisCpu,
-        double CollectorSiloCpu, double LearnerSiloCpu);
+        double CollectorSiloCpu, double LearnerSiloCpu, long Episodes);
 
     /// <summary>One run with <paramref name="n"/> collectors (one per collector silo), measured over a window after warm-up, then stopped and deleted.</summary>
-    static async Task<Sample> MeasureAsync(FathomNetnsCluster cluster, string run, int n, TimeSpan warmup, TimeSpan window)
+    static async Task<Sample> MeasureAsync(FathomNetnsCluster cluster, string run, int n, TimeSpan warmup, TimeSpan window, long capacity)
     {
         var folder = Directory.CreateTempSubdirectory("fathom-scale-").FullName;
         try
         {
             var spec = Path.Combine(folder, run + ".yaml");
-            await File.WriteAllTextAsync(spec, Spec(n));
+            await File.WriteAllTextAsync(spec, Spec(n, capacity));
             var (code, output) = await cluster.FathomAsync(TimeSpan.FromMinutes(3), "run", spec, "--run", run, "--results", folder, "--detach");
             if (code != 0) throw new InvalidOperationException($"fathom run {run} exited {code}: {output}");
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
@@ -112,10 +164,11 @@ public sealed class ScaleBench : IBenchmark
             var (inserted1, sampled1) = (await InsertedAsync(cluster, run), await SampledAsync(cluster, run));
             var seconds = clock.Elapsed.TotalSeconds;
             var cpu = watched.Select((p, i) => ((p.CpuSeconds() ?? 0) - cpu0[i]) / seconds).ToArray();
+            var episodes = await cluster.RedisLongAsync(FathomNetnsCluster.ShardHost(0), "LLEN", RedisReplayKeys.Index(run, 0));
 
             await cluster.FathomAsync(TimeSpan.FromMinutes(3), "stop", run);
             await cluster.FathomAsync(TimeSpan.FromMinutes(3), "delete", run, "--force");
-            return new Sample(n, (inserted1 - inserted0) / seconds, (sampled1 - sampled0) / seconds, cpu[0], cpu[1], cpu[2], cpu[4..].Sum(), cpu[3]);
+            return new Sample(n, (inserted1 - inserted0) / seconds, (sampled1 - sampled0) / seconds, cpu[0], cpu[1], cpu[2], cpu[4..].Sum(), cpu[3], episodes);
         }
         finally
         {
@@ -135,10 +188,11 @@ public sealed class ScaleBench : IBenchmark
     }
 
     /// <summary>
-    /// N collectors (spread one per collector silo), one small learner whose samples-per-insert never holds collection
-    /// back: the figure is collection's, and the learner's samples show whether the store still serves it.
+    /// N collectors (spread one per collector silo) and one small learner whose rate limiter's band is so wide that it
+    /// never holds either side back: the env-step figure is collection's alone, and the learner's samples show whether
+    /// the store still serves it as collection grows.
     /// </summary>
-    static string Spec(int n) => $$"""
+    static string Spec(int n, long capacity) => $$"""
         seed: 1
         environment:
           kind: point_maze
@@ -158,10 +212,11 @@ public sealed class ScaleBench : IBenchmark
             actor: { depth: 4, width: 64 }
             critic: { depth: 4, width: 64 }
             batch: 256
-            samples_per_insert: 0.001
+            samples_per_insert: 0.05
+            rate_limiter_error_buffer: 1000000000000
         replay:
           shards: 1
-          capacity: 2000000
+          capacity: {{capacity}}
           min_transitions: 3200
         evaluation:
           period_updates: 1000000

@@ -33,7 +33,7 @@ public sealed class HarnessTests
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(3));
         var share = (busy.CpuSeconds()!.Value - start) / clock.Elapsed.TotalSeconds;
-        Assert.InRange(share, 0.05, 0.3); // unlimited, it would take a whole core
+        Assert.InRange(share, 0.02, 0.3); // unlimited, it would take a whole core
     }
 
     [Fact]

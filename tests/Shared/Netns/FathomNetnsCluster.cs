@@ -6,12 +6,15 @@ namespace Fathom.Tests.Netns;
 /// A Fathom cluster in redis mode on a <see cref="NetnsCluster"/>, every part on its own host: host 1 runs the
 /// `fathom` client and redis-cli, host 2 the membership Redis, host 3 the state Redis (weights, checkpoints, grain
 /// state), then one host per replay shard, then the silos. Every Redis keeps an append-only file (fsync on every
-/// write), so a killed Redis restarts with what it acknowledged. Silos are Fathom.Silo.dll processes with a role and a
-/// CPU share each.
+/// write), so a killed Redis restarts with what it acknowledged, and is held to <see cref="RedisCpu"/> cores. Silos are
+/// Fathom.Silo.dll processes with a role and a CPU share each; the client host has no limit (it is not part of the cluster).
 /// </summary>
 public sealed class FathomNetnsCluster : IDisposable
 {
     public const int ClientHost = 1, MembershipHost = 2, StateHost = 3, RedisPort = 6379;
+
+    /// <summary>The CPU share of each Redis server, in cores (single-threaded, so one core is all it can use).</summary>
+    public const double RedisCpu = 1.0;
     private const int FirstShardHost = 4;
     private readonly NetnsCluster _hosts;
     private readonly string _folder;
@@ -82,7 +85,7 @@ public sealed class FathomNetnsCluster : IDisposable
             throw new InvalidOperationException($"the Redis on host {host} is still running");
         old?.Dispose();
         var dir = Directory.CreateDirectory(Path.Combine(_folder, $"redis-{host}")).FullName;
-        var redis = _hosts.Start($"redis on host {host}", host, 0, null, "redis-server",
+        var redis = _hosts.Start($"redis on host {host}", host, RedisCpu, null, "redis-server",
             "--bind", NetnsCluster.Address(host), "--port", $"{RedisPort}", "--protected-mode", "no", "--dir", dir,
             "--save", "", "--appendonly", "yes", "--appendfsync", "always");
         _redis[host] = redis;

@@ -63,4 +63,43 @@ public class PlotTests
         Assert.True(shallowGeo < 0.9, $"shallow geodesic correlation {shallowGeo}");
         Assert.True(deepEuclid < 0.9, $"deep Euclidean correlation {deepEuclid}");
     }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(2, 0)]
+    [InlineData(0, 3)]
+    [InlineData(2, 3)]
+    public void TopologyPanel_DrawsEachCellsQWhereItsCoordinatesAre(int hotColumn, int hotRow)
+    {
+        // A 3 x 4 grid with one hot cell: the pixel at the hot cell's world coordinates must have the colormap's top
+        // colour, and the pixel at its mirror image (top to bottom) the bottom colour. Cells are 1 wide, centres at x.5.
+        var cells = new List<TopologyCell>();
+        for (var r = 0; r < 4; r++)
+            for (var c = 0; c < 3; c++)
+                cells.Add(new TopologyCell("r", "deep", "behaviour", 4, 2.5, 3.5, c + 0.5, r + 0.5, false,
+                    c == hotColumn && r == hotRow ? 1.0 : 0.0, 1, 1));
+        using var plot = new ScottPlot.Plot();
+        TopologyPlot.Draw(plot, cells);
+        var path = Path.Combine(ScratchFolder.Create("fathom-topology-pixels"), "panel.png");
+        // The first render settles the square axis units; the second is the one whose pixels and coordinates agree.
+        plot.GetImage(600, 600).Dispose();
+        plot.SavePng(path, 600, 600);
+        using var image = SkiaSharp.SKBitmap.Decode(path);
+
+        SkiaSharp.SKColor At(double x, double y)
+        {
+            var pixel = plot.GetPixel(new ScottPlot.Coordinates(x, y));
+            return image.GetPixel((int)pixel.X, (int)pixel.Y);
+        }
+        var top = new ScottPlot.Colormaps.Viridis().GetColor(1.0);
+        var bottom = new ScottPlot.Colormaps.Viridis().GetColor(0.0);
+        // A point a quarter cell off the centre: the goal marker sits on a cell centre.
+        var hot = At(hotColumn + 0.25, hotRow + 0.25);
+        var mirror = At(hotColumn + 0.25, 3 - hotRow + 0.25);
+        Assert.True(Near(hot, top), $"hot cell ({hotColumn}, {hotRow}) drawn as {hot}, expected the colormap's top {top}");
+        Assert.True(Near(mirror, bottom), $"its mirror cell ({hotColumn}, {3 - hotRow}) drawn as {mirror}, expected the colormap's bottom {bottom}");
+    }
+
+    static bool Near(SkiaSharp.SKColor pixel, ScottPlot.Color color) =>
+        Math.Abs(pixel.Red - color.R) + Math.Abs(pixel.Green - color.G) + Math.Abs(pixel.Blue - color.B) < 30;
 }

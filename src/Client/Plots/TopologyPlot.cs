@@ -45,7 +45,8 @@ public static class TopologyPlot
         figure.SavePng(path, Width, Height);
     }
 
-    static void Draw(Plot plot, List<TopologyCell> cells)
+    /// <summary>Draws one learner's panel into <paramref name="plot"/>: Q as a heatmap in world coordinates (y down), walls grey, the goal in red.</summary>
+    public static void Draw(Plot plot, IReadOnlyList<TopologyCell> cells)
     {
         var xs = cells.Select(c => c.X).Distinct().Order().ToArray();
         var ys = cells.Select(c => c.Y).Distinct().Order().ToArray();
@@ -62,9 +63,10 @@ public static class TopologyPlot
         var heatmap = plot.Add.Heatmap(q);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.NaNCellColor = Colors.DimGray;
-        // World y grows downward as the layout text is read: row 0 (smallest y) is drawn at the top.
-        heatmap.FlipVertically = true;
-        heatmap.Extent = new CoordinateRect(xs[0] - dx / 2, xs[^1] + dx / 2, ys[0] - dy / 2, ys[^1] + dy / 2);
+        // Row r of the grid holds the cells of the r-th smallest y. ScottPlot puts row 0 at the extent's smallest y once
+        // the axis is inverted (world y grows downward, as the layout text is read), so no flip: a flip here mirrored Q
+        // against the walls and the goal marker.
+        heatmap.Rectangle = new CoordinateRect(xs[0] - dx / 2, xs[^1] + dx / 2, ys[0] - dy / 2, ys[^1] + dy / 2); // the cells' edges (Position would take their centres)
         plot.Add.ColorBar(heatmap).Label = "Q(s, π(s, g), g)";
 
         var goal = plot.Add.Marker(cells[0].GoalX, cells[0].GoalY);

@@ -18,7 +18,7 @@ namespace Fathom.Cluster.Tests;
 public sealed class SoakTests(ClusterFixture fixture, ITestOutputHelper output)
 {
     /// <summary>Env steps per minute of soak: the run's budget is set so that it lasts about the soak's length.</summary>
-    const long EnvStepsPerMinute = 16_000;
+    const long EnvStepsPerMinute = 27_000;
 
     /// <summary>Memory after warm-up may grow by at most this factor (median of the last quarter over the second quarter).</summary>
     const double MaxGrowth = 1.3;

@@ -124,6 +124,24 @@ public sealed class SpecRefusalTests
     }
 
     [Fact]
+    public void A_spec_file_too_large_to_be_a_spec_is_refused_unread()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("fathom-spec").FullName, "huge.yaml");
+        try
+        {
+            File.WriteAllText(path, Minimal + "\n#" + new string(' ', (int)SpecLoader.MaxFileBytes));
+            var error = Assert.Single(Assert.Throws<SpecException>(() => SpecLoader.LoadFile(path)).Errors);
+            Assert.StartsWith($"spec: the file must be at most {SpecLoader.MaxFileBytes} bytes", error);
+            File.WriteAllText(path, Minimal);
+            Assert.Equal(3, SpecLoader.LoadFile(path).Seed);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_second_yaml_document_is_refused()
     {
         var error = Assert.Single(Refused(Minimal + "\n---\nseed: 5\n"));

@@ -85,8 +85,8 @@ public static class SpecValidator
 
     /// <summary>
     /// The most bytes one learner's networks may take: actor and both critic encoders, 4-byte floats, each with
-    /// Adam's two moments. Above it a learner cannot train on any node the project runs on (the paper's largest
-    /// networks take a few GB), and a run would only fail after starting.
+    /// Adam's two moments. Far above the paper's largest networks; beyond it a learner would not fit a GPU or a
+    /// silo's memory, and the run would fail only after starting.
     /// </summary>
     public const long MaxLearnerBytes = 32_000_000_000;
 
@@ -98,7 +98,7 @@ public static class SpecValidator
         $"cannot be given together with count (got count: {count}, per_silo: {perSilo}); give exactly one: " +
         "count for that many collectors in all, or per_silo for that many on each collector silo";
 
-    /// <summary>Largest layout file a spec may name; the largest built-in maze is a few hundred bytes.</summary>
+    /// <summary>Largest layout file a spec may name, far above any real maze, so that no file can exhaust memory or time.</summary>
     public const long MaxLayoutFileBytes = 1 << 20;
 
     /// <summary>A layout given as a file must be small and parse as a maze; the schema has already checked that it is a built-in name or an existing file.</summary>
@@ -122,7 +122,16 @@ public static class SpecValidator
     /// <summary>Sizes that follow from the environment's state size: the collectors' chunk buffers and the learners' networks.</summary>
     private static void CheckSizes(ExperimentSpec spec, List<string> errors)
     {
-        var layout = EnvironmentFactory.Layout(spec.Environment);
+        EpisodeLayout layout;
+        try
+        {
+            layout = EnvironmentFactory.Layout(spec.Environment);
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add($"environment.train_layout: cannot make an environment of it: {e.Message} (got '{spec.Environment.TrainLayout}')");
+            return;
+        }
         var length = spec.Environment.EpisodeLength;
         for (var i = 0; i < spec.Collectors.Length; i++)
         {

@@ -141,6 +141,23 @@ public sealed class SpecRefusalTests
         }
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("---")]
+    [InlineData("- a\n- b")]
+    [InlineData("? [a]\n: b")]
+    [InlineData("{ seed: 1, seed: 2 }")]
+    [InlineData("seed: [")]
+    [InlineData("%YAML 1.2\n---\nseed: 1\n...\n---\n")]
+    [InlineData("a: &x { b: 1 }\nc: *x")]
+    [InlineData("seed: !!binary aGk=")]
+    public void An_odd_yaml_document_is_refused_as_a_spec_error_never_another_exception(string yaml)
+    {
+        var errors = Refused(yaml);
+        Assert.NotEmpty(errors);
+        Assert.All(errors, e => Assert.Matches(@"^[a-z_\[\]0-9.()]+: ", e));
+    }
+
     [Fact]
     public void A_second_yaml_document_is_refused()
     {

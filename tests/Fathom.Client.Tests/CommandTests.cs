@@ -67,6 +67,21 @@ public class CommandTests
     }
 
     [Fact]
+    public async Task Sweep_DepthBeyondTheSpecRule_IsRefusedByTheLoadersRule_BeforeAnythingStarts()
+    {
+        var folder = ScratchFolder.Create("fathom-run");
+        var results = Path.Combine(folder, "results");
+        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "sweep", "--depths", "4,40000", "--results", results, "quickstart");
+        Assert.Equal(2, code);
+        Assert.Contains("--depths: depth 40000 makes an invalid spec", stderr);
+        Assert.Contains("learners[0].actor.depth: must be a positive multiple of 4 up to 4096", stderr);
+        Assert.Contains("learners[0].critic.depth:", stderr);
+        Assert.DoesNotContain("depth 4 makes", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(Directory.Exists(results), "a refused sweep must not leave a results folder behind");
+    }
+
+    [Fact]
     public async Task Report_RegeneratesEveryPngFromCsvsAlone()
     {
         var folder = new RunFolder(ScratchFolder.Create("fathom-report"));

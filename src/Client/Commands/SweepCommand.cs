@@ -32,6 +32,7 @@ public static class SweepCommand
             if (seedCount < 1) { await Console.Error.WriteLineAsync($"fathom: --seeds: must be a positive integer (got {seedCount})"); return CommonOptions.BadInput; }
             var specArg = parse.GetRequiredValue(spec);
             if (CommonOptions.LoadSpec(specArg) is not { } baseSpec) return CommonOptions.BadInput;
+            if (!IsValidAtEveryDepth(baseSpec, depthList, seedCount)) return CommonOptions.BadInput;
             if (CommonOptions.RunNameOrDefault(parse.GetValue(run), "sweep-" + Path.GetFileNameWithoutExtension(specArg)) is not { } name) return CommonOptions.BadInput;
             if (!CommonOptions.IsRunName(RunKey(name, depthList.Max(), seedCount - 1), "--run (as its longest sweep run)")) return CommonOptions.BadInput;
 
@@ -63,6 +64,23 @@ public static class SweepCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Checks the spec of every depth by the loader's rules (<see cref="SpecValidator"/>) before anything starts, so that
+    /// --depths is held to the depths a spec may give (and the last seed to the seeds); prints the errors of each depth that fails.
+    /// </summary>
+    static bool IsValidAtEveryDepth(ExperimentSpec spec, int[] depths, int seedCount)
+    {
+        var ok = true;
+        foreach (var depth in depths)
+        {
+            var errors = SpecValidator.Validate(SpecOverrides.WithDepthAndSeed(spec, depth, unchecked(spec.Seed + seedCount - 1)));
+            if (errors.Count == 0) continue;
+            Console.Error.WriteLine($"fathom: --depths: depth {depth} makes an invalid spec:\n  {string.Join("\n  ", errors)}");
+            ok = false;
+        }
+        return ok;
     }
 
     /// <summary>The folder of one run inside the sweep's folder.</summary>

@@ -25,8 +25,8 @@ internal static class Field<T>
         new ScalarField<T, int?>(name, SpecKinds.OptionalInt, get, set, fallback, doc) { Rule = rule, LeftOut = leftOut };
 
     /// <summary>Two alternative fields of which a record gives exactly one (see <see cref="OneOfField{T}"/>).</summary>
-    public static ISpecField<T> OneOf(ISpecField<T> usual, ISpecField<T> alternative, Func<T, bool> takesAlternative) =>
-        new OneOfField<T>(usual, alternative, takesAlternative);
+    public static ISpecField<T> OneOf(ISpecField<T> usual, ISpecField<T> alternative, Func<T, bool> takesAlternative, Func<string, string, string> bothGiven) =>
+        new OneOfField<T>(usual, alternative, takesAlternative, bothGiven);
 
     public static ISpecField<T> Bool(string name, Func<T, bool> get, Func<T, bool, T> set, bool fallback, string doc) =>
         new ScalarField<T, bool>(name, SpecKinds.Bool, get, set, fallback, doc);

@@ -149,18 +149,26 @@ internal sealed class ListField<T, I>(string name, Func<T, I[]> get, Func<T, I[]
 /// Two alternative fields of which a record gives exactly one (a collector group's count or per_silo).
 /// <paramref name="usual"/> keeps its default when both are left out; <paramref name="alternative"/>, when given,
 /// stands in for it (its setter clears the usual one, whose getter then yields null and is written as a comment).
-/// Given both, both are kept, for <see cref="SpecValidator"/> to refuse. Each is checked by its own rule and written
-/// by itself, the one the record takes (<paramref name="takesAlternative"/>) first, so that a list item starts with a value.
+/// Given both, the document is refused at the alternative with <paramref name="bothGiven"/>(usual text, alternative
+/// text), whatever the values (a record cannot tell count 0 given from count left out), and both are kept, so that a
+/// record built in code with both is refused by <see cref="SpecValidator"/> in the same words. Each is checked by its own
+/// rule and written by itself, the one the record takes (<paramref name="takesAlternative"/>) first, so that a list item
+/// starts with a value.
 /// </summary>
-internal sealed class OneOfField<T>(ISpecField<T> usual, ISpecField<T> alternative, Func<T, bool> takesAlternative) : ISpecField<T>
+internal sealed class OneOfField<T>(ISpecField<T> usual, ISpecField<T> alternative, Func<T, bool> takesAlternative, Func<string, string, string> bothGiven)
+    : ISpecField<T>
 {
     public string Name => usual.Name;
     public string Doc => $"{usual.Doc}; or {alternative.Name}: {alternative.Doc}";
 
     public T Read(SpecNode? parent, T record)
     {
-        var both = parent?.Field(usual.Name) is not null && parent.Field(alternative.Name) is not null;
-        return both ? usual.Read(parent, alternative.Read(parent, record)) : alternative.Read(parent, usual.Read(parent, record));
+        if (parent?.Field(usual.Name) is { } given && parent.Field(alternative.Name) is { } other)
+        {
+            other.Error(bothGiven(given.Scalar ?? "a non-scalar", other.Scalar ?? "a non-scalar"));
+            return usual.Read(parent, alternative.Read(parent, record));
+        }
+        return alternative.Read(parent, usual.Read(parent, record));
     }
 
     public void Write(SpecYamlWriter yaml, T record)

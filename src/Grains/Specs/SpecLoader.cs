@@ -11,10 +11,16 @@ public static class SpecLoader
     public static ExperimentSpec Resolve(string presetOrPath) =>
         Presets.Names.Contains(presetOrPath) ? Presets.Load(presetOrPath) : LoadFile(presetOrPath);
 
+    /// <summary>Largest spec file read, so that no file can exhaust the client's memory or time.</summary>
+    public const long MaxFileBytes = 1 << 20;
+
     public static ExperimentSpec LoadFile(string path)
     {
         if (!File.Exists(path))
             throw new SpecException([$"spec: no preset or file named '{path}' (presets: {string.Join(", ", Presets.Names)})"]);
+        var bytes = new FileInfo(path).Length;
+        if (bytes > MaxFileBytes)
+            throw new SpecException([$"spec: the file must be at most {MaxFileBytes} bytes; a spec is a few kB (got '{path}' of {bytes} bytes)"]);
         var text = File.ReadAllText(path);
         return path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? ParseJson(text) : ParseYaml(text);
     }

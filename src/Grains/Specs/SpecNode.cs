@@ -1,5 +1,6 @@
 using System.Text.Json;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 
 namespace Fathom.Grains.Specs;
 
@@ -28,12 +29,31 @@ internal sealed class SpecNode
         _scalar = scalar;
     }
 
+    /// <summary>Deepest nesting a YAML spec may have; a spec nests four levels, and a deeper document could exhaust the stack.</summary>
+    private const int MaxYamlDepth = 16;
+
+    /// <summary>
+    /// Reads YAML event by event, so that a key given twice is named by its path, a second document is refused, and
+    /// aliases (which could expand a small document into an enormous one) and deep nesting are refused.
+    /// </summary>
     public static SpecNode FromYaml(string text, List<string> errors)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
-        if (stream.Documents.Count == 0) return FromYaml(new YamlMappingNode(), "", errors);
-        return FromYaml(stream.Documents[0].RootNode, "", errors);
+        var parser = new Parser(new StringReader(text));
+        parser.Consume<StreamStart>();
+        if (parser.TryConsume<StreamEnd>(out _)) return new SpecNode("", errors, [], null, null);
+        parser.Consume<DocumentStart>();
+        var root = FromYaml(parser, "", 0, errors);
+        parser.Consume<DocumentEnd>();
+        var documents = 1;
+        while (parser.TryConsume<DocumentStart>(out _))
+        {
+            documents++;
+            parser.SkipThisAndNestedEvents();
+            parser.Consume<DocumentEnd>();
+        }
+        if (documents > 1)
+            errors.Add($"(document): holds {documents} YAML documents (separated by '---'); a spec is exactly one, so remove the others");
+        return root;
     }
 
     public static SpecNode FromJson(string text, List<string> errors)
@@ -42,23 +62,53 @@ internal sealed class SpecNode
         return FromJson(document.RootElement, "", errors);
     }
 
-    private static SpecNode FromYaml(YamlNode node, string path, List<string> errors) => node switch
+    private static SpecNode FromYaml(IParser parser, string path, int depth, List<string> errors)
     {
-        YamlMappingNode map => new SpecNode(path, errors,
-            map.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => FromYaml(kv.Value, SpecFields.Path(path, ((YamlScalarNode)kv.Key).Value ?? ""), errors)), null, null),
-        YamlSequenceNode seq => new SpecNode(path, errors, null, seq.Children.Select((c, i) => FromYaml(c, $"{path}[{i}]", errors)).ToList(), null),
-        YamlScalarNode scalar => new SpecNode(path, errors, null, null, scalar.Value ?? ""),
-        _ => throw new FormatException($"{Display(path)}: unsupported YAML node {node.NodeType}"),
-    };
+        if (parser.Accept<AnchorAlias>(out var alias))
+            throw new YamlException(alias.Start, alias.End, $"{Display(path)}: aliases (*{alias.Value}) are not allowed in a spec; write the value out");
+        if (depth > MaxYamlDepth)
+            throw new YamlException(parser.Current!.Start, parser.Current.End, $"{Display(path)}: nested deeper than {MaxYamlDepth} levels");
+        if (parser.TryConsume<Scalar>(out var scalar)) return new SpecNode(path, errors, null, null, scalar.Value);
+        if (parser.TryConsume<SequenceStart>(out _))
+        {
+            var items = new List<SpecNode>();
+            while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(FromYaml(parser, $"{path}[{items.Count}]", depth + 1, errors));
+            return new SpecNode(path, errors, null, items, null);
+        }
+        parser.Consume<MappingStart>();
+        var fields = new Dictionary<string, SpecNode>();
+        while (!parser.TryConsume<MappingEnd>(out _))
+        {
+            var key = parser.Consume<Scalar>().Value;
+            var child = SpecFields.Path(path, key);
+            AddField(fields, key, FromYaml(parser, child, depth + 1, errors), errors);
+        }
+        return new SpecNode(path, errors, fields, null, null);
+    }
 
-    private static SpecNode FromJson(JsonElement element, string path, List<string> errors) => element.ValueKind switch
+    private static SpecNode FromJson(JsonElement element, string path, List<string> errors)
     {
-        JsonValueKind.Object => new SpecNode(path, errors,
-            element.EnumerateObject().ToDictionary(p => p.Name, p => FromJson(p.Value, SpecFields.Path(path, p.Name), errors)), null, null),
-        JsonValueKind.Array => new SpecNode(path, errors, null, element.EnumerateArray().Select((e, i) => FromJson(e, $"{path}[{i}]", errors)).ToList(), null),
-        JsonValueKind.String => new SpecNode(path, errors, null, null, element.GetString() ?? ""),
-        _ => new SpecNode(path, errors, null, null, element.GetRawText()),
-    };
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var fields = new Dictionary<string, SpecNode>();
+                foreach (var property in element.EnumerateObject())
+                    AddField(fields, property.Name, FromJson(property.Value, SpecFields.Path(path, property.Name), errors), errors);
+                return new SpecNode(path, errors, fields, null, null);
+            case JsonValueKind.Array:
+                return new SpecNode(path, errors, null, element.EnumerateArray().Select((e, i) => FromJson(e, $"{path}[{i}]", errors)).ToList(), null);
+            case JsonValueKind.String:
+                return new SpecNode(path, errors, null, null, element.GetString() ?? "");
+            default:
+                return new SpecNode(path, errors, null, null, element.GetRawText());
+        }
+    }
+
+    /// <summary>Adds a mapping's field; a key given twice is an error (which of the two applies would be a guess), the first kept.</summary>
+    private static void AddField(Dictionary<string, SpecNode> fields, string key, SpecNode node, List<string> errors)
+    {
+        if (!fields.TryAdd(key, node)) errors.Add($"{Display(node.Path)}: is given more than once; give each field once");
+    }
 
     private static string Display(string path) => path.Length == 0 ? "(document)" : path;
 

@@ -28,6 +28,9 @@ internal static class SpecSchema
     /// <summary>Largest representation size a spec may ask for; the paper uses 64, and the widest network is 16384.</summary>
     public const int MaxReprDim = 16384;
 
+    /// <summary>Largest replay capacity in transitions: the replay store's own limit (ReplayStoreOptions refuses more).</summary>
+    public const long MaxCapacity = 1L << 40;
+
     /// <summary>Most collectors one group may ask for, in all (count) or on each silo (per_silo).</summary>
     private const int MaxCollectors = 4096;
 
@@ -72,7 +75,7 @@ internal static class SpecSchema
             CollectorField.OptionalInt("per_silo", c => c.PerSilo, (c, v) => v is null ? c with { PerSilo = null } : c with { PerSilo = v, Count = 0 }, null,
                 OrLeftOut(Between(1, MaxCollectors)), (c, _) => $"the group runs count = {c.Count} in all",
                 "collector grains on each collector silo, started on a silo that joins and dropped with one that leaves"),
-            c => c.PerSilo is not null),
+            c => c.PerSilo is not null, SpecValidator.CountWithPerSilo),
         CollectorField.Int("envs", c => c.Envs, (c, v) => c with { Envs = v }, 256, Between(1, 1 << 20), "batched environments per collector"),
         CollectorField.Text("behaviour", c => c.Behaviour, (c, v) => c with { Behaviour = v }, null, null, "the behaviour learner whose actor the group runs"),
         CollectorField.Int("weight_refresh_steps", c => c.WeightRefreshSteps, (c, v) => c with { WeightRefreshSteps = v }, 10, Between(1, 1_000_000),
@@ -134,7 +137,7 @@ internal static class SpecSchema
     private static ISpecField<ReplaySpec>[] ReplayFields() =>
     [
         ReplayField.Int("shards", r => r.Shards, (r, v) => r with { Shards = v }, 1, Between(1, 1024), "Redis shards the store spreads over"),
-        ReplayField.Long("capacity", r => r.CapacityTransitions, (r, v) => r with { CapacityTransitions = v }, 1_000_000, Between(1, long.MaxValue),
+        ReplayField.Long("capacity", r => r.CapacityTransitions, (r, v) => r with { CapacityTransitions = v }, 1_000_000, Between(1, MaxCapacity),
             "transitions the whole store holds, oldest evicted first"),
         ReplayField.Long("min_transitions", r => r.MinTransitions, (r, v) => r with { MinTransitions = v }, DefaultBatch, Between(1, long.MaxValue),
             "transitions stored before learners start sampling"),

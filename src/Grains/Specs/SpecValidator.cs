@@ -1,3 +1,7 @@
+using Fathom.Grains.Stores;
+using Fathom.Grains.Workers;
+using Fathom.Replay;
+
 namespace Fathom.Grains.Specs;
 
 /// <summary>
@@ -47,9 +51,7 @@ public static class SpecValidator
         for (var i = 0; i < spec.Collectors.Length; i++)
         {
             var group = spec.Collectors[i];
-            Check(group.PerSilo is null || group.Count == 0, $"collectors[{i}].per_silo",
-                $"cannot be given together with count (got count: {group.Count}, per_silo: {group.PerSilo}); give exactly one: " +
-                "count for that many collectors in all, or per_silo for that many on each collector silo");
+            Check(group.PerSilo is null || group.Count == 0, $"collectors[{i}].per_silo", CountWithPerSilo($"{group.Count}", $"{group.PerSilo}"));
             Check(behaviours.Contains(group.Behaviour), $"collectors[{i}].behaviour",
                 $"must name a learner with role behaviour (allowed: {(behaviours.Length == 0 ? "none declared" : string.Join(", ", behaviours))}; got '{group.Behaviour}')");
         }
@@ -60,11 +62,97 @@ public static class SpecValidator
                 $"learner '{learner.Name}' is a behaviour learner but no collector group acts for it (use passive, or add a collector with behaviour: {learner.Name})");
         }
 
-        Check(spec.Replay.CapacityTransitions >= spec.Replay.MinTransitions, "replay.capacity",
-            $"must be at least replay.min_transitions ({spec.Replay.MinTransitions})");
+        var replay = spec.Replay;
+        Check(replay.CapacityTransitions >= replay.MinTransitions, "replay.capacity",
+            $"must be at least replay.min_transitions ({replay.MinTransitions})");
         var largestBatch = spec.Learners.Length == 0 ? 0 : spec.Learners.Max(l => l.Batch);
-        Check(spec.Replay.CapacityTransitions >= largestBatch, "replay.capacity", $"must hold at least the largest batch ({largestBatch})");
+        Check(replay.CapacityTransitions >= largestBatch, "replay.capacity", $"must hold at least the largest batch ({largestBatch})");
+        var episode = spec.Environment.EpisodeLength;
+        if (replay.Shards >= 1 && episode >= 1)
+            Check(replay.CapacityTransitions / replay.Shards >= episode, "replay.capacity",
+                $"must give each of the {replay.Shards} replay.shards room for one whole episode of environment.episode_length = {episode} transitions, " +
+                $"so at least {(long)replay.Shards * episode}; a shard refuses an episode longer than its share (got {replay.CapacityTransitions})");
+        Check(spec.BudgetEnvSteps >= replay.MinTransitions, "budget.env_steps",
+            $"must be at least replay.min_transitions ({replay.MinTransitions}), else the learners never start training (got {spec.BudgetEnvSteps})");
+
+        CheckLayoutFile(spec.Environment.TrainLayout, "environment.train_layout", errors);
+        CheckLayoutFile(spec.Environment.EvalLayout, "environment.eval_layout", errors);
+
+        // The rules below need the environment's sizes, so only a spec whose every field is valid gets there.
+        if (errors.Count == 0) CheckSizes(spec, errors);
         return errors;
+    }
+
+    /// <summary>
+    /// The most bytes one learner's networks may take: actor and both critic encoders, 4-byte floats, each with
+    /// Adam's two moments. Far above the paper's largest networks; beyond it a learner would not fit a GPU or a
+    /// silo's memory, and the run would fail only after starting.
+    /// </summary>
+    public const long MaxLearnerBytes = 32_000_000_000;
+
+    /// <summary>
+    /// The error of a collector group giving both count and per_silo, for a document (the values as written) and for a
+    /// spec built in code alike.
+    /// </summary>
+    public static string CountWithPerSilo(string count, string perSilo) =>
+        $"cannot be given together with count (got count: {count}, per_silo: {perSilo}); give exactly one: " +
+        "count for that many collectors in all, or per_silo for that many on each collector silo";
+
+    /// <summary>Largest layout file a spec may name, far above any real maze, so that no file can exhaust memory or time.</summary>
+    public const long MaxLayoutFileBytes = 1 << 20;
+
+    /// <summary>A layout given as a file must be small and parse as a maze; the schema has already checked that it is a built-in name or an existing file.</summary>
+    private static void CheckLayoutFile(string layout, string path, List<string> errors)
+    {
+        if (BuiltInLayouts.Contains(layout) || !File.Exists(layout)) return;
+        try
+        {
+            var bytes = new FileInfo(layout).Length;
+            if (bytes > MaxLayoutFileBytes)
+                errors.Add($"{path}: the layout file must be at most {MaxLayoutFileBytes} bytes (got '{layout}' of {bytes} bytes)");
+            else
+                Fathom.Learner.Envs.MazeLayout.Load(layout);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"{path}: the layout file does not parse: {e.Message} (got '{layout}'; a layout is rows of # . R G closed by walls)");
+        }
+    }
+
+    /// <summary>Sizes that follow from the environment's state size: the collectors' chunk buffers and the learners' networks.</summary>
+    private static void CheckSizes(ExperimentSpec spec, List<string> errors)
+    {
+        EpisodeLayout layout;
+        try
+        {
+            layout = EnvironmentFactory.Layout(spec.Environment);
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add($"environment.train_layout: cannot make an environment of it: {e.Message} (got '{spec.Environment.TrainLayout}')");
+            return;
+        }
+        var length = spec.Environment.EpisodeLength;
+        for (var i = 0; i < spec.Collectors.Length; i++)
+        {
+            var envs = spec.Collectors[i].Envs;
+            var floats = EnvironmentLoop.ChunkBufferFloats(envs, length, layout);
+            if (floats > EnvironmentLoop.MaxChunkBufferFloats)
+                errors.Add($"collectors[{i}].envs: must be at most {EnvironmentLoop.MaxChunkBufferFloats / (floats / envs)} with environment.episode_length = {length}, " +
+                           $"since a collector buffers (episode_length + 1) x envs x state size ({layout.StateDim}) floats and one buffer holds at most " +
+                           $"{EnvironmentLoop.MaxChunkBufferFloats}; lower envs (add collectors instead) or episode_length (got {envs}, which needs {floats})");
+        }
+
+        for (var i = 0; i < spec.Learners.Length; i++)
+        {
+            var learner = spec.Learners[i];
+            long actor = RunMemory.ActorParameters(learner, layout), critic = RunMemory.CriticParameters(learner, layout);
+            var bytes = RunMemory.CheckpointCopies * 4 * (actor + critic);
+            if (bytes > MaxLearnerBytes)
+                errors.Add($"learners[{i}]: networks must take at most {RunMemory.Mb(MaxLearnerBytes)} (parameters of actor and critic, 4 bytes each, " +
+                           $"plus Adam's two moments); actor depth {learner.Actor.Depth} x width {learner.Actor.Width} has {actor:N0} parameters and critic " +
+                           $"depth {learner.Critic.Depth} x width {learner.Critic.Width} {critic:N0}, which take {RunMemory.Mb(bytes)}; lower the depths or widths");
+        }
     }
 
     /// <summary>Names go into grain keys and Redis keys, so they stay short and plain.</summary>

@@ -38,6 +38,16 @@ public sealed class EnvironmentLoop : IDisposable
 
     public int EpisodeLength => _env.EpisodeLength;
 
+    /// <summary>Most floats one chunk buffer may hold: a .NET array's limit.</summary>
+    public static long MaxChunkBufferFloats => Array.MaxLength;
+
+    /// <summary>
+    /// Floats of the largest buffer <see cref="Collect"/> allocates: the states of the whole chunk, (length + 1) x N x
+    /// state size (the actions, length x N x action size, when an action is larger); at most <see cref="MaxChunkBufferFloats"/>.
+    /// </summary>
+    public static long ChunkBufferFloats(int envs, int length, EpisodeLayout layout) =>
+        Math.Max((long)(length + 1) * envs * layout.StateDim, (long)length * envs * layout.ActionDim);
+
     /// <summary>Transitions of one chunk: N envs x episode length.</summary>
     public long ChunkTransitions => (long)Envs * EpisodeLength;
 

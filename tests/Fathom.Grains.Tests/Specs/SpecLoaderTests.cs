@@ -5,7 +5,7 @@ namespace Fathom.Grains.Tests.Specs;
 
 public sealed class SpecLoaderTests
 {
-    private const string Minimal = """
+    internal const string Minimal = """
         seed: 3
         environment: { train_layout: u_maze, eval_layout: u_maze_eval }
         budget: { env_steps: 1000 }
@@ -232,6 +232,8 @@ public sealed class SpecLoaderTests
     [InlineData("per_silo: 5000", "collectors[0].per_silo: must be an integer in [1, 4096] (got 5000)")]
     [InlineData("per_silo: some", "collectors[0].per_silo: must be an integer in [1, 4096] (got some)")]
     [InlineData("count: 0", "collectors[0].count: must be an integer in [1, 4096] (got 0)")]
+    [InlineData("count: 0, per_silo: 2", "collectors[0].per_silo: cannot be given together with count (got count: 0, per_silo: 2); give exactly one")]
+    [InlineData("per_silo: 2, count: 1", "collectors[0].per_silo: cannot be given together with count (got count: 1, per_silo: 2); give exactly one")]
     public void A_bad_count_or_per_silo_is_refused_naming_the_field(string fields, string expected)
     {
         var error = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml(Minimal.Replace("envs: 8 }", $"envs: 8, {fields} }}")));

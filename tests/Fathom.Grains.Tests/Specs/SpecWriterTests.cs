@@ -7,7 +7,7 @@ public sealed class SpecWriterTests
 {
     private const string Minimal = """
         environment: { train_layout: u_maze, eval_layout: u_maze_eval }
-        budget: { env_steps: 10 }
+        budget: { env_steps: 1000 }
         collectors: [ { behaviour: a } ]
         learners: [ { name: a, role: behaviour } ]
         """;
@@ -113,7 +113,7 @@ public sealed class SpecWriterTests
     [Fact]
     public void A_bad_type_is_named_once_with_what_is_allowed()
     {
-        var error = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml(Minimal.Replace("env_steps: 10", "env_steps: lots")
+        var error = Assert.Throws<SpecException>(() => SpecLoader.ParseYaml(Minimal.Replace("env_steps: 1000", "env_steps: lots")
             .Replace("role: behaviour", "role: behaviour, batch: 99999999999, gamma: [1], actor: 4")));
         Assert.Contains("budget.env_steps: must be a positive integer (got lots)", error.Errors);
         Assert.Contains("learners[0].batch: must be an integer in [2, 65536] (got 99999999999)", error.Errors);

@@ -3,7 +3,8 @@ namespace Fathom.Cluster.Tests;
 /// <summary>Runs small enough for 2 cores, long enough for a fault in the middle: tiny networks, two collectors.</summary>
 static class FaultSpecs
 {
-    public static string Yaml(long envSteps, int collectors = 2, string collectorCount = "count") => $$"""
+    /// <param name="samplesPerInsert">The learners' samples per insert (the schema's default when null).</param>
+    public static string Yaml(long envSteps, int collectors = 2, string collectorCount = "count", double? samplesPerInsert = null) => $$"""
         seed: 5
         environment:
           kind: point_maze
@@ -22,12 +23,12 @@ static class FaultSpecs
             role: behaviour
             actor: { depth: 4, width: 32 }
             critic: { depth: 4, width: 32 }
-            batch: 32
+            batch: 32{{Pace(samplesPerInsert)}}
           - name: shallow
             role: passive
             actor: { depth: 4, width: 16 }
             critic: { depth: 4, width: 16 }
-            batch: 32
+            batch: 32{{Pace(samplesPerInsert)}}
         replay:
           shards: 2
           capacity: 1000000
@@ -38,4 +39,7 @@ static class FaultSpecs
         checkpoint:
           period_updates: 20
         """;
+
+    static string Pace(double? samplesPerInsert) =>
+        samplesPerInsert is { } spi ? $"\n    samples_per_insert: {spi.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "";
 }

@@ -18,7 +18,10 @@ namespace Fathom.Cluster.Tests;
 public sealed class SoakTests(ClusterFixture fixture, ITestOutputHelper output)
 {
     /// <summary>Env steps per minute of soak: the run's budget is set so that it lasts about the soak's length.</summary>
-    const long EnvStepsPerMinute = 27_000;
+    const long EnvStepsPerMinute = 33_000;
+
+    /// <summary>The learners' samples per insert in the soak.</summary>
+    const double SamplesPerInsert = 2.0;
 
     /// <summary>Memory after warm-up may grow by at most this factor (median of the last quarter over the second quarter).</summary>
     const double MaxGrowth = 1.3;
@@ -32,7 +35,8 @@ public sealed class SoakTests(ClusterFixture fixture, ITestOutputHelper output)
         var folder = Environment.GetEnvironmentVariable("FATHOM_SOAK_OUT") is { Length: > 0 } o ? Directory.CreateDirectory(o).FullName : ScratchFolder.Create("soak");
         var budget = (long)(minutes * EnvStepsPerMinute);
         await fixture.EnsureRunningAsync();
-        var run = ClusterRun.Start(Cluster, "soak", FaultSpecs.Yaml(budget), detach: true);
+        // Learners paced below what they can do, so that a run whose collectors ran ahead during a fault drains quickly at the end.
+        var run = ClusterRun.Start(Cluster, "soak", FaultSpecs.Yaml(budget, samplesPerInsert: SamplesPerInsert), detach: true);
         Assert.True(await run.Client.WaitForExitAsync(TimeSpan.FromMinutes(2)) && run.Client.ExitCode == 0, $"fathom run --detach failed:\n{run.Client.Output}");
 
         var clock = Stopwatch.StartNew();
@@ -62,20 +66,31 @@ public sealed class SoakTests(ClusterFixture fixture, ITestOutputHelper output)
             var fault = await InjectAsync(random.Next(6), status);
             var recovery = Stopwatch.StartNew();
             await fixture.EnsureRunningAsync();
-            status = await run.WaitForAsync(s => s.EnvSteps > status.EnvSteps || s.IsOver, TimeSpan.FromMinutes(5), "collection after the fault");
+            // Recovered when collection goes on, or, once the budget is in and the learners drain, when they train on.
+            var (steps, updates) = (status.EnvSteps, status.Learners.Sum(l => l.Updates));
+            status = await run.WaitForAsync(s => s.EnvSteps > steps || s.IsOver || (s.State == ExperimentState.Stopping && s.Learners.Sum(l => l.Updates) > updates),
+                TimeSpan.FromMinutes(5), "progress after the fault");
             faults.Add((at, fault, recovery.Elapsed.TotalSeconds));
-            output.WriteLine($"[{at,6:F0} s] {fault}; collecting again {recovery.Elapsed.TotalSeconds:F0} s later, at {status.EnvSteps} of {budget} env steps");
+            output.WriteLine($"[{at,6:F0} s] {fault}; progressing again {recovery.Elapsed.TotalSeconds:F0} s later, at {status.EnvSteps} of {budget} env steps ({status.State})");
         }
 
-        var end = await run.WaitForEndAsync(TimeSpan.FromMinutes(minutes + 10));
-        stop.Cancel();
-        await sampler;
+        ExperimentStatus end;
+        try
+        {
+            end = await run.WaitForEndAsync(TimeSpan.FromMinutes(minutes + 10));
+        }
+        finally
+        {
+            // What was sampled is written whatever happened, so that a failed soak still shows its memory and faults.
+            stop.Cancel();
+            await sampler;
+            Write(folder, memory, faults);
+        }
         output.WriteLine($"run ended {end.State} after {clock.Elapsed.TotalMinutes:F1} min and {faults.Count} faults");
         var (final, ledger) = await run.ReconcileAsync(budget, collectorsKilled: true);
         output.WriteLine($"ledger: {ledger.Inserted} env steps stored, {ledger.Evicted} evicted, collectors reported {final.CollectedEnvSteps}");
         Assert.True(faults.Count >= 2, $"only {faults.Count} faults struck before the run ended; the soak proves little");
 
-        Write(folder, memory, faults);
         var growth = Growth(memory);
         foreach (var (process, pid, seconds, early, late) in growth)
             output.WriteLine($"{process} (pid {pid}, {seconds:F0} s): {early / 1e6:F0} MB after warm-up, {late / 1e6:F0} MB at the end");

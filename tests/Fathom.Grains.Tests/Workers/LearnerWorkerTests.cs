@@ -32,7 +32,8 @@ public sealed class LearnerWorkerTests
 
         learner.Start();
         await learner.Completion.WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.IsType<TimeoutException>(learner.Error);
+        // Unreachable reads as a timeout, or, when the connection attempt fails first (a busy machine), as a connection error.
+        Assert.True(learner.Error is TimeoutException or RedisConnectionException, $"expected a timeout or a connection error, got {learner.Error}");
         Assert.Contains(nameof(WeightStore.LatestVersion), learner.Error.StackTrace);
 
         // A worker that has ended reads nothing more: no replay prefetching outlives it.

@@ -134,6 +134,8 @@ public sealed class ClusterRun(FathomNetnsCluster cluster, string name, string f
         Assert.True(ledger.Inserted == status.EnvSteps, $"the experiment counted {status.EnvSteps} env steps\n{counts}\n{Diagnostics()}");
         Assert.True(ledger.Inserted == status.Replay.InsertedTransitions && ledger.Evicted == status.Replay.EvictedTransitions, $"the experiment's replay ledger differs\n{counts}");
         Assert.True(status.CollectedEnvSteps <= ledger.Inserted, $"collectors reported {status.CollectedEnvSteps} env steps, the store received {ledger.Inserted}");
+        // Without a fault on a collector's or the experiment's silo the two are equal; a failover can lose a collector's
+        // last report (its chunk is in the store), so equality is not required where the test killed a silo.
         if (!collectorsKilled) Assert.Equal(ledger.Inserted, status.CollectedEnvSteps);
         AssertUpdatesNeverWentBack(redone);
         return (status, ledger);

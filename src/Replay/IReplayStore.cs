@@ -38,6 +38,13 @@ public interface IReplayStore : IAsyncDisposable
     Task<ReplayIndex> ListAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The same snapshot, built from <paramref name="previous"/> (an index this store listed, or null) by reading from
+    /// each shard only the entries appended since and dropping those evicted since: what a sampler that re-reads the
+    /// index every few milliseconds calls, so that the cost follows the insert rate and not the replay's size.
+    /// </summary>
+    Task<ReplayIndex> ListAsync(ReplayIndex? previous, CancellationToken cancellationToken = default) => ListAsync(cancellationToken);
+
+    /// <summary>
     /// Reads and verifies episodes. Episodes evicted meanwhile and shards that are down are skipped;
     /// corrupted blobs are skipped and counted (<see cref="RejectedCount"/>, fathom.replay.rejected).
     /// </summary>
@@ -85,6 +92,15 @@ public sealed record AppendResult(int Shard, bool Stored, int EvictedEpisodes, i
 public sealed record ReplayIndex(IReadOnlyList<EpisodeRef> Episodes, IReadOnlyList<int> UnavailableShards)
 {
     public long Transitions { get; } = Episodes.Sum(e => (long)e.Length);
+
+    /// <summary>Per shard, where its episodes are in <see cref="Episodes"/> and which transitions they hold (null for a shard that was down).</summary>
+    public IReadOnlyList<ShardSpan?>? ShardSpans { get; init; }
+
+    /// <param name="First">Position of the shard's oldest episode in <see cref="Episodes"/>.</param>
+    /// <param name="Count">Its episodes, consecutive from there.</param>
+    /// <param name="Start">Transitions ever appended to the shard before its oldest episode held.</param>
+    /// <param name="End">Transitions ever appended to the shard, up to its newest episode.</param>
+    public readonly record struct ShardSpan(int First, int Count, long Start, long End);
 }
 
 /// <param name="Transitions">Transitions held now (reachable shards).</param>

@@ -42,10 +42,23 @@ public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCou
         return (true, evicted);
     }
 
-    protected override Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken)
+    protected override Task<ShardTail> ListShardAsync(int shard, long after, CancellationToken cancellationToken)
     {
         var s = _shards[shard];
-        lock (s) return Task.FromResult<IReadOnlyList<(string, int)>>(s.Index.ToList());
+        lock (s)
+        {
+            if (after < s.Inserted - s.Transitions || after > s.Inserted)
+                return Task.FromResult(new ShardTail(s.Inserted, s.Transitions, s.Index.Count, Whole: true, [.. s.Index]));
+            var appended = new List<(string, int)>();
+            long need = s.Inserted - after;
+            for (var node = s.Index.Last; node is not null && need > 0; node = node.Previous)
+            {
+                appended.Add(node.Value);
+                need -= node.Value.Length;
+            }
+            appended.Reverse();
+            return Task.FromResult(new ShardTail(s.Inserted, s.Transitions, s.Index.Count, Whole: false, appended));
+        }
     }
 
     protected override Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)
@@ -79,6 +92,7 @@ public sealed class InMemoryReplayStore(ReplayStoreOptions options, int shardCou
             s.Index.Clear();
             s.Transitions = 0;
             s.Inserted = 0;
+            s.Evicted = 0;
         }
         return Task.CompletedTask;
     }

@@ -72,6 +72,35 @@ public sealed class RedisReplayStore : ReplayStoreBase
         return evicted
         """;
 
+    // One shard's index entries appended after transition ARGV[1], newest first, read from the tail in pages until
+    // they add up to what was appended since; the whole index, oldest first, when ARGV[1] is outside
+    // [inserted - size, inserted]. KEYS: index, inserted, size. Returns inserted, size, the index's length, 1 when whole
+    // (else 0), and the entries.
+    private const string TailScript = """
+        local inserted = tonumber(redis.call('GET', KEYS[2]) or '0')
+        local size = tonumber(redis.call('GET', KEYS[3]) or '0')
+        local count = redis.call('LLEN', KEYS[1])
+        local after = tonumber(ARGV[1])
+        if after < inserted - size or after > inserted then
+          return {inserted, size, count, 1, redis.call('LRANGE', KEYS[1], 0, -1)}
+        end
+        local need = inserted - after
+        local entries = {}
+        local last = count - 1
+        while need > 0 and last >= 0 do
+          local first = math.max(0, last - 255)
+          local page = redis.call('LRANGE', KEYS[1], first, last)
+          for j = #page, 1, -1 do
+            if need <= 0 then break end
+            local entry = page[j]
+            need = need - tonumber(string.sub(entry, 1, string.find(entry, ':', 1, true) - 1))
+            entries[#entries + 1] = entry
+          end
+          last = first - 1
+        end
+        return {inserted, size, count, 0, entries}
+        """;
+
     private readonly IReadOnlyList<ConnectionMultiplexer> _connections;
     private readonly Func<int, IDatabase> _database;
     private readonly Func<int, string> _describe;
@@ -282,17 +311,21 @@ public sealed class RedisReplayStore : ReplayStoreBase
         return span;
     }
 
-    protected override async Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken)
+    protected override async Task<ShardTail> ListShardAsync(int shard, long after, CancellationToken cancellationToken)
     {
-        var entries = await _database(shard).ListRangeAsync(RedisReplayKeys.Index(Options.Run, shard)).WaitAsync(cancellationToken);
-        var list = new List<(string, int)>(entries.Length);
-        foreach (var entry in entries)
+        string run = Options.Run;
+        var reply = (RedisResult[])(await _database(shard).ScriptEvaluateAsync(TailScript,
+            [RedisReplayKeys.Index(run, shard), RedisReplayKeys.Inserted(run, shard), RedisReplayKeys.Size(run, shard)], [after]).WaitAsync(cancellationToken))!;
+        bool whole = (long)reply[3] == 1;
+        var raw = (RedisValue[])reply[4]!;
+        var entries = new (string, int)[raw.Length];
+        for (int i = 0; i < raw.Length; i++)
         {
-            string text = entry!;
+            string text = raw[whole ? i : raw.Length - 1 - i]!; // the script gives appended entries newest first
             int sep = text.IndexOf(':');
-            list.Add((text[(sep + 1)..], int.Parse(text.AsSpan(0, sep))));
+            entries[i] = (text[(sep + 1)..], int.Parse(text.AsSpan(0, sep)));
         }
-        return list;
+        return new ShardTail((long)reply[0], (long)reply[1], (long)reply[2], whole, entries);
     }
 
     protected override async Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken)

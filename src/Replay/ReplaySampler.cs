@@ -31,9 +31,10 @@ public sealed class ReplaySampler : IAsyncDisposable
     /// The store's index with the episodes' lengths, for drawing them in proportion to length, and every position in it
     /// (what a batch draws from when no episode is excluded: built once per index read, not once per batch).
     /// </summary>
-    private sealed record IndexSnapshot(IReadOnlyList<EpisodeRef> Episodes, double[] Lengths, long ReadAt)
+    private sealed record IndexSnapshot(ReplayIndex Index, double[] Lengths, long ReadAt)
     {
-        public int[] Positions { get; } = Enumerable.Range(0, Episodes.Count).ToArray();
+        public IReadOnlyList<EpisodeRef> Episodes => Index.Episodes;
+        public int[] Positions { get; } = Enumerable.Range(0, Index.Episodes.Count).ToArray();
     }
 
     public ReplaySampler(IReplayStore store, SamplerSettings settings)
@@ -231,9 +232,11 @@ public sealed class ReplaySampler : IAsyncDisposable
 
     private async Task<IndexSnapshot> ReadIndexAsync(bool fresh, CancellationToken stop)
     {
-        if (!fresh && _index is { } cached && Stopwatch.GetElapsedTime(cached.ReadAt) < _settings.IndexRefreshInterval) return cached;
-        var episodes = (await _store.ListAsync(stop)).Episodes;
-        var snapshot = new IndexSnapshot(episodes, episodes.Select(e => (double)e.Length).ToArray(), Stopwatch.GetTimestamp());
+        var cached = _index;
+        if (!fresh && cached is not null && Stopwatch.GetElapsedTime(cached.ReadAt) < _settings.IndexRefreshInterval) return cached;
+        // A periodic refresh reads only what changed since the last one; a fresh read (episodes went missing) reads all.
+        var index = await _store.ListAsync(fresh ? null : cached?.Index, stop);
+        var snapshot = new IndexSnapshot(index, [.. index.Episodes.Select(e => (double)e.Length)], Stopwatch.GetTimestamp());
         _index = snapshot;
         return snapshot;
     }

@@ -123,17 +123,55 @@ public abstract class ReplayStoreBase : IReplayStore
         if (call.Count > 0) yield return [.. call];
     }
 
-    public async Task<ReplayIndex> ListAsync(CancellationToken cancellationToken = default)
+    public Task<ReplayIndex> ListAsync(CancellationToken cancellationToken = default) => ListAsync(null, cancellationToken);
+
+    public async Task<ReplayIndex> ListAsync(ReplayIndex? previous, CancellationToken cancellationToken = default)
     {
-        var perShard = await Task.WhenAll(Enumerable.Range(0, ShardCount).Select(shard => TryOnShard(shard, ct => ListShardAsync(shard, ct), cancellationToken)));
-        var episodes = new List<EpisodeRef>();
+        var perShard = await Task.WhenAll(Enumerable.Range(0, ShardCount).Select(shard =>
+            TryOnShard(shard, ct => ListShardSinceAsync(shard, previous, ct), cancellationToken)));
+        var episodes = new List<EpisodeRef>(previous?.Episodes.Count ?? 0);
+        var spans = new ReplayIndex.ShardSpan?[ShardCount];
         var down = new List<int>();
         for (int shard = 0; shard < ShardCount; shard++)
         {
-            if (perShard[shard] is { } entries) episodes.AddRange(entries.Select(e => new EpisodeRef(shard, e.Id, e.Length)));
-            else down.Add(shard);
+            if (perShard[shard] is not { } listed) { down.Add(shard); continue; }
+            spans[shard] = new ReplayIndex.ShardSpan(episodes.Count, listed.KeptCount + listed.Appended.Count, listed.Start, listed.End);
+            for (int i = listed.KeptFirst; i < listed.KeptFirst + listed.KeptCount; i++) episodes.Add(previous!.Episodes[i]);
+            foreach (var (id, length) in listed.Appended) episodes.Add(new EpisodeRef(shard, id, length));
         }
-        return new ReplayIndex(episodes, down);
+        return new ReplayIndex(episodes, down) { ShardSpans = spans };
+    }
+
+    /// <summary>
+    /// One shard's episodes: the previous index's positions [KeptFirst, KeptFirst + KeptCount) still held, then those
+    /// appended since; Start and End as in <see cref="ReplayIndex.ShardSpan"/>.
+    /// </summary>
+    private sealed record ShardListing(int KeptFirst, int KeptCount, IReadOnlyList<(string Id, int Length)> Appended, long Start, long End);
+
+    /// <summary>
+    /// A shard's index brought up to date from its span in <paramref name="previous"/>: what the backend appended
+    /// since, without what it evicted since. Read whole when nothing is known, or when the answer does not add up (the
+    /// run was deleted and refilled, a shard restarted from an older file).
+    /// </summary>
+    private async Task<ShardListing> ListShardSinceAsync(int shard, ReplayIndex? previous, CancellationToken cancellationToken)
+    {
+        var known = previous?.ShardSpans is { } spans && shard < spans.Count ? spans[shard] : null;
+        var tail = await ListShardAsync(shard, known?.End ?? -1, cancellationToken);
+        if (!tail.Whole && known is { } span && Extend(previous!, span, tail) is { } extended) return extended;
+        if (!tail.Whole) tail = await ListShardAsync(shard, -1, cancellationToken);
+        return new ShardListing(0, 0, tail.Entries, tail.Inserted - tail.Size, tail.Inserted);
+    }
+
+    /// <summary>The previous span without its evicted episodes, plus the appended ones; null when the counts do not agree.</summary>
+    private static ShardListing? Extend(ReplayIndex previous, ReplayIndex.ShardSpan span, ShardTail tail)
+    {
+        long start = tail.Inserted - tail.Size, offset = span.Start;
+        int first = span.First, end = span.First + span.Count;
+        while (first < end && offset < start) offset += previous.Episodes[first++].Length;
+        long appended = 0;
+        foreach (var (_, length) in tail.Entries) appended += length;
+        bool adds = offset == start && appended == tail.Inserted - span.End && end - first + tail.Entries.Count == tail.Episodes;
+        return adds ? new ShardListing(first, end - first, tail.Entries, start, tail.Inserted) : null;
     }
 
     public async Task<IReadOnlyList<FetchedEpisode>> FetchAsync(IReadOnlyList<EpisodeRef> episodes, CancellationToken cancellationToken = default)
@@ -240,7 +278,20 @@ public abstract class ReplayStoreBase : IReplayStore
 
     /// <summary>One encoded episode on its way into a shard.</summary>
     protected readonly record struct BlobToAppend(string Id, int Length, ReadOnlyMemory<byte> Blob);
-    protected abstract Task<IReadOnlyList<(string Id, int Length)>> ListShardAsync(int shard, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A shard's index entries appended after transition <paramref name="after"/> (oldest first), with its counters read
+    /// in the same atomic step; the whole index (<see cref="ShardTail.Whole"/>) when <paramref name="after"/> is not in
+    /// [inserted - size, inserted] (-1 asks for the whole index). The entries held are transitions [inserted - size,
+    /// inserted) of everything ever appended, as eviction drops whole episodes from the old end.
+    /// </summary>
+    protected abstract Task<ShardTail> ListShardAsync(int shard, long after, CancellationToken cancellationToken);
+
+    /// <param name="Inserted">Transitions ever appended to the shard.</param>
+    /// <param name="Size">Transitions held.</param>
+    /// <param name="Episodes">Episodes held (the index's length).</param>
+    /// <param name="Whole">Whether <paramref name="Entries"/> is the whole index rather than what was appended after the offset asked for.</param>
+    protected sealed record ShardTail(long Inserted, long Size, long Episodes, bool Whole, IReadOnlyList<(string Id, int Length)> Entries);
     /// <summary>Blobs in the order of <paramref name="ids"/>; null where an id is gone.</summary>
     protected abstract Task<byte[]?[]> FetchBlobsAsync(int shard, string[] ids, CancellationToken cancellationToken);
     /// <summary>The bytes of each range of a blob (as GETRANGE gives them: empty where the blob is gone), in order.</summary>

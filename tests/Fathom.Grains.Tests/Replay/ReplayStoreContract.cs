@@ -372,6 +372,41 @@ public abstract class ReplayStoreContract
     }
 
     [Fact]
+    public async Task ListingSinceAPreviousIndexGivesWhatAWholeListingGives()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(100 * 3));
+        long shardCapacity = store.Options.ShardCapacity(store.ShardCount);
+        var index = await store.ListAsync(null);
+        int n = 0;
+        // Rounds of appends of mixed lengths: none, a few, and enough to evict past everything the previous index held.
+        foreach (int appends in new[] { 0, 3, 1, 0, 7, (int)(shardCapacity / 3) + 4, 2 })
+        {
+            for (int i = 0; i < appends; i++, n++) await store.AppendAsync(TestEpisodes.Make(n, 3 + n % 5));
+            index = await store.ListAsync(index);
+            var whole = await store.ListAsync();
+            Assert.Equal(whole.Episodes, index.Episodes);
+            Assert.Equal(whole.Transitions, index.Transitions);
+            Assert.Equal((await store.GetSizesAsync()).Transitions, index.Transitions);
+        }
+        Assert.NotEmpty(index.Episodes);
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
+    public async Task ListingSinceAnIndexOfADeletedAndRefilledRunReadsTheNewRun()
+    {
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(10_000));
+        for (int n = 0; n < 6; n++) await store.AppendAsync(0, TestEpisodes.Make(n, 5));
+        var before = await store.ListAsync();
+        await store.DeleteRunAsync();
+        // The same shard reaches more transitions than before, so only the counts of its index tell the runs apart.
+        for (int n = 100; n < 104; n++) await store.AppendAsync(0, TestEpisodes.Make(n, 10));
+        var after = await store.ListAsync(before);
+        Assert.Equal(Enumerable.Range(100, 4).Select(n => TestEpisodes.Make(n, 10).Id), after.Episodes.Select(e => e.Id));
+        await store.DeleteRunAsync();
+    }
+
+    [Fact]
     public async Task DeletingARunRemovesItsEpisodesAndLeavesOtherRuns()
     {
         await using var doomed = await CreateStoreAsync(TestEpisodes.Options(10_000));

@@ -18,11 +18,13 @@ public static class EnvironmentFactory
     public static PointMaze Eval(EnvironmentSpec spec, int numEnvs, long seed, string device = "cpu") =>
         new(MazeLayout.FromNameOrFile(spec.EvalLayout), numEnvs, seed, Settings(spec), new Device(device));
 
-    /// <summary>The replay layout of the run's episodes, read from a one-env instance so it always matches the env.</summary>
+    /// <summary>The replay layout of the run's episodes, from the env's own sizes without building one (no tensors, so cheap in a grain turn or a client).</summary>
     public static EpisodeLayout Layout(EnvironmentSpec spec)
     {
-        using var env = Train(spec, 1, 0);
-        return new EpisodeLayout(env.StateDim, env.ActionDim, env.GoalStart, env.GoalDim);
+        MazeLayout.FromNameOrFile(spec.TrainLayout);
+        var settings = Settings(spec);
+        settings.Validate();
+        return new EpisodeLayout(PointMaze.StateDimOf(settings), PointMaze.ActionSize, goalStart: 0, PointMaze.GoalSize);
     }
 
     private static PointMazeSettings Settings(EnvironmentSpec spec) => new() { EpisodeLength = spec.EpisodeLength };

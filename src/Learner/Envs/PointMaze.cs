@@ -62,10 +62,16 @@ public sealed class PointMaze : IGoalEnv
     public MazeLayout Layout { get; }
     public PointMazeSettings Settings { get; }
     public int NumEnvs { get; }
-    public int StateDim => Settings.Dynamics == PointMazeDynamics.Inertial ? 4 : 2;
-    public int ActionDim => 2;
-    public int GoalDim => 2;
+    public int StateDim => StateDimOf(Settings);
+    public int ActionDim => ActionSize;
+    public int GoalDim => GoalSize;
     public int GoalStart => 0;
+
+    /// <summary>The state's size under <paramref name="settings"/>: position, and velocity when the dynamics are inertial.</summary>
+    public static int StateDimOf(PointMazeSettings settings) => settings.Dynamics == PointMazeDynamics.Inertial ? 4 : 2;
+
+    /// <summary>The action's size (a 2-D push) and the goal's (a position): the same for every PointMaze.</summary>
+    public const int ActionSize = 2, GoalSize = 2;
     public float SuccessRadius => Settings.SuccessRadius;
     public int EpisodeLength => Settings.EpisodeLength;
     public Device Device { get; }

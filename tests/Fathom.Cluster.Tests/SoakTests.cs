@@ -31,7 +31,7 @@ public sealed class SoakTests(ClusterFixture fixture, ITestOutputHelper output)
     [Fact]
     public async Task Soak_RandomFaults_TheRunFinishesReconcilesAndMemoryStaysFlat()
     {
-        var minutes = double.Parse(Environment.GetEnvironmentVariable("FATHOM_SOAK_MINUTES") ?? "3", CultureInfo.InvariantCulture);
+        var minutes = double.Parse(Environment.GetEnvironmentVariable("FATHOM_SOAK_MINUTES") ?? "2", CultureInfo.InvariantCulture);
         var folder = Environment.GetEnvironmentVariable("FATHOM_SOAK_OUT") is { Length: > 0 } o ? Directory.CreateDirectory(o).FullName : ScratchFolder.Create("soak");
         var budget = (long)(minutes * EnvStepsPerMinute);
         await fixture.EnsureRunningAsync();

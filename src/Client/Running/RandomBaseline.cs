@@ -16,7 +16,7 @@ public static class RandomBaseline
     public static EvalPoint Evaluate(string run, ExperimentSpec spec)
     {
         var settings = new PointMazeSettings { EpisodeLength = spec.Environment.EpisodeLength };
-        using var env = new PointMaze(MazeLayout.FromNameOrFile(spec.Environment.EvalLayout), spec.Evaluation.Episodes, spec.Seed, settings);
+        using var env = new PointMaze(MazeLayout.From(spec.Environment.EvalLayout), spec.Evaluation.Episodes, spec.Seed, settings);
         var result = PolicyEvaluation.Run(env, RandomPolicy.Create(env.ActionDim, spec.Seed));
         return new EvalPoint(run, Role, Role, 0, 0, 0, result.TimeAtGoalMean, result.TimeAtGoalStdErr, result.SuccessAny, result.MeanFinalDistance);
     }

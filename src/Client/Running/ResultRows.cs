@@ -22,7 +22,7 @@ public static class ResultRows
     public static IEnumerable<TopologyCell> Topology(string run, TopologyGrid grid, ExperimentSpec spec)
     {
         var learner = spec.Learner(grid.Learner);
-        var spacing = (double)MazeLayout.FromNameOrFile(spec.Environment.EvalLayout).Columns / grid.Cols;
+        var spacing = (double)MazeLayout.From(spec.Environment.EvalLayout).Columns / grid.Cols;
         for (var i = 0; i < grid.Rows; i++)
             for (var j = 0; j < grid.Cols; j++)
             {

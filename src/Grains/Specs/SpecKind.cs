@@ -133,7 +133,7 @@ internal static class SpecKinds
             return true;
         }
 
-        public override string Write(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        public override string Write(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r") + "\"";
 
         public override string Show(string value) => $"'{value}'";
     }

@@ -1,3 +1,5 @@
+using Fathom.Learner.Envs;
+
 namespace Fathom.Grains.Specs;
 
 /// <summary>
@@ -52,13 +54,39 @@ public static class SpecLoader
         {
             throw new SpecException([$"(document): not a valid spec document: {e.Message}"]);
         }
-        var spec = SpecSchema.Read(root);
+        var spec = WithLayoutFilesRead(SpecSchema.Read(root));
         root.ReportUnknownFields();
         // A field that did not read took its default; the validator's word on it (or on what lies below it) would only repeat the error.
         var unread = errors.Select(PathOf).ToArray();
         errors.AddRange(SpecValidator.Validate(spec).Where(error => !unread.Any(path => Covers(path, PathOf(error)))));
         if (errors.Count > 0) throw new SpecException(errors);
         return spec;
+    }
+
+    /// <summary>
+    /// The spec with each layout file it names replaced by the maze it holds, so that the spec carries its mazes to the
+    /// silos (which do not have the client's files) and into the run's folder. A file that is too large or does not
+    /// parse stays a path, for the validator to name it.
+    /// </summary>
+    private static ExperimentSpec WithLayoutFilesRead(ExperimentSpec spec)
+    {
+        static string Read(string layout)
+        {
+            if (SpecValidator.BuiltInLayouts.Contains(layout) || MazeLayout.IsText(layout) || layout.Length == 0 || !File.Exists(layout)) return layout;
+            try
+            {
+                if (new FileInfo(layout).Length > SpecValidator.MaxLayoutFileBytes) return layout;
+                var text = File.ReadAllText(layout);
+                MazeLayout.Parse(text);
+                return MazeLayout.IsText(text) ? text : layout;
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                return layout;
+            }
+        }
+        var environment = spec.Environment;
+        return spec with { Environment = environment with { TrainLayout = Read(environment.TrainLayout), EvalLayout = Read(environment.EvalLayout) } };
     }
 
     private static string PathOf(string error) => error[..Math.Max(0, error.IndexOf(": ", StringComparison.Ordinal))];

@@ -1,5 +1,6 @@
 using Fathom.Learner;
 using Fathom.Learner.Crl;
+using Fathom.Learner.Envs;
 using static Fathom.Grains.Specs.SpecRules;
 using AblationField = Fathom.Grains.Specs.Field<Fathom.Grains.Specs.AblationSpec>;
 using CollectorField = Fathom.Grains.Specs.Field<Fathom.Grains.Specs.CollectorSpec>;
@@ -155,10 +156,13 @@ internal static class SpecSchema
         Field<T>.OptionalText("device", get, set, new(device => TorchDevices.IsValid(device), $"one of {TorchDevices.AllowedText}, or left out for the silo's FATHOM_DEVICE"),
             "each silo's FATHOM_DEVICE", doc);
 
-    /// <summary>The layouts a maze may name: a built-in one (the envs' own list) or the path of a layout file.</summary>
+    /// <summary>
+    /// The layouts a maze may name: a built-in one (the envs' own list), the maze itself, or the path of a layout file
+    /// (read in by the loader, so that the spec carries the maze to the silos).
+    /// </summary>
     private static SpecRule<string> Layout => new(
-        layout => SpecValidator.BuiltInLayouts.Contains(layout) || (layout.Length > 0 && File.Exists(layout)),
-        $"a built-in layout ({string.Join(", ", SpecValidator.BuiltInLayouts)}) or the path of a layout file");
+        layout => SpecValidator.BuiltInLayouts.Contains(layout) || MazeLayout.IsText(layout) || (layout.Length > 0 && File.Exists(layout)),
+        $"a built-in layout ({string.Join(", ", SpecValidator.BuiltInLayouts)}), the maze itself (rows of # . R G), or the path of a layout file on this machine");
 
     private static string Of(double paper) => $"paper {SpecKinds.Spell(paper)}";
 

@@ -1,5 +1,6 @@
 using Fathom.Grains.Stores;
 using Fathom.Grains.Workers;
+using Fathom.Learner.Envs;
 using Fathom.Replay;
 
 namespace Fathom.Grains.Specs;
@@ -75,8 +76,8 @@ public static class SpecValidator
         Check(spec.BudgetEnvSteps >= replay.MinTransitions, "budget.env_steps",
             $"must be at least replay.min_transitions ({replay.MinTransitions}), else the learners never start training (got {spec.BudgetEnvSteps})");
 
-        CheckLayoutFile(spec.Environment.TrainLayout, "environment.train_layout", errors);
-        CheckLayoutFile(spec.Environment.EvalLayout, "environment.eval_layout", errors);
+        CheckLayout(spec.Environment.TrainLayout, "environment.train_layout", errors);
+        CheckLayout(spec.Environment.EvalLayout, "environment.eval_layout", errors);
 
         // The rules below need the environment's sizes, so only a spec whose every field is valid gets there.
         if (errors.Count == 0) CheckSizes(spec, errors);
@@ -98,24 +99,50 @@ public static class SpecValidator
         $"cannot be given together with count (got count: {count}, per_silo: {perSilo}); give exactly one: " +
         "count for that many collectors in all, or per_silo for that many on each collector silo";
 
-    /// <summary>Largest layout file a spec may name, far above any real maze, so that no file can exhaust memory or time.</summary>
+    /// <summary>Largest layout a spec may give, as a file or as text, far above any real maze, so that no layout can exhaust memory or time.</summary>
     public const long MaxLayoutFileBytes = 1 << 20;
 
-    /// <summary>A layout given as a file must be small and parse as a maze; the schema has already checked that it is a built-in name or an existing file.</summary>
-    private static void CheckLayoutFile(string layout, string path, List<string> errors)
+    /// <summary>
+    /// A layout given as text or as a file must be small and parse as a maze; the schema has already checked that it is
+    /// a built-in name, text, or an existing file.
+    /// </summary>
+    private static void CheckLayout(string layout, string path, List<string> errors)
     {
-        if (BuiltInLayouts.Contains(layout) || !File.Exists(layout)) return;
+        if (BuiltInLayouts.Contains(layout)) return;
+        if (MazeLayout.IsText(layout))
+        {
+            if (layout.Length > MaxLayoutFileBytes)
+                errors.Add($"{path}: the layout must be at most {MaxLayoutFileBytes} characters (got {layout.Length})");
+            else if (Parses(() => MazeLayout.Parse(layout)) is { } reason)
+                errors.Add($"{path}: the layout does not parse: {reason} (a layout is rows of # . R G closed by walls)");
+            return;
+        }
+        if (!File.Exists(layout)) return;
         try
         {
             var bytes = new FileInfo(layout).Length;
             if (bytes > MaxLayoutFileBytes)
                 errors.Add($"{path}: the layout file must be at most {MaxLayoutFileBytes} bytes (got '{layout}' of {bytes} bytes)");
-            else
-                Fathom.Learner.Envs.MazeLayout.Load(layout);
+            else if (Parses(() => MazeLayout.Load(layout)) is { } reason)
+                errors.Add($"{path}: the layout file does not parse: {reason} (got '{layout}'; a layout is rows of # . R G closed by walls)");
         }
-        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            errors.Add($"{path}: the layout file does not parse: {e.Message} (got '{layout}'; a layout is rows of # . R G closed by walls)");
+            errors.Add($"{path}: the layout file cannot be read: {e.Message} (got '{layout}')");
+        }
+    }
+
+    /// <summary>Null when <paramref name="parse"/> succeeds, else why not.</summary>
+    private static string? Parses(Action parse)
+    {
+        try
+        {
+            parse();
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
         }
     }
 

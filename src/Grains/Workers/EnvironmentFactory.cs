@@ -12,16 +12,16 @@ namespace Fathom.Grains.Workers;
 public static class EnvironmentFactory
 {
     public static PointMaze Train(EnvironmentSpec spec, int numEnvs, long seed, string device = "cpu") =>
-        new(MazeLayout.FromNameOrFile(spec.TrainLayout), numEnvs, seed, Settings(spec), new Device(device));
+        new(MazeLayout.From(spec.TrainLayout), numEnvs, seed, Settings(spec), new Device(device));
 
     /// <summary>A fresh eval env with a fixed seed, so that every evaluation sees the same starts and goals.</summary>
     public static PointMaze Eval(EnvironmentSpec spec, int numEnvs, long seed, string device = "cpu") =>
-        new(MazeLayout.FromNameOrFile(spec.EvalLayout), numEnvs, seed, Settings(spec), new Device(device));
+        new(MazeLayout.From(spec.EvalLayout), numEnvs, seed, Settings(spec), new Device(device));
 
     /// <summary>The replay layout of the run's episodes, from the env's own sizes without building one (no tensors, so cheap in a grain turn or a client).</summary>
     public static EpisodeLayout Layout(EnvironmentSpec spec)
     {
-        MazeLayout.FromNameOrFile(spec.TrainLayout);
+        MazeLayout.From(spec.TrainLayout);
         var settings = Settings(spec);
         settings.Validate();
         return new EpisodeLayout(PointMaze.StateDimOf(settings), PointMaze.ActionSize, goalStart: 0, PointMaze.GoalSize);

@@ -39,9 +39,15 @@ public sealed class MazeLayout
     /// <summary>Reads a user's layout file (same text format as the built-ins).</summary>
     public static MazeLayout Load(string path) => Parse(File.ReadAllText(path), Path.GetFileNameWithoutExtension(path));
 
-    /// <summary>A built-in name if it is one, otherwise a path to a layout file: the one string a config needs.</summary>
-    public static MazeLayout FromNameOrFile(string nameOrPath) =>
-        BuiltInMazes.Texts.ContainsKey(nameOrPath) ? BuiltIn(nameOrPath) : Load(nameOrPath);
+    /// <summary>
+    /// A layout as a spec gives it, the one string a config needs: a built-in name, the maze itself (text of more than
+    /// one row, see <see cref="IsText"/>), or otherwise the path of a layout file.
+    /// </summary>
+    public static MazeLayout From(string layout) =>
+        BuiltInMazes.Texts.ContainsKey(layout) ? BuiltIn(layout) : IsText(layout) ? Parse(layout) : Load(layout);
+
+    /// <summary>Whether <paramref name="layout"/> is a maze's text rather than a name or a path: it has more than one row.</summary>
+    public static bool IsText(string layout) => layout.Contains('\n');
 
     /// <summary>Parses layout text; every error names what is wrong and where (rows and columns counted from 1).</summary>
     public static MazeLayout Parse(string text, string name = "custom")

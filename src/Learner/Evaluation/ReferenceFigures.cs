@@ -11,13 +11,13 @@ public static class ReferenceFigures
 {
     public static EvaluationResult Random(string layout, int numEnvs = 256, long seed = 0, PointMazeSettings? settings = null)
     {
-        using var env = new PointMaze(MazeLayout.FromNameOrFile(layout), numEnvs, seed, settings);
+        using var env = new PointMaze(MazeLayout.From(layout), numEnvs, seed, settings);
         return PolicyEvaluation.Run(env, RandomPolicy.Create(env.ActionDim, seed));
     }
 
     public static EvaluationResult Oracle(string layout, int numEnvs = 256, long seed = 0, PointMazeSettings? settings = null)
     {
-        using var env = new PointMaze(MazeLayout.FromNameOrFile(layout), numEnvs, seed, settings);
+        using var env = new PointMaze(MazeLayout.From(layout), numEnvs, seed, settings);
         return PolicyEvaluation.Run(env, GeodesicPolicy.Create(env));
     }
 }

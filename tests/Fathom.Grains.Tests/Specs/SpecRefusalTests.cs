@@ -166,6 +166,45 @@ public sealed class SpecRefusalTests
     }
 
     [Fact]
+    public void A_layout_file_travels_inside_the_spec_so_the_silos_need_no_file()
+    {
+        var folder = Directory.CreateTempSubdirectory("fathom-layout").FullName;
+        var maze = "#######\n#R...G#\n#######\n";
+        var file = Path.Combine(folder, "corridor.txt");
+        File.WriteAllText(file, maze);
+        var spec = SpecLoader.ParseYaml(Minimal.Replace("train_layout: u_maze,", $"train_layout: '{file}',"));
+        Directory.Delete(folder, recursive: true);
+
+        // The file is gone, as it is on a silo of another machine: the spec holds the maze itself.
+        Assert.Equal(maze, spec.Environment.TrainLayout);
+        Assert.Empty(SpecValidator.Validate(spec));
+        using (var env = EnvironmentFactory.Train(spec.Environment, numEnvs: 1, seed: 0)) Assert.Equal(7, env.Layout.Columns);
+        // Written to the run's folder and read back (a resume), it is the same maze.
+        Assert.Equal(maze, SpecLoader.ParseYaml(SpecWriter.Write(spec)).Environment.TrainLayout);
+    }
+
+    [Fact]
+    public void A_layout_may_be_written_into_the_spec_and_is_checked_there()
+    {
+        var inline = Minimal.Replace("train_layout: u_maze,", "train_layout: \"#####\\n#R.G#\\n#####\",");
+        Assert.Equal("#####\n#R.G#\n#####", SpecLoader.ParseYaml(inline).Environment.TrainLayout);
+
+        var error = Assert.Single(Refused(inline.Replace("#R.G#", "#R.X#")));
+        Assert.StartsWith("environment.train_layout: the layout does not parse:", error);
+        Assert.Contains("unknown character 'X'", error);
+    }
+
+    [Fact]
+    public void A_spec_built_in_code_with_a_path_the_silo_does_not_have_is_refused()
+    {
+        var spec = SpecLoader.ParseYaml(Minimal);
+        var missing = spec with { Environment = spec.Environment with { EvalLayout = "/nowhere/maze.txt" } };
+        var error = Assert.Single(SpecValidator.Validate(missing));
+        Assert.StartsWith("environment.eval_layout:", error);
+        Assert.Contains("the maze itself", error);
+    }
+
+    [Fact]
     public void A_layout_file_that_does_not_parse_is_refused_with_the_reason()
     {
         var folder = Directory.CreateTempSubdirectory("fathom-layout").FullName;
@@ -175,7 +214,7 @@ public sealed class SpecRefusalTests
             File.WriteAllText(good, "#####\n#R.G#\n#####\n");
             var bad = Path.Combine(folder, "bad.txt");
             File.WriteAllText(bad, "#####\n#R.X#\n#####\n");
-            Assert.Equal(good, SpecLoader.ParseYaml(Minimal.Replace("train_layout: u_maze,", $"train_layout: '{good}',")).Environment.TrainLayout);
+            Assert.Equal("#####\n#R.G#\n#####\n", SpecLoader.ParseYaml(Minimal.Replace("train_layout: u_maze,", $"train_layout: '{good}',")).Environment.TrainLayout);
 
             var error = Assert.Single(Refused(Minimal.Replace("eval_layout: u_maze_eval", $"eval_layout: '{bad}'")));
             Assert.StartsWith("environment.eval_layout: the layout file does not parse:", error);

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace Fathom.Grains.Tests.Cluster;
 
 /// <summary>Device selection through a real cluster: refused at start where the device is missing, used where the silo has it.</summary>
-[Collection(GarnetCollection.Name)]
+[Collection(GarnetRunsCollection.Name)]
 public sealed class DeviceClusterTests(GarnetFixture garnet, ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);

@@ -17,7 +17,7 @@ namespace Fathom.Grains.Tests.Cluster;
 /// Per-silo collector groups (collectors: per_silo) on a real multi-silo cluster: each collector silo runs its share,
 /// a silo that joins mid-run gets one and collects, a silo that leaves loses its share and the run still finishes.
 /// </summary>
-[Collection(GarnetCollection.Name)]
+[Collection(GarnetRunsCollection.Name)]
 public sealed class ElasticCollectorTests(GarnetFixture garnet, ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);

@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace Fathom.Grains.Tests.Cluster;
 
 /// <summary>Whole runs on a two-silo cluster against embedded Garnet: the acceptance tests of the actor-learner system.</summary>
-[Collection(GarnetCollection.Name)]
+[Collection(GarnetRunsCollection.Name)]
 public sealed class ExperimentClusterTests(GarnetFixture garnet, ITestOutputHelper output)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);

@@ -28,3 +28,13 @@ public sealed class GarnetCollection : ICollectionFixture<GarnetFixture>
 {
     public const string Name = "Garnet";
 }
+
+/// <summary>
+/// The in-process cluster runs (a Garnet server of their own): one after another, as they train and time out, but beside
+/// the store tests of <see cref="GarnetCollection"/> rather than after them.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class GarnetRunsCollection : ICollectionFixture<GarnetFixture>
+{
+    public const string Name = "Garnet runs";
+}

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using Fathom.Client.Hosting;
 using Fathom.Grains.Specs;
+using StackExchange.Redis;
 
 namespace Fathom.Client.Commands;
 
@@ -49,12 +51,30 @@ public static class CommonOptions
         {
             var target = ClusterTarget.FromProcess(cluster, state);
             if (target.IsLocal) ClusterConnection.LocalOptions(); // the co-hosted silo's variables are checked now, not mid-start
+            else
+                foreach (var (endpoint, source) in new[] { (target.Membership!, "--cluster"), (target.State, "--state") })
+                    if (endpoint is not null && !IsRedisConnection(target, endpoint, source)) return null;
             return target;
         }
         catch (ArgumentException e)
         {
             Console.Error.WriteLine($"fathom: {e.Message}");
             return null;
+        }
+    }
+
+    /// <summary>Whether <paramref name="endpoint"/> parses as a Redis connection string; prints why not.</summary>
+    static bool IsRedisConnection(ClusterTarget target, string endpoint, string source)
+    {
+        try
+        {
+            target.Redis(endpoint);
+            return true;
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"fathom: {source}: '{endpoint}' is not a Redis connection string ({e.Message}); give host:port, e.g. redis-membership:6379");
+            return false;
         }
     }
 
@@ -67,8 +87,32 @@ public static class CommonOptions
         return null;
     }
 
-    public static Task<ClusterConnection> Connect(ClusterTarget target, CancellationToken cancel) =>
-        target.IsLocal ? ClusterConnection.StartLocalAsync(cancel) : ClusterConnection.ConnectAsync(target, cancel);
+    /// <summary>
+    /// Connects to <paramref name="target"/>; a cluster that cannot be reached (its membership Redis down or elsewhere,
+    /// no silo up) is said in one line with what to do, and null returned (exit with <see cref="Unreachable"/>).
+    /// </summary>
+    public static async Task<ClusterConnection?> Connect(ClusterTarget target, CancellationToken cancel)
+    {
+        if (target.IsLocal) return await ClusterConnection.StartLocalAsync(cancel);
+        try
+        {
+            return await ClusterConnection.ConnectAsync(target, cancel);
+        }
+        catch (Exception e) when (e is RedisException or OrleansException or TimeoutException or SocketException)
+        {
+            await Console.Error.WriteLineAsync($"fathom: cannot reach the cluster through its membership Redis {target.Membership} ({Cause(e)}); " +
+                                               "check that it and the silos are up and reachable from here, and --cluster (or FATHOM_MEMBERSHIP_REDIS)");
+            return null;
+        }
+    }
+
+    /// <summary>The innermost reason of a failure, first line only: the socket's "Connection refused" rather than the client library's diagnostics.</summary>
+    static string Cause(Exception e)
+    {
+        while (e.InnerException is { } inner) e = inner;
+        var line = e.Message.Split('\n')[0].Trim();
+        return line.Length <= 200 ? line : line[..200] + "...";
+    }
 
     /// <summary>
     /// Checks that the results folder can be created and written before anything starts (a pod's root is read-only);
@@ -106,5 +150,9 @@ public static class CommonOptions
         }
     }
 
+    /// <summary>Exit code of input the command refuses: a bad spec, name or option, a run that exists, a folder that does not.</summary>
     public const int BadInput = 2;
+
+    /// <summary>Exit code when the cluster named cannot be reached.</summary>
+    public const int Unreachable = 3;
 }

@@ -73,7 +73,7 @@ public static class CommonOptions
         }
         catch (ArgumentException e)
         {
-            Console.Error.WriteLine($"fathom: {source}: '{endpoint}' is not a Redis connection string ({e.Message}); give host:port, e.g. redis-membership:6379");
+            Console.Error.WriteLine($"fathom: {source}: not a Redis connection string ({e.Message}); give host:port, e.g. redis-membership:6379");
             return false;
         }
     }
@@ -100,7 +100,8 @@ public static class CommonOptions
         }
         catch (Exception e) when (e is RedisException or OrleansException or TimeoutException or SocketException)
         {
-            await Console.Error.WriteLineAsync($"fathom: cannot reach the cluster through its membership Redis {target.Membership} ({Cause(e)}); " +
+            var endpoints = string.Join(",", target.Redis(target.Membership!).EndPoints.Select(EndPointCollection.ToString)); // not the password
+            await Console.Error.WriteLineAsync($"fathom: cannot reach the cluster through its membership Redis {endpoints} ({Cause(e)}); " +
                                                "check that it and the silos are up and reachable from here, and --cluster (or FATHOM_MEMBERSHIP_REDIS)");
             return null;
         }

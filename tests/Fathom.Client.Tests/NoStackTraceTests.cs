@@ -96,4 +96,24 @@ public class NoStackTraceTests
         NoStackTrace.Assert(stdout + stderr);
         Assert.Equal(asFolder ? "an earlier run's spec" : "a file where the run's folder would go", await File.ReadAllTextAsync(asFolder ? existing.Spec : existing.Path));
     }
+
+    [Theory]
+    [InlineData("{ not json", "does not parse")]
+    [InlineData("""{ "Segment": 1, "EnvSteps": 5000, "Updates": { "learner": 40 } }""", "the checkpoint of learner 'learner' is missing")]
+    public async Task Resume_BrokenCheckpointFolder_SaysWhatIsWrong_ExitTwo(string resumeJson, string problem)
+    {
+        var folder = ScratchFolder.Create("fathom-run");
+        var results = Path.Combine(folder, "results");
+        var run = new RunFolder(Path.Combine(results, "stopped"));
+        Directory.CreateDirectory(run.Checkpoint);
+        await File.WriteAllTextAsync(run.Spec, TinySpec.Yaml(4000));
+        await File.WriteAllTextAsync(Path.Combine(run.Checkpoint, "resume.json"), resumeJson);
+
+        var (code, stdout, stderr) = await FathomProcess.RunAsync(folder, Timeout, "resume", "stopped", "--results", results);
+
+        Assert.True(code == 2, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("stopped cannot be resumed: ", stderr);
+        Assert.Contains(problem, stderr);
+        NoStackTrace.Assert(stdout + stderr);
+    }
 }

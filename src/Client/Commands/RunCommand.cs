@@ -71,7 +71,17 @@ public static class RunCommand
                 await Console.Error.WriteLineAsync($"fathom: run: no run folder with a spec.yaml at {folder.Path}");
                 return CommonOptions.BadInput;
             }
-            if (ResumePoint.Read(folder) is not { } resume)
+            ResumePoint? resume;
+            try
+            {
+                resume = ResumePoint.Read(folder);
+            }
+            catch (InvalidDataException e)
+            {
+                await Console.Error.WriteLineAsync($"fathom: run: {folder.Name} cannot be resumed: {e.Message}; start it again under another --run");
+                return CommonOptions.BadInput;
+            }
+            if (resume is null)
             {
                 await Console.Error.WriteLineAsync($"fathom: run: {folder.Name} has no checkpoint to resume from ({folder.Checkpoint}); it finished or was never interrupted");
                 return CommonOptions.BadInput;

@@ -15,6 +15,12 @@ public static class CommonOptions
                       "FATHOM_MEMBERSHIP_REDIS when FATHOM_MODE is redis or kubernetes (as in a silo's pod), else a silo co-hosted in this process",
     };
 
+    /// <summary>The spec argument of `run` and `validate`, resolved by <see cref="LoadSpec"/>.</summary>
+    public static Argument<string> Spec() => new("spec")
+    {
+        Description = "a preset name (quickstart, collector-vs-learner, collector-vs-learner-shallow, depth-sweep) or a .yaml/.json spec file",
+    };
+
     public static Option<string?> State() => new("--state")
     {
         Description = "Redis connection string of the cluster's state store (weights, checkpoints); default: FATHOM_STATE_REDIS, " +

@@ -10,7 +10,7 @@ public static class RunCommand
 {
     public static Command Create()
     {
-        var spec = new Argument<string>("spec") { Description = "a preset name (quickstart, collector-vs-learner, collector-vs-learner-shallow, depth-sweep) or a .yaml/.json spec file" };
+        var spec = CommonOptions.Spec();
         var cluster = CommonOptions.Cluster();
         var state = CommonOptions.State();
         var results = CommonOptions.Results();

@@ -16,7 +16,7 @@ public static class ValidateCommand
 {
     public static Command Create()
     {
-        var spec = new Argument<string>("spec") { Description = "a preset name (quickstart, collector-vs-learner, collector-vs-learner-shallow, depth-sweep) or a .yaml/.json spec file" };
+        var spec = CommonOptions.Spec();
         var json = new Option<bool>("--json") { Description = "print the summary as one JSON object (snake_case keys)" };
         var command = new Command("validate", "Check a spec as `fathom run` does and say what the run would do, starting nothing") { spec, json };
         command.SetAction(parse =>

@@ -8,6 +8,7 @@ var root = new RootCommand("fathom: run deep contrastive RL experiments on Orlea
     RunCommand.CreateResume(),
     SweepCommand.Create(),
     ReportCommand.Create(),
+    ValidateCommand.Create(),
 };
 foreach (var command in ClusterCommands.Create()) root.Subcommands.Add(command);
 foreach (var command in RunsCommands.Create()) root.Subcommands.Add(command);

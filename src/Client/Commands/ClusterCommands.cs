@@ -68,6 +68,7 @@ public static class ClusterCommands
             if (CommonOptions.ClusterOnly(parse.GetValue(cluster), name) is not { } target) return CommonOptions.BadInput;
             if (name == "results" && !CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             await using var connection = await CommonOptions.Connect(target, cancel);
+            if (connection is null) return CommonOptions.Unreachable;
             return await act(connection.Client.GetGrain<IExperimentGrain>(parse.GetRequiredValue(run)), parse.GetRequiredValue(results), parse);
         });
         return command;

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using Fathom.Client.Hosting;
 using Fathom.Grains.Specs;
+using StackExchange.Redis;
 
 namespace Fathom.Client.Commands;
 
@@ -11,6 +13,12 @@ public static class CommonOptions
     {
         Description = "Redis connection string of a running cluster's membership table (e.g. redis-membership:6379); default: " +
                       "FATHOM_MEMBERSHIP_REDIS when FATHOM_MODE is redis or kubernetes (as in a silo's pod), else a silo co-hosted in this process",
+    };
+
+    /// <summary>The spec argument of `run` and `validate`, resolved by <see cref="LoadSpec"/>.</summary>
+    public static Argument<string> Spec() => new("spec")
+    {
+        Description = "a preset name (quickstart, collector-vs-learner, collector-vs-learner-shallow, depth-sweep) or a .yaml/.json spec file",
     };
 
     public static Option<string?> State() => new("--state")
@@ -49,12 +57,30 @@ public static class CommonOptions
         {
             var target = ClusterTarget.FromProcess(cluster, state);
             if (target.IsLocal) ClusterConnection.LocalOptions(); // the co-hosted silo's variables are checked now, not mid-start
+            else
+                foreach (var (endpoint, source) in new[] { (target.Membership!, "--cluster"), (target.State, "--state") })
+                    if (endpoint is not null && !IsRedisConnection(target, endpoint, source)) return null;
             return target;
         }
         catch (ArgumentException e)
         {
             Console.Error.WriteLine($"fathom: {e.Message}");
             return null;
+        }
+    }
+
+    /// <summary>Whether <paramref name="endpoint"/> parses as a Redis connection string; prints why not.</summary>
+    static bool IsRedisConnection(ClusterTarget target, string endpoint, string source)
+    {
+        try
+        {
+            target.Redis(endpoint);
+            return true;
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"fathom: {source}: not a Redis connection string ({e.Message}); give host:port, e.g. redis-membership:6379");
+            return false;
         }
     }
 
@@ -67,8 +93,33 @@ public static class CommonOptions
         return null;
     }
 
-    public static Task<ClusterConnection> Connect(ClusterTarget target, CancellationToken cancel) =>
-        target.IsLocal ? ClusterConnection.StartLocalAsync(cancel) : ClusterConnection.ConnectAsync(target, cancel);
+    /// <summary>
+    /// Connects to <paramref name="target"/>; a cluster that cannot be reached (its membership Redis down or elsewhere,
+    /// no silo up) is said in one line with what to do, and null returned (exit with <see cref="Unreachable"/>).
+    /// </summary>
+    public static async Task<ClusterConnection?> Connect(ClusterTarget target, CancellationToken cancel)
+    {
+        if (target.IsLocal) return await ClusterConnection.StartLocalAsync(cancel);
+        try
+        {
+            return await ClusterConnection.ConnectAsync(target, cancel);
+        }
+        catch (Exception e) when (e is RedisException or OrleansException or TimeoutException or SocketException)
+        {
+            var endpoints = string.Join(",", target.Redis(target.Membership!).EndPoints.Select(EndPointCollection.ToString)); // not the password
+            await Console.Error.WriteLineAsync($"fathom: cannot reach the cluster through its membership Redis {endpoints} ({Cause(e)}); " +
+                                               "check that it and the silos are up and reachable from here, and --cluster (or FATHOM_MEMBERSHIP_REDIS)");
+            return null;
+        }
+    }
+
+    /// <summary>The innermost reason of a failure, first line only: the socket's "Connection refused" rather than the client library's diagnostics.</summary>
+    static string Cause(Exception e)
+    {
+        while (e.InnerException is { } inner) e = inner;
+        var line = e.Message.Split('\n')[0].Trim();
+        return line.Length <= 200 ? line : line[..200] + "...";
+    }
 
     /// <summary>
     /// Checks that the results folder can be created and written before anything starts (a pod's root is read-only);
@@ -106,5 +157,9 @@ public static class CommonOptions
         }
     }
 
+    /// <summary>Exit code of input the command refuses: a bad spec, name or option, a run that exists, a folder that does not.</summary>
     public const int BadInput = 2;
+
+    /// <summary>Exit code when the cluster named cannot be reached.</summary>
+    public const int Unreachable = 3;
 }

@@ -13,7 +13,17 @@ public static class ReportCommand
         var command = new Command("report", "Redraw the plots of a run or sweep folder from its CSV files") { folder };
         command.SetAction(parse =>
         {
-            var written = Report.Draw(new RunFolder(parse.GetRequiredValue(folder).FullName));
+            List<string> written;
+            try
+            {
+                written = Report.Draw(new RunFolder(parse.GetRequiredValue(folder).FullName));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+            {
+                // A folder that is not there or holds no (or broken) CSVs is the user's to fix: what and where, no stack trace.
+                Console.Error.WriteLine($"fathom: report: {e.Message}; give a run or sweep folder that `fathom run` or `fathom sweep` wrote");
+                return CommonOptions.BadInput;
+            }
             foreach (var png in written) Console.WriteLine($"wrote {png}");
             return 0;
         });

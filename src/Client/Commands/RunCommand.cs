@@ -10,7 +10,7 @@ public static class RunCommand
 {
     public static Command Create()
     {
-        var spec = new Argument<string>("spec") { Description = "a preset name (quickstart, collector-vs-learner, collector-vs-learner-shallow, depth-sweep) or a .yaml/.json spec file" };
+        var spec = CommonOptions.Spec();
         var cluster = CommonOptions.Cluster();
         var state = CommonOptions.State();
         var results = CommonOptions.Results();
@@ -33,7 +33,7 @@ public static class RunCommand
             }
             if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             var folder = new RunFolder(Path.GetFullPath(Path.Combine(parse.GetRequiredValue(results), name)));
-            if (File.Exists(folder.Spec))
+            if (File.Exists(folder.Spec) || File.Exists(folder.Path))
             {
                 await Console.Error.WriteLineAsync($"fathom: run '{name}' already exists in {folder.Path}; choose another --run or `fathom resume {name}`");
                 return CommonOptions.BadInput;
@@ -41,6 +41,11 @@ public static class RunCommand
             folder = RunFolder.Create(parse.GetRequiredValue(results), name);
             await File.WriteAllTextAsync(folder.Spec, SpecWriter.Write(loaded), cancel);
             await using var connection = await CommonOptions.Connect(target, cancel);
+            if (connection is null)
+            {
+                folder.Discard(); // nothing ran: the name stays free
+                return CommonOptions.Unreachable;
+            }
             Console.WriteLine($"run {name}: {connection.Description}, results in {folder.Path}");
             var runner = new ExperimentRunner(connection, folder, loaded, Console.Out);
             var outcome = parse.GetValue(detach) ? await runner.StartDetachedAsync(target.Membership!) : await runner.RunAsync(null, Interrupt.Token);
@@ -66,7 +71,17 @@ public static class RunCommand
                 await Console.Error.WriteLineAsync($"fathom: run: no run folder with a spec.yaml at {folder.Path}");
                 return CommonOptions.BadInput;
             }
-            if (ResumePoint.Read(folder) is not { } resume)
+            ResumePoint? resume;
+            try
+            {
+                resume = ResumePoint.Read(folder);
+            }
+            catch (InvalidDataException e)
+            {
+                await Console.Error.WriteLineAsync($"fathom: run: {folder.Name} cannot be resumed: {e.Message}; start it again under another --run");
+                return CommonOptions.BadInput;
+            }
+            if (resume is null)
             {
                 await Console.Error.WriteLineAsync($"fathom: run: {folder.Name} has no checkpoint to resume from ({folder.Checkpoint}); it finished or was never interrupted");
                 return CommonOptions.BadInput;
@@ -75,6 +90,7 @@ public static class RunCommand
             if (CommonOptions.Target(parse.GetValue(cluster), parse.GetValue(state)) is not { } target) return CommonOptions.BadInput;
             if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             await using var connection = await CommonOptions.Connect(target, cancel);
+            if (connection is null) return CommonOptions.Unreachable;
             Console.WriteLine($"resuming {folder.Name} at {resume.EnvSteps:N0} env steps ({string.Join(", ", resume.Updates.Select(u => $"{u.Key} at {u.Value:N0} updates"))}): {connection.Description}");
             return (int)await new ExperimentRunner(connection, folder, spec, Console.Out).RunAsync(resume, Interrupt.Token);
         });

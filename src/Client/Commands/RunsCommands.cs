@@ -28,6 +28,7 @@ public static class RunsCommands
         {
             if (CommonOptions.ClusterOnly(parse.GetValue(cluster), "runs") is not { } target) return CommonOptions.BadInput;
             await using var connection = await CommonOptions.Connect(target, cancel);
+            if (connection is null) return CommonOptions.Unreachable;
             var runs = await connection.Client.GetGrain<IRunsGrain>(0).List();
             if (runs.Length == 0)
             {
@@ -57,6 +58,7 @@ public static class RunsCommands
             if (!CommonOptions.IsRunName(name, "run")) return CommonOptions.BadInput;
             if (CommonOptions.ClusterOnly(parse.GetValue(cluster), "delete") is not { } target) return CommonOptions.BadInput;
             await using var connection = await CommonOptions.Connect(target, cancel);
+            if (connection is null) return CommonOptions.Unreachable;
             var runs = connection.Client.GetGrain<IRunsGrain>(0);
             var segments = await runs.Segments(name);
             if (segments.Length == 0) segments = [name]; // not registered (older or lost record): its keys may still be there

@@ -40,6 +40,11 @@ public static class SweepCommand
             if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
             var sweep = RunFolder.Create(parse.GetRequiredValue(results), name);
             await using var connection = await CommonOptions.Connect(target, cancel);
+            if (connection is null)
+            {
+                sweep.Discard(); // nothing ran: the name stays free
+                return CommonOptions.Unreachable;
+            }
             Console.WriteLine($"sweep {name}: depths {string.Join(",", depthList)} x {seedCount} seeds, {connection.Description}, results in {sweep.Path}");
             var scored = new List<SweepRun>();
             foreach (var depth in depthList)

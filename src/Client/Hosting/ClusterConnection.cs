@@ -94,6 +94,7 @@ public sealed class ClusterConnection : IAsyncDisposable
     {
         var membership = target.Membership ?? throw new ArgumentException("a cluster target needs a membership Redis", nameof(target));
         var builder = QuietBuilder();
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // a failed start is thrown, and the command says it in one line
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o => (o.ServiceId, o.ClusterId) = (target.ServiceId, target.ClusterId));

@@ -212,8 +212,7 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
     {
         foreach (var (learner, updates) in resume.Updates)
         {
-            var path = ResumePoint.LearnerFile(folder, learner);
-            if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint of learner '{learner}' missing: {path}");
+            var path = ResumePoint.LearnerFile(folder, learner); // ResumePoint.Read has checked that it exists
             await cluster.Checkpoints.Save(key, learner, updates, await File.ReadAllBytesAsync(path, cancel), cancel);
         }
     }

@@ -18,10 +18,28 @@ public sealed record ResumePoint(int Segment, long EnvSteps, Dictionary<string, 
 
     public static string LearnerFile(RunFolder folder, string learner) => Path.Combine(folder.Checkpoint, learner + ".ckpt");
 
+    /// <summary>
+    /// The run's resume point, or null when it has none; throws <see cref="InvalidDataException"/> saying which file and
+    /// why when the point does not parse or a learner checkpoint it names is missing, so a resume fails before it starts.
+    /// </summary>
     public static ResumePoint? Read(RunFolder folder)
     {
         var path = Path.Combine(folder.Checkpoint, FileName);
-        return File.Exists(path) ? JsonSerializer.Deserialize<ResumePoint>(File.ReadAllText(path)) : null;
+        if (!File.Exists(path)) return null;
+        ResumePoint? point;
+        try
+        {
+            point = JsonSerializer.Deserialize<ResumePoint>(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} does not parse ({e.Message})");
+        }
+        if (point?.Updates is null) throw new InvalidDataException($"{path} holds no learners' update counts");
+        foreach (var learner in point.Updates.Keys)
+            if (!File.Exists(LearnerFile(folder, learner)))
+                throw new InvalidDataException($"the checkpoint of learner '{learner}' is missing: {LearnerFile(folder, learner)}");
+        return point;
     }
 
     public void Write(RunFolder folder)

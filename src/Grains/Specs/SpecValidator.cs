@@ -92,6 +92,16 @@ public static class SpecValidator
     public const long MaxLearnerBytes = 32_000_000_000;
 
     /// <summary>
+    /// The parameters of a learner's actor and of its critic (both encoders), counted from their shapes (no network is
+    /// built), and the bytes they take with Adam's two moments: what <see cref="MaxLearnerBytes"/> bounds.
+    /// </summary>
+    public static (long Actor, long Critic, long Bytes) LearnerNetworks(LearnerSpec learner, EpisodeLayout layout)
+    {
+        long actor = RunMemory.ActorParameters(learner, layout), critic = RunMemory.CriticParameters(learner, layout);
+        return (actor, critic, RunMemory.CheckpointCopies * 4 * (actor + critic));
+    }
+
+    /// <summary>
     /// The error of a collector group giving both count and per_silo, for a document (the values as written) and for a
     /// spec built in code alike.
     /// </summary>
@@ -173,8 +183,7 @@ public static class SpecValidator
         for (var i = 0; i < spec.Learners.Length; i++)
         {
             var learner = spec.Learners[i];
-            long actor = RunMemory.ActorParameters(learner, layout), critic = RunMemory.CriticParameters(learner, layout);
-            var bytes = RunMemory.CheckpointCopies * 4 * (actor + critic);
+            var (actor, critic, bytes) = LearnerNetworks(learner, layout);
             if (bytes > MaxLearnerBytes)
                 errors.Add($"learners[{i}]: networks must take at most {RunMemory.Mb(MaxLearnerBytes)} (parameters of actor and critic, 4 bytes each, " +
                            $"plus Adam's two moments); actor depth {learner.Actor.Depth} x width {learner.Actor.Width} has {actor:N0} parameters and critic " +

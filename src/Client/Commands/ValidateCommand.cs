@@ -67,7 +67,14 @@ public static class ValidateCommand
         static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
         var e = s.Environment;
         Console.WriteLine($"{s.Spec}: valid; nothing started");
-        Console.WriteLine($"environment: {e.Kind}, train {e.TrainLayout}, eval {e.EvalLayout}, episodes of {N(e.EpisodeLength)} steps (state {e.StateDim}, action {e.ActionDim})");
+        // A layout file is read into the spec; its maze is shown by its size, not row by row.
+        static string Maze(string layout)
+        {
+            if (!Fathom.Learner.Envs.MazeLayout.IsText(layout)) return layout;
+            var maze = Fathom.Learner.Envs.MazeLayout.Parse(layout);
+            return $"a {maze.Rows} x {maze.Columns} maze given in the spec";
+        }
+        Console.WriteLine($"environment: {e.Kind}, train {Maze(e.TrainLayout)}, eval {Maze(e.EvalLayout)}, episodes of {N(e.EpisodeLength)} steps (state {e.StateDim}, action {e.ActionDim})");
         Console.WriteLine($"budget: {N(s.BudgetEnvSteps)} env steps");
         Console.WriteLine("collectors:");
         foreach (var c in s.Collectors)

@@ -12,4 +12,12 @@ var root = new RootCommand("fathom: run deep contrastive RL experiments on Orlea
 };
 foreach (var command in ClusterCommands.Create()) root.Subcommands.Add(command);
 foreach (var command in RunsCommands.Create()) root.Subcommands.Add(command);
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+try
+{
+    // Errors a command did not handle reach LastResort: one line for the user, the trace in a file.
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    return LastResort.Report(e);
+}

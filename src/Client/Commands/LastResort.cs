@@ -1,0 +1,46 @@
+using Orleans.Runtime;
+using StackExchange.Redis;
+
+namespace Fathom.Client.Commands;
+
+/// <summary>
+/// What `fathom` does with an error no command handled: one line on stderr that says what happened and what to do, the
+/// stack trace in a file for a bug report, and an exit code the README documents. A cluster that stops answering for
+/// longer than a command waits is said as unreachable (exit 3); anything else is exit 1.
+/// </summary>
+public static class LastResort
+{
+    public static int Report(Exception error)
+    {
+        var trace = Path.Combine(Path.GetTempPath(), $"fathom-error-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.txt");
+        var saved = TrySave(trace, error);
+        var details = saved ? $" (details for a bug report in {trace})" : "";
+        if (error is OrleansException or SiloUnavailableException or TimeoutException or RedisException)
+        {
+            Console.Error.WriteLine($"fathom: the cluster stopped answering ({FirstLine(error.Message)}); check that its membership Redis " +
+                                   $"and silos are up, then look at the run with `fathom status`{details}");
+            return CommonOptions.Unreachable;
+        }
+        Console.Error.WriteLine($"fathom: failed: {FirstLine(error.Message)}{details}");
+        return 1;
+    }
+
+    static bool TrySave(string path, Exception error)
+    {
+        try
+        {
+            File.WriteAllText(path, error.ToString());
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    static string FirstLine(string text)
+    {
+        var line = text.Split('\n')[0].Trim();
+        return line.Length <= 300 ? line : line[..300] + "...";
+    }
+}

@@ -82,7 +82,7 @@ public class TimeLeftTests
                 [new LearnerFrame("deep", "behaviour", 64, 2_000 + 10L * second, 10, null, UpdateBudget: 6_000)], Finished: false);
             shown.Add((second, estimate.Observe(frame), frame));
         }
-        foreach (var (second, left, frame) in shown.Where(s => s.Second >= TimeLeftEstimate.MinSpan.TotalSeconds))
+        foreach (var (second, left, frame) in shown.Where(s => s.Second >= TimeLeftEstimate.MinSpan.TotalSeconds + 2)) // paces known from the second frame
         {
             var learners = TimeSpan.FromSeconds(400 - second);
             Assert.True(left is { } l && (l - learners).Duration() <= TimeSpan.FromSeconds(2), $"at {second} s the display said {left}; the learner has {learners} left");
@@ -94,17 +94,25 @@ public class TimeLeftTests
     }
 
     [Fact]
-    public void Estimates_that_disagree_are_not_shown()
+    public void A_change_of_pace_hides_the_estimate_until_it_settles_again()
     {
-        // The learner's measured pace jumps between 10 and 30 updates per second: predicted ends 200 s and 67 s away.
+        // The learner speeds up from 10 to 40 updates per second at 1:00: the predicted ends disagree while its measured
+        // pace moves, then settle on the new one.
         var estimate = new TimeLeftEstimate();
-        for (var second = 0; second <= 60; second++)
+        var shown = new Dictionary<int, TimeSpan?>();
+        long updates = 100;
+        for (var second = 0; second <= 150; second++)
         {
-            var rate = second % 2 == 0 ? 10 : 30;
-            var frame = new RunProgress("r", TimeSpan.FromSeconds(second), 100_000, 400_000, 100_000, 0.5, 0,
-                [new LearnerFrame("deep", "behaviour", 64, 4_000, rate, null, UpdateBudget: 6_000)], Finished: false);
-            Assert.Null(estimate.Observe(frame));
+            updates += second <= 60 ? 10 : 40;
+            var frame = new RunProgress("r", TimeSpan.FromSeconds(second), Math.Min(400_000, 100_000 + 5_000L * second), 400_000, 5_000, 0.5, 0,
+                [new LearnerFrame("deep", "behaviour", 64, updates, 0, null, UpdateBudget: 20_000)], Finished: false);
+            shown[second] = estimate.Observe(frame);
         }
+        Assert.NotNull(shown[60]);
+        Assert.True(shown[60]!.Value > TimeSpan.FromSeconds(1_500), $"at the old pace about 1,900 s are left, the display said {shown[60]}");
+        Assert.Contains(Enumerable.Range(61, 30), second => shown[second] is null);
+        var atNewPace = TimeSpan.FromSeconds((20_000 - (100 + 610 + 40 * 90)) / 40.0);
+        Assert.True(shown[150] is { } left && (left - atNewPace).Duration() < TimeSpan.FromSeconds(5), $"at 2:30 the display said {shown[150]}; at the new pace {atNewPace} are left");
     }
 
     [Fact]

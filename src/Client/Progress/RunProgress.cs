@@ -12,12 +12,7 @@ namespace Fathom.Client.Progress;
 /// <param name="UpdateBudget">Updates the learner will have made when the run ends (<see cref="Progress.UpdateBudget"/>); 0 when not known,
 /// and then the learner's pace does not enter the time left.</param>
 public sealed record LearnerFrame(string Name, string Role, int Depth, long Updates, double UpdatesPerSecond, EvalPoint? LatestEval, string Device = "", double DataWaitFraction = 0,
-    bool Reported = true, long UpdateBudget = 0)
-{
-    /// <summary>Updates still to make at the current rate; zero when done, null while the rate is not known.</summary>
-    public TimeSpan? TimeLeft => UpdateBudget <= 0 || Updates >= UpdateBudget ? TimeSpan.Zero
-        : Reported && UpdatesPerSecond > 0 ? TimeSpan.FromSeconds((UpdateBudget - Updates) / UpdatesPerSecond) : null;
-}
+    bool Reported = true, long UpdateBudget = 0);
 
 /// <summary>
 /// One frame of the progress display: counts read from the experiment, rates measured by the client
@@ -28,27 +23,31 @@ public sealed record RunProgress(
     double ReplayFill, long PolicyLag, IReadOnlyList<LearnerFrame> Learners, bool Finished, long OomRetries = 0)
 {
     /// <summary>Remaining env-step budget at the collectors' current rate; zero at the budget, null while the rate is not known.</summary>
-    public TimeSpan? CollectionLeft => EnvSteps >= EnvStepBudget ? TimeSpan.Zero
-        : EnvStepsPerSecond > 0 ? TimeSpan.FromSeconds((EnvStepBudget - EnvSteps) / EnvStepsPerSecond) : null;
+    public TimeSpan? CollectionLeft => Remaining(EnvStepBudget - EnvSteps, EnvStepsPerSecond);
+
+    /// <summary>Time until the run ends at this frame's own rates (<see cref="TimeLeftAt"/>).</summary>
+    public TimeSpan? TimeLeft => TimeLeftAt(EnvStepsPerSecond, l => l.UpdatesPerSecond);
 
     /// <summary>
-    /// Time until the run ends at this frame's paces: it ends when the collectors reach the budget and every learner has
-    /// made its last update, so the slowest of them decides. Null while any of them has no measured pace yet.
+    /// Time until the run ends at the given paces: it ends when the collectors reach the budget and every learner has
+    /// made its last update (<see cref="LearnerFrame.UpdateBudget"/>), so the slowest of them decides. Null while any
+    /// of them has work left and no pace.
     /// </summary>
-    public TimeSpan? TimeLeft
+    public TimeSpan? TimeLeftAt(double envStepsPerSecond, Func<LearnerFrame, double> updatesPerSecond)
     {
-        get
+        if (Finished) return TimeSpan.Zero;
+        var left = Remaining(EnvStepBudget - EnvSteps, envStepsPerSecond);
+        foreach (var learner in Learners.Where(l => l.UpdateBudget > 0))
         {
-            if (Finished) return TimeSpan.Zero;
-            var left = CollectionLeft;
-            foreach (var learner in Learners)
-            {
-                if (left is null || learner.TimeLeft is not { } learnerLeft) return null;
-                if (learnerLeft > left) left = learnerLeft;
-            }
-            return left;
+            var learnerLeft = Remaining(learner.UpdateBudget - learner.Updates, learner.Reported ? updatesPerSecond(learner) : 0);
+            if (left is null || learnerLeft is null) return null;
+            if (learnerLeft > left) left = learnerLeft;
         }
+        return left;
     }
+
+    static TimeSpan? Remaining(long work, double perSecond) =>
+        work <= 0 ? TimeSpan.Zero : perSecond > 0 ? TimeSpan.FromSeconds(work / perSecond) : null;
 
     public IEnumerable<MetricsSample> ToMetrics() => Learners.Where(l => l.Reported).Select(l => new MetricsSample(
         Run, Elapsed.TotalSeconds, l.Name, l.Role, l.Depth, EnvSteps, EnvStepsPerSecond, l.Updates, l.UpdatesPerSecond, ReplayFill, PolicyLag, l.DataWaitFraction));

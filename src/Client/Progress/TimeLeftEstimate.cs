@@ -1,13 +1,20 @@
 namespace Fathom.Client.Progress;
 
 /// <summary>
-/// The time left as the progress display shows it: each frame's estimate (<see cref="RunProgress.TimeLeft"/>) turned
-/// into a predicted end, shown only once the run has made some progress and the ends predicted over the last
-/// <see cref="MinSpan"/> or more agree. Early in a run collectors race to the replay's minimum while learners wait,
-/// and rates measured then say little about the rest: until the estimates settle the display says it is estimating.
+/// The time left as the progress display shows it. Each frame's counts give paces measured over long windows (a
+/// learner's from its first update on, so its wait for the replay minimum does not count, and evaluation pauses
+/// average out), and <see cref="RunProgress.TimeLeftAt"/> those paces a predicted end. It is shown only once the run
+/// has made some progress and the ends predicted over the last <see cref="MinSpan"/> or more agree: early in a run
+/// collectors race to the replay's minimum while learners wait, and until the estimates settle the display says so.
 /// </summary>
 public sealed class TimeLeftEstimate
 {
+    /// <summary>Window of the collectors' pace: env steps arrive a collector's chunk of whole episodes at a time.</summary>
+    public static readonly TimeSpan EnvPaceWindow = TimeSpan.FromMinutes(2);
+
+    /// <summary>Window of each learner's pace: long enough to average out the pauses its evaluations make.</summary>
+    public static readonly TimeSpan LearnerPaceWindow = TimeSpan.FromMinutes(1);
+
     /// <summary>How far back predicted ends are kept: the median of those that agree is shown.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(30);
 
@@ -23,6 +30,8 @@ public sealed class TimeLeftEstimate
     /// <summary>The spread always allowed, so that a run's last seconds are not hidden by a second's jitter.</summary>
     public static readonly TimeSpan MinSpread = TimeSpan.FromSeconds(10);
 
+    readonly RateMeter _envPace = new(EnvPaceWindow);
+    readonly RateMeter _learnerPaces = new(LearnerPaceWindow);
     readonly Queue<(TimeSpan At, TimeSpan? End)> _ends = new();
     bool _shown;
 
@@ -31,7 +40,9 @@ public sealed class TimeLeftEstimate
     {
         if (frame.Finished) return TimeSpan.Zero;
         var now = frame.Elapsed;
-        _ends.Enqueue((now, frame.TimeLeft is { } left ? now + left : null));
+        var envPace = _envPace.Observe("", now, frame.EnvSteps);
+        var learnerPaces = frame.Learners.ToDictionary(l => l.Name, l => l.Updates > 0 ? _learnerPaces.Observe(l.Name, now, l.Updates) : 0);
+        _ends.Enqueue((now, frame.TimeLeftAt(envPace, l => learnerPaces[l.Name]) is { } left ? now + left : null));
         while (now - _ends.Peek().At > Window) _ends.Dequeue();
         var shown = frame.EnvSteps >= MinProgress * frame.EnvStepBudget ? Settled(now) : null;
         _shown = shown is not null;

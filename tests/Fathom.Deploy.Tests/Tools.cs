@@ -42,9 +42,14 @@ public static class Tools
     }
 
     /// <summary>Runs a tool to completion (bounded by a timeout) and returns its exit code and output.</summary>
-    public static Result Run(string tool, IEnumerable<string> arguments, string? workingDirectory = null, int timeoutSeconds = 120)
+    public static Result Run(string tool, IEnumerable<string> arguments, string? workingDirectory = null, int timeoutSeconds = 120) =>
+        RunFile(Require(tool), arguments, workingDirectory, timeoutSeconds);
+
+    /// <summary>Runs the program at <paramref name="path"/> as <see cref="Run"/> runs a tool.</summary>
+    public static Result RunFile(string path, IEnumerable<string> arguments, string? workingDirectory = null, int timeoutSeconds = 120)
     {
-        var start = new ProcessStartInfo(Require(tool))
+        var tool = Path.GetFileName(path);
+        var start = new ProcessStartInfo(path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

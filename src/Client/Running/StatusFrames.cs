@@ -25,8 +25,10 @@ public static class StatusFrames
             var role = ResultRows.Role(l.Role);
             var eval = latest is null ? null : new EvalPoint(run, l.Name, role, depth, envStepOffset + latest.EnvSteps,
                 latest.Updates, latest.TimeAtGoalMean, latest.TimeAtGoalStderr, latest.SuccessAny, latest.MeanFinalDistance);
-            if (l.State == ExperimentState.NotStarted) return new LearnerFrame(l.Name, role, depth, l.Updates, 0, eval, l.Device, Reported: false);
-            return new LearnerFrame(l.Name, role, depth, l.Updates, measure?.Invoke(l.Name, l.Updates) ?? l.UpdatesPerSecond, eval, l.Device, l.DataWaitFraction);
+            var budget = UpdateBudget.Of(spec, l.Name);
+            if (l.State == ExperimentState.NotStarted) return new LearnerFrame(l.Name, role, depth, l.Updates, 0, eval, l.Device, Reported: false, UpdateBudget: budget);
+            return new LearnerFrame(l.Name, role, depth, l.Updates, measure?.Invoke(l.Name, l.Updates) ?? l.UpdatesPerSecond, eval, l.Device, l.DataWaitFraction,
+                UpdateBudget: budget);
         }).ToList();
         var envRate = measure?.Invoke(EnvKey, status.EnvSteps) ?? status.Collectors.Sum(c => c.EnvStepsPerSecond);
         return new RunProgress(run, elapsed, envStepOffset + status.EnvSteps, spec.BudgetEnvSteps, envRate,

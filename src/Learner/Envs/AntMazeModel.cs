@@ -33,6 +33,9 @@ public static class AntMazeModel
     /// </summary>
     public static ReadOnlySpan<double> InitialQpos => [0, 0, 0.55, 1, 0, 0, 0, 0, 1, 0, -1, 0, -1, 0, 1];
 
+    /// <summary>Torque of a motor at control 1 (Gymnasium Ant-v4's gear).</summary>
+    public const int Gear = 150;
+
     /// <summary>The model's MJCF text.</summary>
     public static string Xml(MazeLayout layout, AntMazeSettings settings)
     {
@@ -61,65 +64,54 @@ public static class AntMazeModel
                 <body name="torso" pos="0 0 0.75">
                   <geom name="torso_geom" pos="0 0 0" size="0.25" type="sphere"/>
                   <joint armature="0" damping="0" limited="false" margin="0.01" name="root" pos="0 0 0" type="free"/>
-                  <body name="front_left_leg" pos="0 0 0">
-                    <geom fromto="0.0 0.0 0.0 0.2 0.2 0.0" name="aux_1_geom" size="0.08" type="capsule"/>
-                    <body name="aux_1" pos="0.2 0.2 0">
-                      <joint axis="0 0 1" name="hip_1" pos="0.0 0.0 0.0" range="-30 30" type="hinge"/>
-                      <geom fromto="0.0 0.0 0.0 0.2 0.2 0.0" name="left_leg_geom" size="0.08" type="capsule"/>
-                      <body pos="0.2 0.2 0">
-                        <joint axis="-1 1 0" name="ankle_1" pos="0.0 0.0 0.0" range="30 70" type="hinge"/>
-                        <geom fromto="0.0 0.0 0.0 0.4 0.4 0.0" name="left_ankle_geom" size="0.08" type="capsule"/>
-                      </body>
-                    </body>
-                  </body>
-                  <body name="front_right_leg" pos="0 0 0">
-                    <geom fromto="0.0 0.0 0.0 -0.2 0.2 0.0" name="aux_2_geom" size="0.08" type="capsule"/>
-                    <body name="aux_2" pos="-0.2 0.2 0">
-                      <joint axis="0 0 1" name="hip_2" pos="0.0 0.0 0.0" range="-30 30" type="hinge"/>
-                      <geom fromto="0.0 0.0 0.0 -0.2 0.2 0.0" name="right_leg_geom" size="0.08" type="capsule"/>
-                      <body pos="-0.2 0.2 0">
-                        <joint axis="1 1 0" name="ankle_2" pos="0.0 0.0 0.0" range="-70 -30" type="hinge"/>
-                        <geom fromto="0.0 0.0 0.0 -0.4 0.4 0.0" name="right_ankle_geom" size="0.08" type="capsule"/>
-                      </body>
-                    </body>
-                  </body>
-                  <body name="back_leg" pos="0 0 0">
-                    <geom fromto="0.0 0.0 0.0 -0.2 -0.2 0.0" name="aux_3_geom" size="0.08" type="capsule"/>
-                    <body name="aux_3" pos="-0.2 -0.2 0">
-                      <joint axis="0 0 1" name="hip_3" pos="0.0 0.0 0.0" range="-30 30" type="hinge"/>
-                      <geom fromto="0.0 0.0 0.0 -0.2 -0.2 0.0" name="back_leg_geom" size="0.08" type="capsule"/>
-                      <body pos="-0.2 -0.2 0">
-                        <joint axis="-1 1 0" name="ankle_3" pos="0.0 0.0 0.0" range="-70 -30" type="hinge"/>
-                        <geom fromto="0.0 0.0 0.0 -0.4 -0.4 0.0" name="third_ankle_geom" size="0.08" type="capsule"/>
-                      </body>
-                    </body>
-                  </body>
-                  <body name="right_back_leg" pos="0 0 0">
-                    <geom fromto="0.0 0.0 0.0 0.2 -0.2 0.0" name="aux_4_geom" size="0.08" type="capsule"/>
-                    <body name="aux_4" pos="0.2 -0.2 0">
-                      <joint axis="0 0 1" name="hip_4" pos="0.0 0.0 0.0" range="-30 30" type="hinge"/>
-                      <geom fromto="0.0 0.0 0.0 0.2 -0.2 0.0" name="rightback_leg_geom" size="0.08" type="capsule"/>
-                      <body pos="0.2 -0.2 0">
-                        <joint axis="1 1 0" name="ankle_4" pos="0.0 0.0 0.0" range="30 70" type="hinge"/>
-                        <geom fromto="0.0 0.0 0.0 0.4 -0.4 0.0" name="fourth_ankle_geom" size="0.08" type="capsule"/>
-                      </body>
-                    </body>
-                  </body>
+
+            """);
+        for (var leg = 0; leg < Legs.Length; leg++) AppendLeg(text, leg + 1, Legs[leg]);
+        text.Append("""
                 </body>
               </worldbody>
               <actuator>
-                <motor ctrllimited="true" ctrlrange="-1.0 1.0" joint="hip_4" gear="150"/>
-                <motor ctrllimited="true" ctrlrange="-1.0 1.0" joint="ankle_4" gear="150"/>
-                <motor ctrllimited="true" ctrlrange="-1.0 1.0" joint="hip_1" gear="150"/>
-                <motor ctrllimited="true" ctrlrange="-1.0 1.0" joint="ankle_1" gear="150"/>
-                <motor ctrllimited="true" ctrlrange="-1.0 1.0" joint="hip_2" gear="150"/>
-                <motor ctrllimited="true" ctrlrange="-1.0 1.0" joint="ankle_2" gear="150"/>
-                <motor ctrllimited="true" ctrlrange="-1.0 1.0" joint="hip_3" gear="150"/>
-                <motor ctrllimited="true" ctrlrange="-1.0 1.0" joint="ankle_3" gear="150"/>
+
+            """);
+        // Gymnasium's motor order: back-right leg first, then legs 1 to 3; hip before ankle.
+        foreach (var leg in (int[])[4, 1, 2, 3])
+            foreach (var joint in (string[])["hip", "ankle"])
+                text.Append($"""
+                        <motor ctrllimited="true" ctrlrange="-1.0 1.0" joint="{joint}_{leg}" gear="{Gear}"/>
+
+                    """);
+        text.Append("""
               </actuator>
             </mujoco>
             """);
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Gymnasium's four legs in body order (front left, front right, back left, back right): the leg's horizontal
+    /// direction (x, y signs), its ankle axis and its ankle range in degrees. Each leg is a 0.28 m hip link, a 0.28 m
+    /// thigh on the hip hinge and a 0.57 m shin on the ankle hinge (capsules of radius 0.08).
+    /// </summary>
+    private static readonly (int X, int Y, string AnkleAxis, string AnkleRange)[] Legs =
+        [(1, 1, "-1 1 0", "30 70"), (-1, 1, "1 1 0", "-70 -30"), (-1, -1, "-1 1 0", "-70 -30"), (1, -1, "1 1 0", "30 70")];
+
+    private static void AppendLeg(StringBuilder text, int k, (int X, int Y, string AnkleAxis, string AnkleRange) leg)
+    {
+        string Point(double length) => Invariant($"{leg.X * length} {leg.Y * length} 0");
+        text.Append($"""
+                  <body name="leg_{k}" pos="0 0 0">
+                    <geom fromto="0 0 0 {Point(0.2)}" name="hip_{k}_geom" size="0.08" type="capsule"/>
+                    <body name="aux_{k}" pos="{Point(0.2)}">
+                      <joint axis="0 0 1" name="hip_{k}" pos="0 0 0" range="-30 30" type="hinge"/>
+                      <geom fromto="0 0 0 {Point(0.2)}" name="thigh_{k}_geom" size="0.08" type="capsule"/>
+                      <body name="shin_{k}" pos="{Point(0.2)}">
+                        <joint axis="{leg.AnkleAxis}" name="ankle_{k}" pos="0 0 0" range="{leg.AnkleRange}" type="hinge"/>
+                        <geom fromto="0 0 0 {Point(0.4)}" name="shin_{k}_geom" size="0.08" type="capsule"/>
+                      </body>
+                    </body>
+                  </body>
+
+            """);
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -28,6 +28,20 @@ public class AntMazeTests
         for (var i = 0; i < 3; i++) Assert.Contains((goals[i, 0].item<float>(), goals[i, 1].item<float>()), goalCentres);
     }
 
+    [Theory]
+    [InlineData("u_maze")]
+    [InlineData("hardest_maze")]
+    public void TheModelHasTheAntsPartsAndOneBoxPerWallCell(string name)
+    {
+        var layout = MazeLayout.BuiltIn(name);
+        using var model = MujocoModel.FromXml(AntMazeModel.Xml(layout, new AntMazeSettings()));
+        var walls = Enumerable.Range(0, layout.Rows).Sum(r => Enumerable.Range(0, layout.Columns).Count(c => layout.IsWall(r, c)));
+        // world + torso + 3 bodies per leg; floor + walls + torso sphere + 3 capsules per leg; free joint + 8 hinges.
+        Assert.Equal((1 + 1 + 4 * 3, 1 + walls + 1 + 4 * 3, 9), (model.Nbody, model.Ngeom, model.Njnt));
+        Assert.Equal((15, 14, 8), (model.Nq, model.Nv, model.Nu));
+        Assert.Equal(0.01, model.Timestep, 6);
+    }
+
     [Fact]
     public void TheGoalSliceIsTheTorsoPosition()
     {

@@ -110,6 +110,14 @@ public class MujocoBindingTests
         Assert.Throws<ObjectDisposedException>(() => data.Step());
     }
 
+    [Fact]
+    public void AMissingLibraryIsReportedWithThePackageToInstall()
+    {
+        var error = Assert.Throws<DllNotFoundException>(() => MujocoNative.Open(["libmujoco-not-installed.so.0"]));
+        Assert.Contains("libmujoco-not-installed.so.0", error.Message);
+        Assert.Contains("apt-get install libmujoco2.2.2", error.Message);
+    }
+
     /// <summary>The numeric sections of mj_printFormattedData's text: a name line, then rows of numbers up to a blank line.</summary>
     private static Dictionary<string, double[]> Sections(string[] lines)
     {

@@ -52,7 +52,7 @@ internal static unsafe class MujocoNative
         lock (Gate)
         {
             if (_library != 0) return;
-            var handle = Open();
+            var handle = Open(LibraryNames);
             var version = ((delegate* unmanaged[Cdecl]<int>)Export(handle, "mj_version"))();
             if (version != SupportedVersion)
                 throw new NotSupportedException($"MuJoCo {version / 100}.{version / 10 % 10}.{version % 10} found, but Fathom's binding reads the struct layout of 2.2.2 (mj_version {SupportedVersion}); install {Package}");
@@ -75,12 +75,13 @@ internal static unsafe class MujocoNative
         }
     }
 
-    private static nint Open()
+    /// <summary>The first of <paramref name="names"/> that loads; otherwise an error naming the package to install.</summary>
+    internal static nint Open(IReadOnlyList<string> names)
     {
-        foreach (var name in LibraryNames)
+        foreach (var name in names)
             if (NativeLibrary.TryLoad(name, out var handle)) return handle;
         throw new DllNotFoundException(
-            $"the MuJoCo library is not installed (looked for {string.Join(", ", LibraryNames)}); the Ant environments need it: apt-get install {Package}");
+            $"the MuJoCo library is not installed (looked for {string.Join(", ", names)}); the Ant environments need it: apt-get install {Package}");
     }
 
     private static nint Export(nint library, string name) =>

@@ -59,7 +59,7 @@ public class MazeLayoutTests
         File.WriteAllText(path, "#####\r\n#R.G#\r\n#.#.#\r\n#####\r\n");
         try
         {
-            var layout = MazeLayout.FromNameOrFile(path);
+            var layout = MazeLayout.From(path);
             Assert.Equal((4, 5), (layout.Rows, layout.Columns));
             Assert.Equal((1, 3), layout.Goals.Single());
         }

@@ -28,6 +28,17 @@ public sealed class LastResortTests
         finally { File.Delete(file); }
     }
 
+    [Fact]
+    public void A_ctrl_c_no_command_caught_is_an_interruption()
+    {
+        var stderr = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(stderr);
+        try { Assert.Equal(130, LastResort.Report(Thrown(new OperationCanceledException()))); }
+        finally { Console.SetError(previous); }
+        Assert.Equal("fathom: interrupted", stderr.ToString().Trim());
+    }
+
     /// <summary>The exception as thrown, so that it carries a stack trace.</summary>
     static Exception Thrown(Exception error)
     {

@@ -46,7 +46,10 @@ public sealed class SoakTests(ClusterFixture fixture, ITestOutputHelper output)
         {
             while (!stop.IsCancellationRequested)
             {
-                foreach (var p in Cluster.Processes.ToArray())
+                HostProcess[] processes;
+                try { processes = Cluster.Processes.ToArray(); }
+                catch (InvalidOperationException) { processes = []; } // a restart changed the process table meanwhile: skip this second
+                foreach (var p in processes)
                     if (p.ResidentBytes() is { } bytes) lock (memory) memory.Add((clock.Elapsed.TotalSeconds, p.Name, p.Pid, bytes));
                 try { await Task.Delay(TimeSpan.FromSeconds(1), stop.Token); } catch (OperationCanceledException) { }
             }
@@ -83,8 +86,8 @@ public sealed class SoakTests(ClusterFixture fixture, ITestOutputHelper output)
         {
             // What was sampled is written whatever happened, so that a failed soak still shows its memory and faults.
             stop.Cancel();
-            await sampler;
-            Write(folder, memory, faults);
+            try { await sampler; }
+            finally { Write(folder, memory, faults); }
         }
         output.WriteLine($"run ended {end.State} after {clock.Elapsed.TotalMinutes:F1} min and {faults.Count} faults");
         var (final, ledger) = await run.ReconcileAsync(budget, collectorsKilled: true);

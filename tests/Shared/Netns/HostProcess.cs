@@ -25,6 +25,7 @@ public sealed class HostProcess : IDisposable
         _process.OutputDataReceived += (_, e) => Keep(e.Data);
         _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.Start();
+        Pid = _process.Id;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -36,9 +37,20 @@ public sealed class HostProcess : IDisposable
     public int Host { get; }
 
     /// <summary>The process id (the script execs into the command, so this is the command itself).</summary>
-    public int Pid => _process.Id;
+    public int Pid { get; }
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>Whether it has ended; true once disposed too, so that a sampler racing a restart never throws.</summary>
+    public bool HasExited
+    {
+        get
+        {
+            if (_disposed) return true;
+            try { return _process.HasExited; }
+            catch (InvalidOperationException) { return true; }
+        }
+    }
+
+    private volatile bool _disposed;
 
     public int ExitCode => _process.ExitCode;
 
@@ -137,6 +149,8 @@ public sealed class HostProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         try
         {
             if (!_process.HasExited) _process.Kill(entireProcessTree: true);

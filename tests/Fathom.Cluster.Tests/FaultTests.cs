@@ -13,13 +13,14 @@ namespace Fathom.Cluster.Tests;
 [Collection(ClusterFixture.Collection)]
 public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
 {
-    const long Budget = 24_000;
+    /// <summary>The runs' budget; the learner test's run is longer, so that its learner makes several checkpoints before the fault.</summary>
+    const long Budget = 16_000, LearnerBudget = 24_000;
     const int CheckpointPeriod = 20; // FaultSpecs' checkpoint.period_updates
     static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(6);
     static readonly TimeSpan Outage = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long nobody asks after the experiment's silo is killed: longer than the reminder's period.</summary>
-    static readonly TimeSpan Silence = TimeSpan.FromSeconds(75);
+    /// <summary>How long nobody asks after the experiment's silo is killed: longer than the workers' run checks and the death declaration.</summary>
+    static readonly TimeSpan Silence = TimeSpan.FromSeconds(40);
     FathomNetnsCluster Cluster => fixture.Cluster;
 
     [Fact]
@@ -39,7 +40,7 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
     [Fact]
     public async Task BehaviourLearnerSiloKilled_ItResumesFromItsCheckpointOnTheOtherLearnerSilo()
     {
-        var (run, _, _) = await StartAndWait("kill-learner");
+        var (run, _, _) = await StartAndWait("kill-learner", budget: LearnerBudget);
         var before = await run.WaitForAsync(s => Deep(s).Updates >= 3 * CheckpointPeriod && s.Collectors.All(c => c.PolicyVersion > 0), RunTimeout);
         var written = await run.EpisodeIdsAsync();
         var victim = fixture.SiloIndexOf(Deep(before).Silo);
@@ -56,7 +57,7 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
         // Collectors acted with the last weights meanwhile, then took the resumed learner's newer versions.
         var caughtUp = await run.WaitForAsync(s => s.Collectors.Length > 0 && s.Collectors.All(c => c.PolicyVersion > published), RunTimeout);
         output.WriteLine($"collectors on policy version {caughtUp.Collectors.Min(c => c.PolicyVersion)} (> {published}) after {clock.Elapsed.TotalSeconds:0} s");
-        await Finish(run, written, collectorsKilled: true, learnerResumed: true); // its silo may have hosted the experiment grain too
+        await Finish(run, written, collectorsKilled: true, learnerResumed: true, budget: LearnerBudget); // its silo may have hosted the experiment grain too
     }
 
     [Fact]
@@ -144,21 +145,21 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
 
     static LearnerProgress Deep(ExperimentStatus status) => status.Learners.Single(l => l.Name == "deep");
 
-    async Task<(ClusterRun Run, ExperimentStatus Before, HashSet<string> Written)> StartAndWait(string name, bool detach = false)
+    async Task<(ClusterRun Run, ExperimentStatus Before, HashSet<string> Written)> StartAndWait(string name, bool detach = false, long budget = Budget)
     {
         await fixture.EnsureRunningAsync();
-        var run = ClusterRun.Start(Cluster, name, FaultSpecs.Yaml(Budget), detach);
+        var run = ClusterRun.Start(Cluster, name, FaultSpecs.Yaml(budget), detach);
         if (detach) Assert.True(await run.Client.WaitForExitAsync(TimeSpan.FromMinutes(2)), $"fathom run --detach did not return:\n{run.Client.Output}");
-        var before = await run.WaitForEnvStepsAsync(Budget / 4, RunTimeout);
+        var before = await run.WaitForEnvStepsAsync(budget / 4, RunTimeout);
         return (run, before, await run.EpisodeIdsAsync());
     }
 
 
-    async Task Finish(ClusterRun run, HashSet<string> written, bool collectorsKilled, bool learnerResumed = false, bool attached = true)
+    async Task Finish(ClusterRun run, HashSet<string> written, bool collectorsKilled, bool learnerResumed = false, bool attached = true, long budget = Budget)
     {
         if (attached) Assert.True(await run.WaitForClientAsync(RunTimeout) == 0, $"fathom run exited {run.Client.ExitCode}\n{run.Diagnostics()}");
         else await run.WaitForEndAsync(RunTimeout);
-        var (status, ledger) = await run.ReconcileAsync(Budget, collectorsKilled, learnerResumed ? CheckpointPeriod : 0);
+        var (status, ledger) = await run.ReconcileAsync(budget, collectorsKilled, learnerResumed ? CheckpointPeriod : 0);
         Assert.Equal(0, ledger.Evicted);
         var kept = await run.EpisodeIdsAsync();
         Assert.True(written.IsSubsetOf(kept), $"{written.Except(kept).Count()} of {written.Count} episodes written before the fault are gone");

@@ -14,7 +14,7 @@ namespace Fathom.Grains.Tests.Cluster;
 /// evaluates more often than the preset, to judge the mean of the last evaluations as the paper does; everything else
 /// is the preset as shipped. About 5 minutes on 2 idle cores.
 /// </summary>
-[Collection(GarnetRunsCollection.Name)]
+[Collection(QuickstartCollection.Name)]
 public sealed class QuickstartLearningTests(GarnetFixture garnet, ITestOutputHelper output)
 {
     private const long EvaluationPeriod = 250;

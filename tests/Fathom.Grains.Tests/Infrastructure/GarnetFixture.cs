@@ -38,3 +38,10 @@ public sealed class GarnetRunsCollection : ICollectionFixture<GarnetFixture>
 {
     public const string Name = "Garnet runs";
 }
+
+/// <summary>The quickstart learning run, alone with a Garnet of its own: it is the longest test, started first (<see cref="LongestFirst"/>).</summary>
+[CollectionDefinition(Name)]
+public sealed class QuickstartCollection : ICollectionFixture<GarnetFixture>
+{
+    public const string Name = "Quickstart";
+}

@@ -117,8 +117,14 @@ public static class CommonOptions
     static string Cause(Exception e)
     {
         while (e.InnerException is { } inner) e = inner;
-        var line = e.Message.Split('\n')[0].Trim();
-        return line.Length <= 200 ? line : line[..200] + "...";
+        return FirstLine(e.Message, 200);
+    }
+
+    /// <summary>The first line of a message, cut at <paramref name="most"/> characters: what one line on stderr can carry.</summary>
+    public static string FirstLine(string text, int most)
+    {
+        var line = text.Split('\n')[0].Trim();
+        return line.Length <= most ? line : line[..most] + "...";
     }
 
     /// <summary>

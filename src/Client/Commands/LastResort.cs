@@ -24,11 +24,11 @@ public static class LastResort
         var details = saved ? $" (details for a bug report in {trace})" : "";
         if (error is OrleansException or SiloUnavailableException or TimeoutException or RedisException)
         {
-            Console.Error.WriteLine($"fathom: the cluster stopped answering ({FirstLine(error.Message)}); check that its membership Redis " +
+            Console.Error.WriteLine($"fathom: the cluster stopped answering ({CommonOptions.FirstLine(error.Message, 300)}); check that its membership Redis " +
                                    $"and silos are up, then look at the run with `fathom status`{details}");
             return CommonOptions.Unreachable;
         }
-        Console.Error.WriteLine($"fathom: failed: {FirstLine(error.Message)}{details}");
+        Console.Error.WriteLine($"fathom: failed: {CommonOptions.FirstLine(error.Message, 300)}{details}");
         return 1;
     }
 
@@ -43,11 +43,5 @@ public static class LastResort
         {
             return false;
         }
-    }
-
-    static string FirstLine(string text)
-    {
-        var line = text.Split('\n')[0].Trim();
-        return line.Length <= 300 ? line : line[..300] + "...";
     }
 }

@@ -245,7 +245,7 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         {
             var (tag, success, distance) = FinalScore.Of(curve);
             var first = curve.First();
-            await output.WriteLineAsync($"  {first.Learner} ({first.Role}, depth {first.Depth}): time at goal {tag:0.0} (success {success:0.00}, final distance {distance:0.00}) vs random {random.TimeAtGoal:0.0} (success {random.SuccessAny:0.00})");
+            await output.WriteLineAsync($"  {first.Learner} ({first.Role}, depth {first.Depth}): time at goal {tag:0.0} (success {success:0.00}, final distance {distance:0.00}) vs random {random.TimeAtGoal:0.0} (success {random.SuccessAny:0.00}, final distance {random.FinalDistance:0.00})");
         }
         await output.WriteLineAsync($"results in {folder.Path}: {string.Join(", ", Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order())}");
     }

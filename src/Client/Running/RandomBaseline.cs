@@ -1,6 +1,6 @@
 using Fathom.Client.Results;
 using Fathom.Grains.Specs;
-using Fathom.Learner.Envs;
+using Fathom.Grains.Workers;
 using Fathom.Learner.Evaluation;
 
 namespace Fathom.Client.Running;
@@ -15,8 +15,7 @@ public static class RandomBaseline
 
     public static EvalPoint Evaluate(string run, ExperimentSpec spec)
     {
-        var settings = new PointMazeSettings { EpisodeLength = spec.Environment.EpisodeLength };
-        using var env = new PointMaze(MazeLayout.From(spec.Environment.EvalLayout), spec.Evaluation.Episodes, spec.Seed, settings);
+        using var env = EnvironmentFactory.Eval(spec.Environment, spec.Evaluation.Episodes, spec.Seed);
         var result = PolicyEvaluation.Run(env, RandomPolicy.Create(env.ActionDim, spec.Seed));
         return new EvalPoint(run, Role, Role, 0, 0, 0, result.TimeAtGoalMean, result.TimeAtGoalStdErr, result.SuccessAny, result.MeanFinalDistance);
     }

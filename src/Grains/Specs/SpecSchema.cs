@@ -1,3 +1,4 @@
+using Fathom.Grains.Workers;
 using Fathom.Learner;
 using Fathom.Learner.Crl;
 using Fathom.Learner.Envs;
@@ -61,8 +62,9 @@ internal static class SpecSchema
 
     private static ISpecField<EnvironmentSpec>[] EnvironmentFields() =>
     [
-        EnvironmentField.Text("kind", e => e.Kind, (e, v) => e with { Kind = v }, SpecValidator.PointMaze,
-            new(kind => kind == SpecValidator.PointMaze, $"one of {SpecValidator.PointMaze}"), "the environment family"),
+        EnvironmentField.Text("kind", e => e.Kind, (e, v) => e with { Kind = v }, EnvironmentFactory.PointMaze,
+            new(kind => EnvironmentFactory.Kinds.Contains(kind), $"one of {string.Join(", ", EnvironmentFactory.Kinds)}"),
+            "the environment family: point_maze (a point sliding through the maze) or ant_maze (the MuJoCo Ant walking it)"),
         EnvironmentField.Text("train_layout", e => e.TrainLayout, (e, v) => e with { TrainLayout = v }, null, Layout, "the maze collectors train in"),
         EnvironmentField.Text("eval_layout", e => e.EvalLayout, (e, v) => e with { EvalLayout = v }, null, Layout, "the maze policies are evaluated in"),
         EnvironmentField.Int("episode_length", e => e.EpisodeLength, (e, v) => e with { EpisodeLength = v }, 100, Between(1, 100_000), "steps per episode"),

@@ -12,9 +12,7 @@ namespace Fathom.Grains.Specs;
 /// </summary>
 public static class SpecValidator
 {
-    public const string PointMaze = "point_maze";
-
-    /// <summary>The built-in PointMaze layouts (the envs' own list); a path to a layout file is accepted too.</summary>
+    /// <summary>The built-in maze layouts (the envs' own list); a path to a layout file is accepted too.</summary>
     public static IReadOnlyCollection<string> BuiltInLayouts => Fathom.Learner.Envs.MazeLayout.BuiltInNames;
 
     public static void ThrowIfInvalid(ExperimentSpec spec)

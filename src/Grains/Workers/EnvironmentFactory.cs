@@ -6,26 +6,46 @@ using Device = TorchSharp.torch.Device;
 namespace Fathom.Grains.Workers;
 
 /// <summary>
-/// The one place a spec's environment section becomes environments (PointMaze with envs.md's calibrated defaults).
-/// <c>device</c> is the resolved device (cpu, cuda:N) of the worker that steps them: every env tensor lives there.
+/// The one place a spec's environment section becomes environments: PointMaze with envs.md's calibrated defaults,
+/// or the MuJoCo AntMaze with the paper's. <c>device</c> is the resolved device (cpu, cuda:N) of the worker that
+/// steps them: every env tensor lives there (the Ant's physics runs on CPU threads whatever the device).
 /// </summary>
 public static class EnvironmentFactory
 {
-    public static PointMaze Train(EnvironmentSpec spec, int numEnvs, long seed, string device = "cpu") =>
-        new(MazeLayout.From(spec.TrainLayout), numEnvs, seed, Settings(spec), new Device(device));
+    public const string PointMaze = "point_maze", AntMaze = "ant_maze";
+
+    /// <summary>The environment kinds a spec may name.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = [PointMaze, AntMaze];
+
+    public static IMazeEnv Train(EnvironmentSpec spec, int numEnvs, long seed, string device = "cpu") =>
+        Create(spec, spec.TrainLayout, numEnvs, seed, device);
 
     /// <summary>A fresh eval env with a fixed seed, so that every evaluation sees the same starts and goals.</summary>
-    public static PointMaze Eval(EnvironmentSpec spec, int numEnvs, long seed, string device = "cpu") =>
-        new(MazeLayout.From(spec.EvalLayout), numEnvs, seed, Settings(spec), new Device(device));
+    public static IMazeEnv Eval(EnvironmentSpec spec, int numEnvs, long seed, string device = "cpu") =>
+        Create(spec, spec.EvalLayout, numEnvs, seed, device);
 
     /// <summary>The replay layout of the run's episodes, from the env's own sizes without building one (no tensors, so cheap in a grain turn or a client).</summary>
     public static EpisodeLayout Layout(EnvironmentSpec spec)
     {
         MazeLayout.From(spec.TrainLayout);
-        var settings = Settings(spec);
+        if (spec.Kind == AntMaze)
+        {
+            AntSettings(spec).Validate();
+            return new EpisodeLayout(Learner.Envs.AntMaze.StateSize, Learner.Envs.AntMaze.ActionSize, goalStart: 0, Learner.Envs.AntMaze.GoalSize);
+        }
+        var settings = PointSettings(spec);
         settings.Validate();
-        return new EpisodeLayout(PointMaze.StateDimOf(settings), PointMaze.ActionSize, goalStart: 0, PointMaze.GoalSize);
+        return new EpisodeLayout(Learner.Envs.PointMaze.StateDimOf(settings), Learner.Envs.PointMaze.ActionSize, goalStart: 0, Learner.Envs.PointMaze.GoalSize);
     }
 
-    private static PointMazeSettings Settings(EnvironmentSpec spec) => new() { EpisodeLength = spec.EpisodeLength };
+    private static IMazeEnv Create(EnvironmentSpec spec, string layout, int numEnvs, long seed, string device) => spec.Kind switch
+    {
+        PointMaze => new Learner.Envs.PointMaze(MazeLayout.From(layout), numEnvs, seed, PointSettings(spec), new Device(device)),
+        AntMaze => new Learner.Envs.AntMaze(MazeLayout.From(layout), numEnvs, seed, AntSettings(spec), new Device(device)),
+        _ => throw new ArgumentException($"environment.kind '{spec.Kind}' is not one of {string.Join(", ", Kinds)}", nameof(spec)),
+    };
+
+    private static PointMazeSettings PointSettings(EnvironmentSpec spec) => new() { EpisodeLength = spec.EpisodeLength };
+
+    private static AntMazeSettings AntSettings(EnvironmentSpec spec) => new() { EpisodeLength = spec.EpisodeLength };
 }

@@ -33,7 +33,7 @@ public sealed class Evaluator(ExperimentSpec spec, DateTime runStartedAt, string
     {
         using var env = EnvironmentFactory.Eval(spec.Environment, 1, EvaluationSeed, device);
         var (row, col) = env.Layout.Goals[0];
-        var cell = env.Settings.CellSize;
+        var cell = env.CellSize;
         var result = TopologyProbe.Run(env, (s, a, g) => agent.Q(s, a, g), (s, g) => agent.Act(s, g, deterministic: true),
             (col + 0.5f) * cell, (row + 0.5f) * cell);
         return new TopologyGrid(learner, agent.UpdateCount, result.Rows, result.Columns, result.Spacing,

@@ -18,7 +18,7 @@ namespace Fathom.Learner.Envs;
 /// <see cref="CounterRandom"/> keyed by (seed, env index, episode), so env i's trajectory depends neither on the
 /// batch size nor on the number of threads.
 /// </summary>
-public sealed class AntMaze : IGoalEnv
+public sealed class AntMaze : IMazeEnv
 {
     public const int StateSize = AntMazeModel.Nq + AntMazeModel.Nv, ActionSize = AntMazeModel.Nu, GoalSize = 2;
 
@@ -72,6 +72,7 @@ public sealed class AntMaze : IGoalEnv
     public int ActionDim => ActionSize;
     public int GoalDim => GoalSize;
     public int GoalStart => 0;
+    public float CellSize => Settings.CellSize;
     public float SuccessRadius => Settings.SuccessRadius;
     public int EpisodeLength => Settings.EpisodeLength;
     public Device Device { get; }
@@ -84,6 +85,24 @@ public sealed class AntMaze : IGoalEnv
 
     /// <summary>Exact shortest-path distances in this maze (metres), built on first use.</summary>
     public MazeGeodesic Geodesic => _geodesic ??= new MazeGeodesic(Layout, Settings.CellSize);
+
+    /// <summary>States [N, 29] of an Ant standing still in its start pose (no noise) with its torso at positions [N, 2].</summary>
+    public Tensor StatesAt(Tensor positions)
+    {
+        using var xy = positions.to(float32).cpu().contiguous();
+        var points = xy.data<float>().ToArray();
+        var count = (int)positions.shape[0];
+        var states = new float[count * StateSize];
+        for (var p = 0; p < count; p++)
+        {
+            var state = states.AsSpan(p * StateSize, StateSize);
+            for (var k = 0; k < AntMazeModel.Nq; k++) state[k] = (float)AntMazeModel.InitialQpos[k];
+            state[0] = points[2 * p];
+            state[1] = points[2 * p + 1];
+        }
+        var table = tensor(states, [count, StateSize]);
+        return OnDevice(table);
+    }
 
     /// <summary>Env i's simulation state, for tests that need to push an Ant directly.</summary>
     internal MujocoData DataOf(int env) => _data[env];

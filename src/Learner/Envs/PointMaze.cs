@@ -11,7 +11,7 @@ namespace Fathom.Learner.Envs;
 /// along walls and never enters or crosses one at any action. Random draws come from <see cref="CounterRandom"/>
 /// keyed by (seed, env index, episode), so env i's trajectory does not depend on the batch size.
 /// </summary>
-public sealed class PointMaze : IGoalEnv
+public sealed class PointMaze : IMazeEnv
 {
     /// <summary>Largest movement per axis per sub-step, in cells: below one cell, so a sub-step can only reach a neighbour.</summary>
     public const float MaxSubStepCells = 0.5f;
@@ -66,6 +66,7 @@ public sealed class PointMaze : IGoalEnv
     public int ActionDim => ActionSize;
     public int GoalDim => GoalSize;
     public int GoalStart => 0;
+    public float CellSize => Settings.CellSize;
 
     /// <summary>The state's size under <paramref name="settings"/>: position, and velocity when the dynamics are inertial.</summary>
     public static int StateDimOf(PointMazeSettings settings) => settings.Dynamics == PointMazeDynamics.Inertial ? 4 : 2;

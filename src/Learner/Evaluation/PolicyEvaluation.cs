@@ -8,7 +8,8 @@ namespace Fathom.Learner.Evaluation;
 /// The figures of crl-spec section 5 for one evaluation episode on M envs. Time at goal: steps (out of the
 /// episode length) whose next state is within the success radius, mean over envs and its standard error;
 /// success-any: fraction of envs that reached the goal at least once; final distance: mean distance from s_T's
-/// goal slice to the goal.
+/// goal slice to the goal. An episode that ends early (a fallen Ant) counts no time at goal after its end, and its
+/// final distance is that of the state it ended in.
 /// </summary>
 public sealed record EvaluationResult(
     int NumEnvs,
@@ -33,16 +34,19 @@ public static class PolicyEvaluation
         env.Reset();
         var goals = env.Goals;
         var timeAtGoal = zeros(env.NumEnvs, device: env.Device);
-        Tensor finalDistance = zeros(env.NumEnvs, device: env.Device);
+        var finalDistance = zeros(env.NumEnvs, device: env.Device);
+        var running = ones(env.NumEnvs, dtype: ScalarType.Bool, device: env.Device); // still in its first episode
         for (var t = 0; t < env.EpisodeLength; t++)
         {
             using var stepScope = NewDisposeScope();
             using var states = env.States;
             using var actions = policy(states, goals);
             using var step = env.Step(actions);
-            timeAtGoal.add_(step.Success.to(float32));
-            if (t == env.EpisodeLength - 1)
-                finalDistance = step.NextStates.narrow(1, env.GoalStart, env.GoalDim).sub(goals).norm(1).MoveToOuterDisposeScope();
+            timeAtGoal.add_(step.Success.logical_and(running).to(float32));
+            var ended = t == env.EpisodeLength - 1 ? running.clone() : step.Done.logical_and(running);
+            var distance = step.NextStates.narrow(1, env.GoalStart, env.GoalDim).sub(goals).norm(1);
+            finalDistance.copy_(where(ended, distance, finalDistance));
+            running.logical_and_(ended.logical_not());
         }
         var time = timeAtGoal.cpu().data<float>().Select(v => (double)v).ToArray();
         var mean = time.Average();

@@ -27,13 +27,13 @@ public sealed record TopologyProbeResult(
 /// <summary>Evaluates Q(s, pi(s, g), g) over a grid of free positions and compares it with the true distances.</summary>
 public static class TopologyProbe
 {
-    /// <param name="env">Supplies the maze, its geodesic and the state layout (velocity zero for the inertial variant).</param>
+    /// <param name="env">Supplies the maze, its geodesic and the states of an agent at rest at each point.</param>
     /// <param name="pointsPerCell">Grid points per cell side (4 gives 16 points per free cell).</param>
-    public static TopologyProbeResult Run(PointMaze env, BatchCritic critic, BatchPolicy policy, float goalX, float goalY, int pointsPerCell = 4)
+    public static TopologyProbeResult Run(IMazeEnv env, BatchCritic critic, BatchPolicy policy, float goalX, float goalY, int pointsPerCell = 4)
     {
         if (pointsPerCell <= 0) throw new ArgumentOutOfRangeException(nameof(pointsPerCell), pointsPerCell, $"pointsPerCell must be > 0, got {pointsPerCell}");
         var layout = env.Layout;
-        var cell = env.Settings.CellSize;
+        var cell = env.CellSize;
         if (!layout.IsFree(goalX, goalY, cell)) throw new ArgumentException($"goal ({goalX}, {goalY}) is not in a free cell", nameof(goalX));
 
         int rows = layout.Rows * pointsPerCell, columns = layout.Columns * pointsPerCell;

@@ -1,5 +1,7 @@
 using Fathom.Grains.Specs;
+using Fathom.Grains.Workers;
 using Fathom.Learner.Crl;
+using Fathom.Learner.Envs;
 
 namespace Fathom.Grains.Tests.Specs;
 
@@ -20,6 +22,8 @@ public sealed class SpecLoaderTests
     [InlineData("collector-vs-learner")]
     [InlineData("collector-vs-learner-shallow")]
     [InlineData("depth-sweep")]
+    [InlineData("ant-quickstart")]
+    [InlineData("ant-u4-depth")]
     public void Every_preset_loads_and_validates(string name)
     {
         Assert.Contains(name, Presets.Names);
@@ -45,6 +49,17 @@ public sealed class SpecLoaderTests
         var sweep = Presets.Load("depth-sweep");
         Assert.Equal([4, 8, 16, 32, 64], sweep.Learners.Select(l => l.Critic.Depth).ToArray());
         Assert.Equal(sweep.Learners.Select(l => l.Name).Order(), sweep.Collectors.Select(c => c.Behaviour).Order());
+
+        var ant = Presets.Load("ant-quickstart");
+        Assert.Equal(EnvironmentFactory.AntMaze, ant.Environment.Kind);
+        var arena = MazeLayout.From(ant.Environment.EvalLayout);
+        Assert.Equal(4, arena.Goals.Count); // the four cells beside the start
+        Assert.All(arena.Goals, g => Assert.Equal(1, Math.Abs(g.Row - arena.Starts[0].Row) + Math.Abs(g.Col - arena.Starts[0].Col)));
+
+        var antDepth = Presets.Load("ant-u4-depth");
+        Assert.Equal((EnvironmentFactory.AntMaze, "u4_maze"), (antDepth.Environment.Kind, antDepth.Environment.TrainLayout));
+        Assert.Equal(16, antDepth.Learner(antDepth.Collectors[0].Behaviour).Critic.Depth);
+        Assert.Equal([4, 16, 64], antDepth.Learners.Where(l => l.Role == LearnerRole.Passive).Select(l => l.Critic.Depth).ToArray());
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class SpecWriterTests
     /// <summary>A spec whose every field differs from the loader's default, two of each list, every optional field set.</summary>
     private static ExperimentSpec Unusual() => SpecLoader.ParseYaml("""
         seed: 42
-        environment: { kind: point_maze, train_layout: u5_maze, eval_layout: u5_maze_eval, episode_length: 250 }
+        environment: { kind: ant_maze, train_layout: u5_maze, eval_layout: u5_maze_eval, episode_length: 250 }
         budget: { env_steps: 98_765 }
         collectors:
           - { per_silo: 3, envs: 32, behaviour: first, weight_refresh_steps: 7, device: auto }
@@ -81,8 +81,8 @@ public sealed class SpecWriterTests
         var defaults = SpecSchema.Leaves(SpecLoader.ParseYaml(Minimal)).ToDictionary();
         // The unusual spec moves every field off its default (the first of each list; required fields differ too) ...
         Assert.True(defaults.Count > 30, $"only {defaults.Count} fields");
-        // Except point_maze, the only kind there is, and the role the minimal spec must set (learners[1] is passive).
-        Assert.All(defaults.Where(field => field.Key is not ("environment.kind" or "learners[0].role")), field => Assert.NotEqual(field.Value, unusual[field.Key]));
+        // Except the role the minimal spec must set (learners[1] is passive).
+        Assert.All(defaults.Where(field => field.Key is not "learners[0].role"), field => Assert.NotEqual(field.Value, unusual[field.Key]));
         Assert.NotEqual(defaults["learners[0].role"], unusual["learners[1].role"]);
         // ... so a field the writer left out, or the reader skipped, would come back as its default.
         var yaml = SpecWriter.Write(Unusual());

@@ -1,5 +1,7 @@
 using Fathom.Grains.Workers;
 using Fathom.Learner.Crl;
+using Fathom.Learner.Envs;
+using Fathom.Replay;
 
 namespace Fathom.Grains.Tests.Workers;
 
@@ -50,5 +52,37 @@ public sealed class EnvironmentLoopTests
         // Same envs, same seed: the same first state, but other actions.
         Assert.Equal(byRandom.States[..2].ToArray(), byPolicy.States[..2].ToArray());
         Assert.NotEqual(byRandom.Actions.ToArray(), byPolicy.Actions.ToArray());
+    }
+
+    [Fact]
+    public void Episodes_that_end_early_are_stored_whole_and_a_chunk_is_still_N_by_T_transitions()
+    {
+        Fathom.Learner.TorchSetup.Configure(1);
+        const int envs = 4, length = 60;
+        // A healthy band narrow enough that a flailing Ant leaves it often (its torso starts at 0.55 +- 0.1 m).
+        var settings = new AntMazeSettings { EpisodeLength = length, HealthyZMin = 0.5f, HealthyZMax = 0.6f, Threads = 1 };
+        var env = new AntMaze(MazeLayout.BuiltIn("u_maze"), envs, seed: 4, settings);
+        var layout = new EpisodeLayout(AntMaze.StateSize, AntMaze.ActionSize, 0, AntMaze.GoalSize);
+        using var loop = new EnvironmentLoop(env, seed: 4, layout, "ant", refreshSteps: 10);
+        var chunk = loop.Collect(() => (null, 1));
+
+        Assert.Equal((long)envs * length, chunk.Episodes.Sum(e => (long)e.Length));
+        Assert.True(chunk.Episodes.Length > envs, $"{chunk.Episodes.Length} episodes: none ended early");
+        Assert.Equal(chunk.Episodes.Length, chunk.Episodes.Select(e => e.Id).Distinct().Count());
+        var start = (settings.CellSize * 1.5f, settings.CellSize * 1.5f); // u_maze's start cell (1, 1)
+        var unhealthyEnds = 0;
+        foreach (var episode in chunk.Episodes)
+        {
+            Assert.InRange(episode.Length, 1, length);
+            // Each begins at the start cell (plus reset noise), so no episode runs on from another's states.
+            Assert.InRange(episode.States[0], start.Item1 - 0.11f, start.Item1 + 0.11f);
+            Assert.InRange(episode.States[1], start.Item2 - 0.11f, start.Item2 + 0.11f);
+            var finalHeight = episode.States[episode.Length * AntMaze.StateSize + 2];
+            if (finalHeight < settings.HealthyZMin || finalHeight > settings.HealthyZMax) unhealthyEnds++;
+        }
+        // Every episode but each env's last ended by leaving the band; the last ones may have been cut at T.
+        Assert.True(unhealthyEnds >= chunk.Episodes.Length - envs, $"{unhealthyEnds} of {chunk.Episodes.Length} episodes ended unhealthy");
+        // Envs still inside an episode at T were reset, so the next chunk starts every env afresh.
+        Assert.All(env.EpisodeSteps, t => Assert.Equal(0, t));
     }
 }

@@ -57,4 +57,52 @@ public class EvaluationTests
         var expectedStdErr = Math.Sqrt(20 * Math.Pow(perEnvHigh / 2, 2) / 19 / 20);
         Assert.InRange(result.TimeAtGoalStdErr, expectedStdErr * 0.8, expectedStdErr * 1.2);
     }
+
+    [Fact]
+    public void AnEpisodeThatEndsEarlyCountsNothingAfterItsEndAndKeepsTheDistanceItEndedAt()
+    {
+        // Env 0 ends its episode at its second step (an Ant falling), env 1 runs all five; both are always "at goal",
+        // and an env's goal-slice distance is the number of steps of its current episode.
+        using var env = new ScriptedEnv(endsAt: [2, 5], length: 5);
+        var result = PolicyEvaluation.Run(env, (states, _) => TorchSharp.torch.zeros(states.shape[0], 1));
+        Assert.Equal(3.5, result.TimeAtGoalMean, 6); // (2 + 5) / 2: env 0's steps after its end do not count
+        Assert.Equal(3.5, result.MeanFinalDistance, 6); // env 0 ended 2 from its goal, env 1 5
+        Assert.Equal(1.0, result.SuccessAny);
+    }
+
+    /// <summary>A batch whose env i ends its episodes every endsAt[i] steps; its x is the step count within the episode.</summary>
+    private sealed class ScriptedEnv(int[] endsAt, int length) : IGoalEnv
+    {
+        private readonly int[] _time = new int[endsAt.Length];
+
+        public int NumEnvs => endsAt.Length;
+        public int StateDim => 2;
+        public int ActionDim => 1;
+        public int GoalDim => 2;
+        public int GoalStart => 0;
+        public float SuccessRadius => 1e6f;
+        public int EpisodeLength => length;
+        public TorchSharp.torch.Device Device => TorchSharp.torch.CPU;
+        public TorchSharp.torch.Tensor States => Positions();
+        public TorchSharp.torch.Tensor Goals => TorchSharp.torch.zeros(NumEnvs, 2);
+
+        public void Reset(TorchSharp.torch.Tensor? mask = null) => Array.Clear(_time);
+
+        public EnvStep Step(TorchSharp.torch.Tensor actions)
+        {
+            for (var i = 0; i < NumEnvs; i++) _time[i]++;
+            var next = Positions();
+            var done = _time.Select((t, i) => t == endsAt[i]).ToArray();
+            for (var i = 0; i < NumEnvs; i++)
+                if (done[i]) _time[i] = 0;
+            return new EnvStep(next, Goals, TorchSharp.torch.ones(NumEnvs, dtype: TorchSharp.torch.ScalarType.Bool), TorchSharp.torch.tensor(done));
+        }
+
+        private TorchSharp.torch.Tensor Positions() =>
+            TorchSharp.torch.tensor(_time.SelectMany(t => new[] { (float)t, 0f }).ToArray(), [NumEnvs, 2]);
+
+        public void Dispose()
+        {
+        }
+    }
 }

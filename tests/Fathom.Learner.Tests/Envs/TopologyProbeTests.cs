@@ -50,17 +50,47 @@ public class TopologyProbeTests
         Assert.All(result.Q.Where(float.IsFinite), q => Assert.Equal(-1f, q));
     }
 
-    /// <summary>A synthetic critic: Q = -geodesic or -Euclidean distance from the state's position to the goal.</summary>
-    private static BatchCritic Critic(PointMaze env, bool geodesic) => (states, _, goals) =>
+    [Fact]
+    public void AnAntMazeIsProbedOnTheSameGridWithAnAntStandingAtEachPoint()
+    {
+        using var env = new AntMaze(MazeLayout.BuiltIn("u_maze"), 1, seed: 0);
+        var seen = new List<float[]>();
+        BatchCritic critic = (states, actions, goals) =>
+        {
+            Assert.Equal(AntMaze.StateSize, (int)states.shape[1]);
+            Assert.Equal(AntMaze.ActionSize, (int)actions.shape[1]);
+            seen.Add(states.data<float>().ToArray());
+            return Critic(env, geodesic: true)(states, actions, goals);
+        };
+        BatchPolicy still = (states, _) => zeros(states.shape[0], AntMaze.ActionSize);
+        var goal = 3.5f * env.CellSize;
+        var result = TopologyProbe.Run(env, critic, still, 1.5f * env.CellSize, goal, pointsPerCell: 2);
+        Assert.Equal((10, 10, env.CellSize / 2), (result.Rows, result.Columns, result.Spacing));
+        Assert.Equal(7 * 4, result.NumPoints);
+        Assert.True(result.SpearmanGeodesic > 0.999, $"geodesic {result.SpearmanGeodesic}");
+        // Every probed state is the start pose at rest (torso 0.55 m up, upright, zero velocities) at its point.
+        var states = Assert.Single(seen);
+        for (var p = 0; p < states.Length / AntMaze.StateSize; p++)
+        {
+            var state = states.AsSpan(p * AntMaze.StateSize, AntMaze.StateSize);
+            Assert.True(env.Layout.IsFree(state[0], state[1], env.CellSize));
+            Assert.Equal(AntMazeModel.InitialQpos[2..].ToArray().Select(v => (float)v), state[2..AntMazeModel.Nq].ToArray());
+            Assert.All(state[AntMazeModel.Nq..].ToArray(), v => Assert.Equal(0f, v));
+        }
+    }
+
+    /// <summary>A synthetic critic: Q = -geodesic or -Euclidean distance from the state's position (its first two entries) to the goal.</summary>
+    private static BatchCritic Critic(IMazeEnv env, bool geodesic) => (states, _, goals) =>
     {
         var s = states.data<float>().ToArray();
         var g = goals.data<float>().ToArray();
         var n = (int)states.shape[0];
+        var width = (int)states.shape[1];
         var q = new float[n];
         for (var i = 0; i < n; i++)
             q[i] = -(float)(geodesic
-                ? env.Geodesic.Distance(s[2 * i], s[2 * i + 1], g[2 * i], g[2 * i + 1])
-                : MazeGeodesic.Euclidean(s[2 * i], s[2 * i + 1], g[2 * i], g[2 * i + 1]));
+                ? env.Geodesic.Distance(s[width * i], s[width * i + 1], g[2 * i], g[2 * i + 1])
+                : MazeGeodesic.Euclidean(s[width * i], s[width * i + 1], g[2 * i], g[2 * i + 1]));
         return tensor(q);
     };
 }

@@ -10,7 +10,7 @@ namespace Fathom.Cluster.Tests;
 /// <summary>
 /// A soak: a detached run on the netns cluster while the faults of <see cref="FaultTests"/> strike at random times, the
 /// resident memory of every process sampled once a second. The run must finish at its budget, its ledger reconcile, and
-/// every silo that lived through the soak keep a flat memory after warm-up. CI runs a few minutes; the long soak is
+/// every process but the replay shards keep a flat memory after warm-up. CI runs a few minutes; the long soak is
 /// `FATHOM_SOAK_MINUTES=30 FATHOM_SOAK_OUT=soak dotnet test tests/Fathom.Cluster.Tests -c Release --filter Soak`
 /// (memory.csv, memory.png and faults.csv land in FATHOM_SOAK_OUT).
 /// </summary>
@@ -97,8 +97,11 @@ public sealed class SoakTests(ClusterFixture fixture, ITestOutputHelper output)
         var growth = Growth(memory);
         foreach (var (process, pid, seconds, early, late) in growth)
             output.WriteLine($"{process} (pid {pid}, {seconds:F0} s): {early / 1e6:F0} MB after warm-up, {late / 1e6:F0} MB at the end");
-        Assert.NotEmpty(growth);
-        Assert.All(growth, g => Assert.True(g.Late <= g.Early * MaxGrowth,
+        // Replay shards are meant to grow with the episodes they hold, up to the capacity; what they hold is the ledger's to check.
+        var shards = Enumerable.Range(0, Cluster.Shards).Select(s => Cluster.Redis(FathomNetnsCluster.ShardHost(s)).Name).ToHashSet();
+        var judged = growth.Where(g => !shards.Contains(g.Process)).ToList();
+        Assert.NotEmpty(judged);
+        Assert.All(judged, g => Assert.True(g.Late <= g.Early * MaxGrowth,
             $"{g.Process} (pid {g.Pid}) grew from {g.Early / 1e6:F0} MB to {g.Late / 1e6:F0} MB over {g.Seconds:F0} s"));
         output.WriteLine($"memory.csv, memory.png and faults.csv in {folder}");
     }

@@ -10,14 +10,16 @@ namespace Fathom.Grains.Tests.Cluster;
 
 /// <summary>
 /// Learning, end to end through the whole system: the quickstart preset (fixed seed) on a silo with embedded
-/// Garnet must leave its learner far above the random policy on u_maze_eval after the preset's whole budget. The test
-/// evaluates more often than the preset, to judge the mean of the last evaluations as the paper does; everything else
-/// is the preset as shipped. About 5 minutes on 2 idle cores.
+/// Garnet must leave its learner far above the random policy on u_maze_eval after the first 300,000 of the preset's
+/// 400,000 env steps (the curve has levelled off by then, and CI's time is short). The test evaluates more often than
+/// the preset, to judge the mean of the last evaluations as the paper does; everything else is the preset as shipped.
 /// </summary>
 [Collection(QuickstartCollection.Name)]
 public sealed class QuickstartLearningTests(GarnetFixture garnet, ITestOutputHelper output)
 {
     private const long EvaluationPeriod = 250;
+
+    private const long Budget = 300_000;
 
     [Fact]
     public async Task The_quickstart_learner_beats_the_random_policy_on_the_u_maze_by_a_wide_margin()
@@ -26,6 +28,7 @@ public sealed class QuickstartLearningTests(GarnetFixture garnet, ITestOutputHel
         var preset = Presets.Load("quickstart");
         var spec = preset with
         {
+            BudgetEnvSteps = Budget,
             Evaluation = preset.Evaluation with { PeriodUpdates = EvaluationPeriod },
         };
         await using var cluster = await FathomTestCluster.StartAsync(1, $"127.0.0.1:{garnet.Server.Port}");

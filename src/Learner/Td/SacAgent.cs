@@ -32,6 +32,8 @@ public sealed class SacAgent : TdAgent
 
     public double Alpha => Math.Exp(_logAlpha.Values.item<float>());
 
+    protected override bool HasAlpha => true;
+
     protected override string CheckpointMagic => "FATHOM-SAC-CHECKPOINT";
 
     internal override IEnumerable<AgentCheckpoint.Part> Parts => [.. ActorAndCriticParts, new("log alpha", _logAlpha, _alphaOptimizer)];

@@ -36,6 +36,8 @@ public sealed class Td3Agent : TdAgent
         Polyak.Copy(_targetActor.Network.Parameters, Actor.Network.Parameters);
     }
 
+    protected override bool HasAlpha => false;
+
     protected override string CheckpointMagic => "FATHOM-TD3-CHECKPOINT";
 
     internal override IEnumerable<AgentCheckpoint.Part> Parts => [.. ActorAndCriticParts, new("target actor", _targetActor.Network.Parameters, null)];

@@ -11,7 +11,7 @@ namespace Fathom.Learner.Td;
 /// unchanged), a <see cref="TwinCritic"/>, the sparse reward, batch checks and staging, acting, export and
 /// checkpoints. A subclass writes its update in <see cref="Step"/>. One agent belongs to one thread.
 /// </summary>
-public abstract class TdAgent : IDisposable
+public abstract class TdAgent : IGoalAgent
 {
     private readonly GoalConditionedActor _actor;
     private readonly TwinCritic _critic;
@@ -143,6 +143,17 @@ public abstract class TdAgent : IDisposable
         goals.CopyTo(MemoryMarshal.Cast<byte, float>(_staging[3].bytes));
         return Update(_staging[0], _staging[1], _staging[2], _staging[3]);
     }
+
+    bool IGoalAgent.UsesNextStates => true;
+
+    AgentStep IGoalAgent.Update(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, ReadOnlySpan<float> nextStates, ReadOnlySpan<float> goals)
+    {
+        var m = Update(states, actions, nextStates, goals);
+        return new AgentStep(m.Skipped, m.CriticLoss, m.ActorStepped ? m.ActorLoss : null, HasAlpha ? m.Alpha : null, null);
+    }
+
+    /// <summary>Whether the algorithm tunes an entropy temperature (SAC) or has none (TD3).</summary>
+    protected abstract bool HasAlpha { get; }
 
     /// <summary>Batched actions [N, A] in [-1, 1]: stochastic for collecting, tanh(mu) for evaluation.</summary>
     public Tensor Act(Tensor states, Tensor goals, bool deterministic)

@@ -49,27 +49,9 @@ public static class AgentFactory
         Device = device,
     };
 
-    /// <summary>A SAC or TD3 agent's configuration: the same networks and ablations, the environment's goal slice and success radius.</summary>
-    public static TdConfig TdConfig(LearnerSpec learner, EnvironmentSpec environment, EpisodeLayout layout, long seed, string device = "cpu") => new()
-    {
-        StateDim = layout.StateDim,
-        ActionDim = layout.ActionDim,
-        GoalDim = layout.GoalDim,
-        GoalStart = layout.GoalStart,
-        SuccessRadius = SuccessRadius(environment),
-        ActorDepth = learner.Actor.Depth,
-        ActorWidth = learner.Actor.Width,
-        CriticDepth = learner.Critic.Depth,
-        CriticWidth = learner.Critic.Width,
-        LayerNorm = learner.Ablations.LayerNorm,
-        Activation = learner.Ablations.Swish ? Activation.Swish : Activation.ReLU,
-        Residual = learner.Ablations.Residual,
-        LearningRate = learner.LearningRate,
-        Gamma = learner.Gamma,
-        TargetEntropyPerActionDim = learner.TargetEntropyPerActionDim,
-        Seed = seed,
-        Device = device,
-    };
+    /// <summary>A SAC or TD3 agent's configuration: CRL's networks and ablations, the environment's goal slice and success radius.</summary>
+    public static TdConfig TdConfig(LearnerSpec learner, EnvironmentSpec environment, EpisodeLayout layout, long seed, string device = "cpu") =>
+        Learner.Td.TdConfig.FromCrl(Config(learner, layout, seed, device), layout.GoalStart, SuccessRadius(environment));
 
     /// <summary>The success radius of the spec's environment: EnvironmentFactory builds both envs with their settings' default radius.</summary>
     private static double SuccessRadius(EnvironmentSpec environment) =>

@@ -45,7 +45,7 @@ public sealed class SacAgent : TdAgent
         var nextNoise = randn(shape, generator: Generator, device: Device);
         var noise = randn(shape, generator: Generator, device: Device);
         var (critic, actor) = Passes.Run(
-            () => CriticPass(states, actions, nextStates, goals, reward, nextNoise),
+            () => CriticPass(states, actions, goals, reward, () => NextValue(nextStates, goals, nextNoise)),
             () => ActorPass(states, goals, noise));
         var values = cat([critic.narrow(0, 0, 1), actor, critic.narrow(0, 1, 3)]);
         critic.Dispose();
@@ -53,20 +53,12 @@ public sealed class SacAgent : TdAgent
         return (Gather(values), true);
     }
 
-    /// <summary>The critic regression onto the soft TD target. Returns [loss, mean Q_1, mean y, reward rate].</summary>
-    private Tensor CriticPass(Tensor states, Tensor actions, Tensor nextStates, Tensor goals, Tensor reward, Tensor nextNoise)
+    /// <summary>The soft value of the next state: min_i Q'_i(s', a', g) - alpha log pi(a' | s', g), a' ~ pi(s', g).</summary>
+    private Tensor NextValue(Tensor nextStates, Tensor goals, Tensor nextNoise)
     {
-        using var scope = NewDisposeScope();
-        Tensor target;
-        using (no_grad())
-        {
-            var (mean, logStd) = Actor.Distribution(nextStates, goals);
-            var (nextAction, nextLogProb) = TanhGaussian.Sample(mean, logStd, nextNoise);
-            var alpha = _logAlpha.Values.exp();
-            var nextValue = Critic.TargetMin(nextStates, nextAction, goals).sub(alpha.mul(nextLogProb));
-            target = TdTarget.Compute(reward, nextValue, Config.Gamma, Config.TerminalOnSuccess);
-        }
-        return CriticRegression(states, actions, goals, target, reward).DetachFromDisposeScope();
+        var (mean, logStd) = Actor.Distribution(nextStates, goals);
+        var (nextAction, nextLogProb) = TanhGaussian.Sample(mean, logStd, nextNoise);
+        return Critic.TargetMin(nextStates, nextAction, goals).sub(_logAlpha.Values.exp().mul(nextLogProb));
     }
 
     /// <summary>

@@ -63,7 +63,7 @@ public sealed class Td3Agent : TdAgent
         bool actorStep = (UpdateCount + 1) % Config.PolicyDelay == 0;
         var smoothing = randn(new long[] { states.shape[0], Config.ActionDim }, generator: Generator, device: Device);
         var (critic, actor) = Passes.Run(
-            () => CriticPass(states, actions, nextStates, goals, reward, smoothing),
+            () => CriticPass(states, actions, goals, reward, () => NextValue(nextStates, goals, smoothing)),
             () => actorStep ? ActorPass(states, goals) : zeros(1, device: Device).DetachFromDisposeScope());
         // [critic loss, actor loss, alpha loss 0, alpha 0, mean Q, mean y, reward rate]
         var values = cat([critic.narrow(0, 0, 1), actor, zeros(2, device: Device), critic.narrow(0, 1, 3)]);
@@ -72,19 +72,13 @@ public sealed class Td3Agent : TdAgent
         return (Gather(values), actorStep);
     }
 
-    /// <summary>The critic regression onto the smoothed target. Returns [loss, mean Q_1, mean y, reward rate].</summary>
-    private Tensor CriticPass(Tensor states, Tensor actions, Tensor nextStates, Tensor goals, Tensor reward, Tensor smoothing)
+    /// <summary>The next state's value at the smoothed target action: min_i Q'_i(s', clip(mu'(s', g) + clip(noise), -1, 1), g).</summary>
+    private Tensor NextValue(Tensor nextStates, Tensor goals, Tensor smoothing)
     {
-        using var scope = NewDisposeScope();
-        Tensor target;
-        using (no_grad())
-        {
-            var clip = Config.NoiseClip;
-            var noise = smoothing.mul(Scalars.Of(Config.PolicyNoise)).clamp(Scalars.Of(-clip), Scalars.Of(clip));
-            var nextAction = _targetActor.Distribution(nextStates, goals).Mean.tanh().add(noise, Scalars.One).clamp(Scalars.Of(-1.0), Scalars.Of(1.0));
-            target = TdTarget.Compute(reward, Critic.TargetMin(nextStates, nextAction, goals), Config.Gamma, Config.TerminalOnSuccess);
-        }
-        return CriticRegression(states, actions, goals, target, reward).DetachFromDisposeScope();
+        var clip = Config.NoiseClip;
+        var noise = smoothing.mul(Scalars.Of(Config.PolicyNoise)).clamp(Scalars.Of(-clip), Scalars.Of(clip));
+        var nextAction = _targetActor.Distribution(nextStates, goals).Mean.tanh().add(noise, Scalars.One).clamp(Scalars.Of(-1.0), Scalars.Of(1.0));
+        return Critic.TargetMin(nextStates, nextAction, goals);
     }
 
     /// <summary>The deterministic policy gradient through Q_1 as it is, backward restricted to the actor. Returns [actor loss].</summary>

@@ -98,14 +98,21 @@ public abstract class TdAgent : IGoalAgent
     /// <summary>The checkpoint's magic, which names the algorithm.</summary>
     protected abstract string CheckpointMagic { get; }
 
-    /// <summary>[critic loss, mean Q_1, mean target, reward rate] of one critic pass: the shared critic regression.</summary>
-    protected Tensor CriticRegression(Tensor states, Tensor actions, Tensor goals, Tensor target, Tensor reward)
+    /// <summary>
+    /// One critic pass, the same for both algorithms but for the next state's value: y = r + gamma (1 - done) v' with
+    /// <paramref name="nextValue"/> computed without gradient, then the twin regression onto y, backward into both
+    /// critics. Returns [critic loss, mean Q_1, mean y, reward rate], detached.
+    /// </summary>
+    protected Tensor CriticPass(Tensor states, Tensor actions, Tensor goals, Tensor reward, Func<Tensor> nextValue)
     {
+        using var scope = NewDisposeScope();
+        Tensor target;
+        using (no_grad()) target = TdTarget.Compute(reward, nextValue(), Config.Gamma, Config.TerminalOnSuccess);
         var (first, second) = _critic.Values(states, actions, goals);
         var loss = TwinCritic.Loss(first, second, target);
         loss.backward();
         using var _ = no_grad();
-        return stack([loss, first.mean(), target.mean(), reward.mean()]);
+        return stack([loss, first.mean(), target.mean(), reward.mean()]).DetachFromDisposeScope();
     }
 
     /// <summary>The metric values followed by one gradient sum per trained part, in one device sync.</summary>

@@ -1,3 +1,4 @@
+using Fathom.Learner.Crl;
 using Fathom.Learner.Nets;
 
 namespace Fathom.Learner.Td;
@@ -12,6 +13,18 @@ public sealed record TdConfig
 {
     /// <summary>The default of every setting, for readers that fill in what a user left out; dimensions 0 until set.</summary>
     public static TdConfig Defaults { get; } = new() { StateDim = 0, ActionDim = 0, GoalDim = 0, GoalStart = 0 };
+
+    /// <summary>
+    /// A TD agent on the networks of a CRL configuration (sizes, depths, widths, ablations, learning rate, gamma, target
+    /// entropy, seed, device), for a learner that names its networks the way CRL's settings do.
+    /// </summary>
+    public static TdConfig FromCrl(CrlConfig crl, int goalStart, double successRadius) => new()
+    {
+        StateDim = crl.StateDim, ActionDim = crl.ActionDim, GoalDim = crl.GoalDim, GoalStart = goalStart, SuccessRadius = successRadius,
+        ActorDepth = crl.ActorDepth, ActorWidth = crl.ActorWidth, CriticDepth = crl.CriticDepth, CriticWidth = crl.CriticWidth,
+        LayerNorm = crl.LayerNorm, Activation = crl.Activation, Residual = crl.Residual,
+        LearningRate = crl.LearningRate, Gamma = crl.Gamma, TargetEntropyPerActionDim = crl.TargetEntropyPerActionDim, Seed = crl.Seed, Device = crl.Device,
+    };
 
     /// <summary>Length of the state vector.</summary>
     public required int StateDim { get; init; }
@@ -122,8 +135,8 @@ public sealed record TdConfig
         Require(NoiseClip >= 0 && double.IsFinite(NoiseClip), nameof(NoiseClip), NoiseClip, "a finite number >= 0");
         Require(PolicyDelay >= 1, nameof(PolicyDelay), PolicyDelay, "at least 1");
         // The log-std head squashes into [e^-5, e^2]; an exploration noise outside cannot be carried by the actor blob.
-        Require(ExplorationNoise >= Math.Exp(Crl.TanhGaussian.MinLogStd) * 1.0001 && ExplorationNoise <= Math.Exp(Crl.TanhGaussian.MaxLogStd) * 0.9999,
-            nameof(ExplorationNoise), ExplorationNoise, $"in ({Math.Exp(Crl.TanhGaussian.MinLogStd):g3}, {Math.Exp(Crl.TanhGaussian.MaxLogStd):g3}), the range of the actor's log-std head");
+        Require(ExplorationNoise >= Math.Exp(TanhGaussian.MinLogStd) * 1.0001 && ExplorationNoise <= Math.Exp(TanhGaussian.MaxLogStd) * 0.9999,
+            nameof(ExplorationNoise), ExplorationNoise, $"in ({Math.Exp(TanhGaussian.MinLogStd):g3}, {Math.Exp(TanhGaussian.MaxLogStd):g3}), the range of the actor's log-std head");
         if (!Enum.IsDefined(Activation)) throw new ArgumentOutOfRangeException(nameof(Activation), Activation, $"Activation must be one of {string.Join(", ", Enum.GetNames<Activation>())}.");
         return this;
     }

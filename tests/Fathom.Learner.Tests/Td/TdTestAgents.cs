@@ -7,18 +7,8 @@ namespace Fathom.Learner.Tests.Td;
 /// <summary>Small TD agents for unit tests (state = position (x, y), goal = the position, actions in [-1, 1]^2) and ways to pin their networks.</summary>
 internal static class TdTestAgents
 {
-    public static TdConfig Small(long seed = 1) => new()
-    {
-        StateDim = 2,
-        ActionDim = 2,
-        GoalDim = 2,
-        GoalStart = 0,
-        ActorDepth = 4,
-        ActorWidth = 32,
-        CriticDepth = 4,
-        CriticWidth = 32,
-        Seed = seed,
-    };
+    public static TdConfig Small(long seed = 1) =>
+        new() { StateDim = 2, ActionDim = 2, GoalDim = 2, GoalStart = 0, ActorWidth = 32, CriticWidth = 32, Seed = seed };
 
     /// <summary>Makes a Q network output <paramref name="value"/> for every input: head weights zero, head bias the value.</summary>
     public static void PinOutput(ResidualMlp network, float value)

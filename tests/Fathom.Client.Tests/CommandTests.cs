@@ -67,6 +67,17 @@ public class CommandTests
     }
 
     [Fact]
+    public async Task Sweep_UnknownAlgorithm_ExitsNonZeroNamingTheOptionAndWhatIsAllowed_BeforeAnythingStarts()
+    {
+        var folder = ScratchFolder.Create("fathom-run");
+        var results = Path.Combine(folder, "results");
+        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "sweep", "--algorithms", "crl,ppo", "--results", results, "quickstart");
+        Assert.Equal(2, code);
+        Assert.Contains("--algorithms: 'ppo' is not an algorithm (allowed: crl, sac, td3)", stderr);
+        Assert.False(Directory.Exists(results), "a refused sweep must not leave a results folder behind");
+    }
+
+    [Fact]
     public async Task Sweep_DepthBeyondTheSpecRule_IsRefusedByTheLoadersRule_BeforeAnythingStarts()
     {
         var folder = ScratchFolder.Create("fathom-run");

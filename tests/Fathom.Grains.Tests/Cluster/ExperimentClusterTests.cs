@@ -83,19 +83,20 @@ public sealed class ExperimentClusterTests(GarnetFixture garnet, ITestOutputHelp
     }
 
     [Fact]
-    public async Task Passive_sac_and_td3_learners_train_beside_crl_from_the_same_replay()
+    public async Task Passive_crl_and_sac_learners_train_side_by_side_on_what_a_td3_actor_collects()
     {
         await using var cluster = await FathomTestCluster.StartAsync(1, $"127.0.0.1:{garnet.Server.Port}");
         var run = $"td-{Guid.NewGuid():N}"[..16];
         var small = TestSpecs.CollectorVsLearner(budget: 6_400);
-        // The CRL behaviour learner collects; the passive learners train SAC and TD3 (with final-state goals) on its data.
+        // The collectors act with a TD3 actor's blob (its exploration noise in the log-std head); a passive CRL and a
+        // passive SAC learner (with final-state goals) train side by side on the one replay.
         var spec = small with
         {
             Learners =
             [
-                small.Learners[0],
-                small.Learners[1] with { Algorithm = LearnerAlgorithm.Sac, FinalGoalFraction = 0.2 },
-                small.Learners[2] with { Algorithm = LearnerAlgorithm.Td3 },
+                small.Learners[0] with { Algorithm = LearnerAlgorithm.Td3 },
+                small.Learners[1],
+                small.Learners[2] with { Algorithm = LearnerAlgorithm.Sac, FinalGoalFraction = 0.2 },
             ],
         };
         var experiment = cluster.Client.GetGrain<IExperimentGrain>(run);
@@ -113,6 +114,7 @@ public sealed class ExperimentClusterTests(GarnetFixture garnet, ITestOutputHelp
             Assert.True(curve.Points.Length >= 2, $"learner {curve.Name} has {curve.Points.Length} evaluation points");
             Assert.All(curve.Points, p => Assert.InRange(p.TimeAtGoalMean, 0, spec.Environment.EpisodeLength));
         }
+        Assert.All(status.Collectors, c => Assert.True(c.PolicyVersion > 1, $"collector {c.Index} acted only with version {c.PolicyVersion}"));
         Assert.Equal(spec.Learners.Length, results.Topology.Length);
         // Each learner's critic (CRL's energy, TD's twin minimum) gives a value at every free point of the probe (walls are NaN).
         int free = results.Topology[0].Q.Count(float.IsFinite);

@@ -106,7 +106,7 @@ internal static class SpecSchema
         LearnerField.Section("ablations", l => l.Ablations, (l, v) => l with { Ablations = v }, new AblationSpec(false, false, false), AblationFields(),
             "the paper's architecture switches; all on is the paper's network"),
         LearnerField.Number("gamma", l => l.Gamma, (l, v) => l with { Gamma = v }, Paper.Gamma, Between(0, 1, openMin: true),
-            "discount of the geometric goal offsets when goals are relabelled", note: Of(Paper.Gamma)),
+            "discount of the geometric goal offsets when goals are relabelled, and for sac and td3 of the TD target", note: Of(Paper.Gamma)),
         LearnerField.Choice("energy", SpecNames.Energy, l => l.Energy, (l, v) => l with { Energy = v }, Paper.Energy,
             "how the critic scores phi(s, a) against psi(g)"),
         LearnerField.Choice("contrastive_loss", SpecNames.ContrastiveLoss, l => l.ContrastiveLoss, (l, v) => l with { ContrastiveLoss = v }, Paper.Loss,

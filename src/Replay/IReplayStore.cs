@@ -67,12 +67,17 @@ public interface IReplayStore : IAsyncDisposable
 /// <summary>Where one stored episode lives and how many transitions it holds.</summary>
 public readonly record struct EpisodeRef(int Shard, string Id, int Length);
 
-/// <summary>One sampled row: the transition at <paramref name="Step"/> of an episode and its state at <paramref name="GoalStep"/>, the hindsight goal.</summary>
-public readonly record struct RowRequest(EpisodeRef Episode, int Step, int GoalStep);
+/// <summary>
+/// One sampled row: the transition at <paramref name="Step"/> of an episode and its state at <paramref name="GoalStep"/>,
+/// the hindsight goal. With <paramref name="WithNext"/> the step's read covers rows Step and Step + 1 (one range, two row
+/// records, each checked), so a TD learner gets s_{t+1}; Step must then be below the episode's length.
+/// </summary>
+public readonly record struct RowRequest(EpisodeRef Episode, int Step, int GoalStep, bool WithNext = false);
 
 /// <summary>
 /// The answer to <see cref="IReplayStore.ReadRowsAsync"/>: per request the verified row records of its step and goal
-/// step (<see cref="EpisodeCodec.RowState"/> and <see cref="EpisodeCodec.RowAction"/> read them), or null.
+/// step (<see cref="EpisodeCodec.RowState"/> and <see cref="EpisodeCodec.RowAction"/> read them), or null. For a request
+/// <see cref="RowRequest.WithNext"/>, Step holds two row records: the step's, then the next step's.
 /// </summary>
 /// <param name="ReplyBytes">What the servers sent for these reads: RESP2 bulk-string replies with their framing, counted from the payload lengths.</param>
 /// <param name="UnavailableShards">Shards that could not be read.</param>

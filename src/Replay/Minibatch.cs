@@ -6,6 +6,9 @@ namespace Fathom.Replay;
 /// </summary>
 public sealed record Minibatch(int Size, float[] States, float[] Actions, float[] Goals)
 {
+    /// <summary>The states that followed, [B*StateDim], when the sampler was asked for them (TD learners); else empty.</summary>
+    public float[] NextStates { get; init; } = [];
+
     /// <summary>
     /// Bytes the store's servers sent for this batch's row reads (RESP2 replies with framing, counted from payload
     /// lengths; replacements of vanished episodes included, index reads not): bytes moved per update.

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Fathom.Learner.Crl;
+using Fathom.Learner.Td;
 
 namespace Fathom.Replay;
 
 /// <summary>
-/// Reverb's sampler: minibatches of (state, action, hindsight goal) drawn as the paper draws them. A batch takes
+/// Reverb's sampler: minibatches of (state, action, hindsight goal), with the next state when asked (TD learners),
+/// drawn as the paper draws them. A batch takes
 /// <see cref="SamplerSettings.EpisodesPerBatch"/> distinct episodes (B by default: one row each), each included with
 /// probability in proportion to its length, and B / EpisodesPerBatch rows of each at uniform time steps, each with its
 /// goal from the same episode at a geometric offset; a store of fewer episodes gives batches of all of them, rows spread
@@ -152,7 +153,11 @@ public sealed class ReplaySampler : IAsyncDisposable
                 row += slots[c].Rows;
             }
 
-            var batch = new Minibatch(size, new float[size * _store.Options.Layout.StateDim], new float[size * _store.Options.Layout.ActionDim], new float[size * _store.Options.Layout.GoalDim]);
+            var layout = _store.Options.Layout;
+            var batch = new Minibatch(size, new float[size * layout.StateDim], new float[size * layout.ActionDim], new float[size * layout.GoalDim])
+            {
+                NextStates = _settings.NextStates ? new float[size * layout.StateDim] : [],
+            };
             var pending = slots.ToList();
             while (pending.Count > 0)
             {
@@ -213,19 +218,24 @@ public sealed class ReplaySampler : IAsyncDisposable
                 EpisodeCodec.RowState(step, layout).CopyTo(batch.States.AsSpan(row * s, s));
                 EpisodeCodec.RowAction(step, layout).CopyTo(batch.Actions.AsSpan(row * a, a));
                 EpisodeCodec.RowState(goal, layout).Slice(layout.GoalStart, g).CopyTo(batch.Goals.AsSpan(row * g, g));
+                if (_settings.NextStates) EpisodeCodec.RowState(step.AsSpan(EpisodeCodec.RowBytes(layout)), layout).CopyTo(batch.NextStates.AsSpan(row * s, s));
             }
         }
         return failed;
     }
 
-    /// <summary><paramref name="rows"/> rows of one episode, each at a uniform step with its goal at a geometric offset after it.</summary>
+    /// <summary>
+    /// <paramref name="rows"/> rows of one episode, each at a uniform step with its goal at a geometric offset after it
+    /// or, for <see cref="SamplerSettings.FinalGoalFraction"/> of them, the episode's final state (<see cref="HerGoal"/>).
+    /// </summary>
     private RowRequest[] DrawRows(Random random, EpisodeRef episode, int rows)
     {
         var requests = new RowRequest[rows];
         for (int i = 0; i < rows; i++)
         {
             int t = random.Next(episode.Length);
-            requests[i] = new RowRequest(episode, t, t + HindsightGoal.SampleOffset(random, _settings.Gamma, episode.Length - t));
+            int goal = HerGoal.SampleGoalStep(random, _settings.Gamma, t, episode.Length, _settings.FinalGoalFraction);
+            requests[i] = new RowRequest(episode, t, goal, _settings.NextStates);
         }
         return requests;
     }

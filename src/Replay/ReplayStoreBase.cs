@@ -206,6 +206,8 @@ public abstract class ReplayStoreBase : IReplayStore
             CheckShard(request.Episode.Shard);
             if (request.Step < 0 || request.GoalStep < 0 || request.Step > request.Episode.Length || request.GoalStep > request.Episode.Length)
                 throw new ArgumentOutOfRangeException(nameof(requests), request, $"Step and GoalStep must be in [0, Length={request.Episode.Length}].");
+            if (request.WithNext && request.Step >= request.Episode.Length)
+                throw new ArgumentOutOfRangeException(nameof(requests), request, $"A request with the next state needs Step < Length={request.Episode.Length}.");
         }
         using var activity = ReplayTelemetry.Source.StartActivity(ReplayTelemetry.Spans.ReplayReadRows);
         var byShard = Enumerable.Range(0, requests.Count).GroupBy(i => requests[i].Episode.Shard).ToList();
@@ -213,7 +215,7 @@ public abstract class ReplayStoreBase : IReplayStore
         {
             var ranges = group.SelectMany(i => new[]
             {
-                new RowRange(requests[i].Episode.Id, EpisodeCodec.RowOffset(layout, requests[i].Step), rowBytes),
+                new RowRange(requests[i].Episode.Id, EpisodeCodec.RowOffset(layout, requests[i].Step), requests[i].WithNext ? 2 * rowBytes : rowBytes),
                 new RowRange(requests[i].Episode.Id, EpisodeCodec.RowOffset(layout, requests[i].GoalStep), rowBytes),
             }).ToArray();
             return TryOnShard(group.Key, ct => ReadRangesAsync(group.Key, ranges, ct), cancellationToken);
@@ -231,10 +233,14 @@ public abstract class ReplayStoreBase : IReplayStore
                 replyBytes += BulkReplyBytes(step.Length) + BulkReplyBytes(goal.Length);
                 if (step.Length == 0 || goal.Length == 0) continue; // evicted since the index was read
                 var request = requests[i];
-                if (EpisodeCodec.IsRow(step, request.Episode.Id, request.Step, layout) && EpisodeCodec.IsRow(goal, request.Episode.Id, request.GoalStep, layout))
+                bool stepRows = request.WithNext
+                    ? step.Length == 2 * rowBytes && EpisodeCodec.IsRow(step.AsSpan(0, rowBytes), request.Episode.Id, request.Step, layout)
+                        && EpisodeCodec.IsRow(step.AsSpan(rowBytes), request.Episode.Id, request.Step + 1, layout)
+                    : EpisodeCodec.IsRow(step, request.Episode.Id, request.Step, layout);
+                if (stepRows && EpisodeCodec.IsRow(goal, request.Episode.Id, request.GoalStep, layout))
                     rows[i] = (step, goal);
                 else
-                    Reject(request.Episode, $"row {request.Step} or {request.GoalStep} fails its checksum");
+                    Reject(request.Episode, $"row {request.Step}{(request.WithNext ? " or the next" : "")} or {request.GoalStep} fails its checksum");
             }
         }
         return new RowReads(rows, replyBytes, down);

@@ -1,4 +1,5 @@
 using Fathom.Learner.Crl;
+using Fathom.Learner.Td;
 
 namespace Fathom.Replay;
 
@@ -33,6 +34,12 @@ public sealed record SamplerSettings
 
     /// <summary>Discount of the geometric goal offset law (the learner passes its spec's gamma; default the paper's, from CrlConfig).</summary>
     public double Gamma { get { return field; } init { HindsightGoal.CheckGamma(value); field = value; } } = CrlConfig.Defaults.Gamma;
+
+    /// <summary>Whether each row also carries the state after its action, s_{t+1} (what a TD learner's target needs).</summary>
+    public bool NextStates { get; init; }
+
+    /// <summary>Fraction of rows whose goal is their episode's final state instead of a future state at a geometric offset (HerGoal); 0 for CRL.</summary>
+    public double FinalGoalFraction { get { return field; } init { HerGoal.CheckFraction(value); field = value; } }
 
     /// <summary>Longest a learner waits in <see cref="ReplaySampler.NextAsync"/> before a <see cref="TimeoutException"/>.</summary>
     public TimeSpan Timeout { get; init => field = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(Timeout), value, "Timeout must be positive."); } = TimeSpan.FromSeconds(30);

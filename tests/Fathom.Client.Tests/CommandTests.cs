@@ -56,14 +56,16 @@ public class CommandTests
         Assert.Contains("quickstart", stderr);
     }
 
-    [Fact]
-    public async Task Sweep_BadDepths_ExitsNonZeroNamingTheOption()
+    [Theory]
+    [InlineData("--depths", "4,6", "'6'")]
+    [InlineData("--algorithms", "crl,ppo", "'ppo' is not an algorithm (allowed: crl, sac, td3)")]
+    public async Task Sweep_BadListOption_ExitsNonZeroNamingTheOptionAndTheValue(string option, string value, string expected)
     {
         var folder = ScratchFolder.Create("fathom-run");
-        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "sweep", "--depths", "4,6", "quickstart");
+        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "sweep", option, value, "quickstart");
         Assert.NotEqual(0, code);
-        Assert.Contains("--depths", stderr);
-        Assert.Contains("'6'", stderr);
+        Assert.Contains($"{option}: ", stderr);
+        Assert.Contains(expected, stderr);
     }
 
     [Fact]

@@ -9,7 +9,10 @@ namespace Fathom.Client.Commands;
 /// <summary>
 /// <c>fathom sweep --depths 4,8,16,32,64 --seeds 3 &lt;spec&gt;</c>: runs the spec once per depth and seed (every
 /// network at that depth; seeds spec.seed, spec.seed+1, ...), each as a run folder inside one sweep folder, and
-/// keeps sweep-runs.csv, summary.csv and the depth plot up to date after every run.
+/// keeps sweep-runs.csv, summary.csv and the depth plot up to date after every run. With
+/// <c>--algorithms crl,sac</c> it does that once per algorithm (every learner trains it), each in a folder of the
+/// sweep named after the algorithm with its own summary and depth plot, so CRL and the TD baselines meet at the same
+/// depths, seeds and env steps.
 /// </summary>
 public static class SweepCommand
 {
@@ -18,11 +21,12 @@ public static class SweepCommand
         var spec = new Argument<string>("spec") { Description = "a preset name or spec file; every learner's actor and critic get the swept depth" };
         var depths = new Option<string>("--depths") { Description = "comma-separated depths, each a positive multiple of 4", DefaultValueFactory = _ => "4,8,16,32,64" };
         var seeds = new Option<int>("--seeds") { Description = "seeds per depth (standard errors need at least 2)", DefaultValueFactory = _ => 3 };
+        var algorithms = new Option<string?>("--algorithms") { Description = $"comma-separated algorithms ({SpecNames.Algorithm.Allowed}), each swept in its own folder with every learner set to it; left out, each learner keeps its own" };
         var cluster = CommonOptions.Cluster();
         var state = CommonOptions.State();
         var results = CommonOptions.Results();
         var run = CommonOptions.RunName();
-        var command = new Command("sweep", "Run a spec at several depths and seeds; summarise final time at goal against depth") { spec, depths, seeds, cluster, state, results, run };
+        var command = new Command("sweep", "Run a spec at several depths and seeds; summarise final time at goal against depth") { spec, depths, seeds, algorithms, cluster, state, results, run };
         command.SetAction(async (parse, cancel) =>
         {
             int[] depthList;
@@ -30,11 +34,18 @@ public static class SweepCommand
             catch (ArgumentException e) { await Console.Error.WriteLineAsync($"fathom: {e.Message}"); return CommonOptions.BadInput; }
             var seedCount = parse.GetValue(seeds);
             if (seedCount < 1) { await Console.Error.WriteLineAsync($"fathom: --seeds: must be a positive integer (got {seedCount})"); return CommonOptions.BadInput; }
+            LearnerAlgorithm[]? algorithmList;
+            try { algorithmList = ParseAlgorithms(parse.GetValue(algorithms)); }
+            catch (ArgumentException e) { await Console.Error.WriteLineAsync($"fathom: {e.Message}"); return CommonOptions.BadInput; }
             var specArg = parse.GetRequiredValue(spec);
-            if (CommonOptions.LoadSpec(specArg) is not { } baseSpec) return CommonOptions.BadInput;
-            if (!IsValidAtEveryDepth(baseSpec, depthList, seedCount)) return CommonOptions.BadInput;
+            if (CommonOptions.LoadSpec(specArg) is not { } loaded) return CommonOptions.BadInput;
+            // One sweep per algorithm, each in its own folder (its name), or one sweep of the spec as it is, in the sweep's folder.
+            var sweeps = algorithmList is null ? [(Folder: "", Spec: loaded)]
+                : algorithmList.Select(a => (Folder: SpecNames.Algorithm.Name(a), Spec: WithAlgorithm(loaded, a))).ToArray();
+            if (!sweeps.All(one => IsValidAtEveryDepth(one.Spec, depthList, seedCount))) return CommonOptions.BadInput;
             if (CommonOptions.RunNameOrDefault(parse.GetValue(run), "sweep-" + Path.GetFileNameWithoutExtension(specArg)) is not { } name) return CommonOptions.BadInput;
-            if (!CommonOptions.IsRunName(RunKey(name, depthList.Max(), seedCount - 1), "--run (as its longest sweep run)")) return CommonOptions.BadInput;
+            var longest = sweeps.MaxBy(one => one.Folder.Length).Folder;
+            if (!CommonOptions.IsRunName(RunKey(Prefixed(name, longest), depthList.Max(), seedCount - 1), "--run (as its longest sweep run)")) return CommonOptions.BadInput;
 
             if (CommonOptions.Target(parse.GetValue(cluster), parse.GetValue(state)) is not { } target) return CommonOptions.BadInput;
             if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
@@ -45,27 +56,32 @@ public static class SweepCommand
                 sweep.Discard(); // nothing ran: the name stays free
                 return CommonOptions.Unreachable;
             }
-            Console.WriteLine($"sweep {name}: depths {string.Join(",", depthList)} x {seedCount} seeds, {connection.Description}, results in {sweep.Path}");
-            var scored = new List<SweepRun>();
-            foreach (var depth in depthList)
-                for (var s = 0; s < seedCount; s++)
-                {
-                    var runName = RunFolderName(depth, s);
-                    var runSpec = SpecOverrides.WithDepthAndSeed(baseSpec, depth, baseSpec.Seed + s);
-                    var folder = RunFolder.Create(sweep.Path, runName);
-                    await File.WriteAllTextAsync(folder.Spec, SpecWriter.Write(runSpec), cancel);
-                    Console.WriteLine($"sweep {name}: run {runName} (depth {depth}, seed {runSpec.Seed})");
-                    var outcome = await new ExperimentRunner(connection, folder, runSpec, Console.Out, RunKey(name, depth, s)).RunAsync(null, Interrupt.Token);
-                    if (File.Exists(folder.Eval)) scored.Add(SweepCsv.Score(depth, runSpec.Seed, runName, EvalCsv.Read(folder.Eval)));
-                    SweepCsv.WriteRuns(sweep.SweepRuns, scored);
-                    SweepCsv.WriteSummary(sweep.SweepSummary, SweepCsv.Summarise(scored));
-                    if (outcome != RunOutcome.Finished)
+            Console.WriteLine($"sweep {name}: depths {string.Join(",", depthList)} x {seedCount} seeds{(algorithmList is null ? "" : $" x algorithms {string.Join(",", sweeps.Select(one => one.Folder))}")}, {connection.Description}, results in {sweep.Path}");
+            foreach (var (folderName, baseSpec) in sweeps)
+            {
+                var folder = folderName.Length == 0 ? sweep : RunFolder.Create(sweep.Path, folderName);
+                var key = Prefixed(name, folderName);
+                var scored = new List<SweepRun>();
+                foreach (var depth in depthList)
+                    for (var s = 0; s < seedCount; s++)
                     {
-                        Report.Draw(sweep);
-                        return (int)outcome;
+                        var runName = RunFolderName(depth, s);
+                        var runSpec = SpecOverrides.WithDepthAndSeed(baseSpec, depth, baseSpec.Seed + s);
+                        var runFolder = RunFolder.Create(folder.Path, runName);
+                        await File.WriteAllTextAsync(runFolder.Spec, SpecWriter.Write(runSpec), cancel);
+                        Console.WriteLine($"sweep {key}: run {runName} (depth {depth}, seed {runSpec.Seed})");
+                        var outcome = await new ExperimentRunner(connection, runFolder, runSpec, Console.Out, RunKey(key, depth, s)).RunAsync(null, Interrupt.Token);
+                        if (File.Exists(runFolder.Eval)) scored.Add(SweepCsv.Score(depth, runSpec.Seed, runName, EvalCsv.Read(runFolder.Eval)));
+                        SweepCsv.WriteRuns(folder.SweepRuns, scored);
+                        SweepCsv.WriteSummary(folder.SweepSummary, SweepCsv.Summarise(scored));
+                        if (outcome != RunOutcome.Finished)
+                        {
+                            Report.Draw(folder);
+                            return (int)outcome;
+                        }
                     }
-                }
-            foreach (var png in Report.Draw(sweep).Where(p => Path.GetDirectoryName(p) == sweep.Path)) Console.WriteLine($"wrote {png}");
+                foreach (var png in Report.Draw(folder).Where(p => Path.GetDirectoryName(p) == folder.Path)) Console.WriteLine($"wrote {png}");
+            }
             return 0;
         });
         return command;
@@ -87,6 +103,24 @@ public static class SweepCommand
         }
         return ok;
     }
+
+    /// <summary>Parses "crl,sac" into algorithms by their spec names; null when the option is left out.</summary>
+    internal static LearnerAlgorithm[]? ParseAlgorithms(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new ArgumentException($"--algorithms: give at least one algorithm ({SpecNames.Algorithm.Allowed})");
+        return parts.Select(p => SpecNames.Algorithm.TryParse(p, out var a)
+            ? a
+            : throw new ArgumentException($"--algorithms: '{p}' is not an algorithm (allowed: {SpecNames.Algorithm.Allowed})")).Distinct().ToArray();
+    }
+
+    /// <summary>The spec with every learner training <paramref name="algorithm"/>.</summary>
+    static ExperimentSpec WithAlgorithm(ExperimentSpec spec, LearnerAlgorithm algorithm) =>
+        spec with { Learners = [.. spec.Learners.Select(l => l with { Algorithm = algorithm })] };
+
+    /// <summary>The cluster's name prefix of one algorithm's runs: the sweep's name, then the algorithm's folder.</summary>
+    static string Prefixed(string sweep, string folder) => folder.Length == 0 ? sweep : $"{sweep}.{folder}";
 
     /// <summary>The folder of one run inside the sweep's folder.</summary>
     static string RunFolderName(int depth, int seedIndex) => $"d{depth}-s{seedIndex}";

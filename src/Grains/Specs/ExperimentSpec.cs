@@ -67,6 +67,18 @@ public enum LearnerRole
     Passive,
 }
 
+/// <summary>
+/// What a learner trains: contrastive RL (the paper's method) or a TD baseline on the same networks, replay and
+/// evaluation (SAC or TD3, each with HER goals from the learner's own sampler).
+/// </summary>
+[GenerateSerializer, Alias("fathom.LearnerAlgorithm")]
+public enum LearnerAlgorithm
+{
+    Crl,
+    Sac,
+    Td3,
+}
+
 /// <summary>Depth (residual Dense layers, a positive multiple of 4) and width of one network.</summary>
 [GenerateSerializer, Immutable, Alias("fathom.NetSpec")]
 public sealed record NetSpec(
@@ -121,6 +133,12 @@ public sealed record LearnerSpec(
     /// <see cref="RateLimiterErrorBuffer"/>'s default (spec: rate_limiter_error_buffer).
     /// </summary>
     [Id(15)] public double? ErrorBuffer { get; init; }
+
+    /// <summary>What the learner trains: crl (default), sac or td3 (spec: algorithm).</summary>
+    [Id(16)] public LearnerAlgorithm Algorithm { get; init; } = LearnerAlgorithm.Crl;
+
+    /// <summary>Fraction of sampled rows whose goal is their episode's final state rather than a future state, in [0, 1] (spec: final_goal_fraction).</summary>
+    [Id(17)] public double FinalGoalFraction { get; init; }
 
     /// <summary>
     /// The limiter's band: <see cref="ErrorBuffer"/>, or by default one batch plus one episode's worth of samples, so

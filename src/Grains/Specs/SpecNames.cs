@@ -13,6 +13,12 @@ public static class SpecNames
         (LearnerRole.Behaviour, "behaviour"),
         (LearnerRole.Passive, "passive"));
 
+    /// <summary>What a learner trains: crl (the paper's contrastive RL), sac or td3 (the TD baselines).</summary>
+    public static SpecChoice<LearnerAlgorithm> Algorithm { get; } = new(
+        (LearnerAlgorithm.Crl, "crl"),
+        (LearnerAlgorithm.Sac, "sac"),
+        (LearnerAlgorithm.Td3, "td3"));
+
     /// <summary>The critic's energy between phi(s, a) and psi(g); the paper's is negative_l2.</summary>
     public static SpecChoice<CrlEnergy> Energy { get; } = new(
         (CrlEnergy.NegativeL2, "negative_l2"),

@@ -30,12 +30,24 @@ public sealed record RunMemory(long ReplayBytes, long WeightBytes, long Checkpoi
 
     public static long ActorParameters(LearnerSpec learner, EpisodeLayout layout) => AgentFactory.Config(learner, layout, 0).ActorShape.ParameterCount;
 
-    /// <summary>Both encoders of the critic (phi(s, a) and psi(g)).</summary>
+    /// <summary>The trained critic: both encoders (phi(s, a) and psi(g)) for crl, both Q networks for sac and td3.</summary>
     public static long CriticParameters(LearnerSpec learner, EpisodeLayout layout)
     {
         var config = AgentFactory.Config(learner, layout, 0);
-        return config.StateActionEncoderShape.ParameterCount + config.GoalEncoderShape.ParameterCount;
+        if (learner.Algorithm == LearnerAlgorithm.Crl) return config.StateActionEncoderShape.ParameterCount + config.GoalEncoderShape.ParameterCount;
+        return 2 * Learner.Td.TdConfig.FromCrl(config, layout.GoalStart, 1).CriticShape.ParameterCount;
     }
+
+    /// <summary>
+    /// Parameters a checkpoint holds besides the trained networks and their Adam moments: the TD target networks
+    /// (values only): both target critics, and for td3 the target actor.
+    /// </summary>
+    public static long TargetParameters(LearnerSpec learner, EpisodeLayout layout) => learner.Algorithm switch
+    {
+        LearnerAlgorithm.Crl => 0,
+        LearnerAlgorithm.Sac => CriticParameters(learner, layout),
+        _ => CriticParameters(learner, layout) + ActorParameters(learner, layout),
+    };
 
     /// <summary>The replay bytes of <paramref name="transitions"/> transitions in episodes of the spec's length.</summary>
     public static long ReplayBytesOf(ExperimentSpec spec, EpisodeLayout layout, long transitions) =>
@@ -50,7 +62,7 @@ public sealed record RunMemory(long ReplayBytes, long WeightBytes, long Checkpoi
         foreach (var learner in spec.Learners)
         {
             long actor = 4 * ActorParameters(learner, layout), critic = 4 * CriticParameters(learner, layout);
-            long checkpoint = CheckpointCopies * (actor + critic);
+            long checkpoint = CheckpointCopies * (actor + critic) + 4 * TargetParameters(learner, layout);
             checkpoints += LiveCheckpoints * checkpoint;
             var text = $"learner '{learner.Name}': {LiveCheckpoints} checkpoints of {Mb(checkpoint)}";
             if (learner.Role == LearnerRole.Behaviour)

@@ -1,17 +1,31 @@
 using Fathom.Replay;
 using Fathom.Grains.Specs;
+using Fathom.Learner;
 using Fathom.Learner.Crl;
+using Fathom.Learner.Envs;
 using Fathom.Learner.Nets;
+using Fathom.Learner.Td;
 
 namespace Fathom.Grains.Workers;
 
 /// <summary>
-/// The one place a learner spec becomes a CRL agent configuration. Settings the spec does not carry (distance epsilon,
-/// initial log alpha) keep CrlConfig's defaults.
+/// The one place a learner spec becomes an agent: a CRL configuration, or a TD one for sac and td3. Settings the spec
+/// does not carry keep their config type's defaults (CrlConfig: distance epsilon, initial log alpha; TdConfig: tau,
+/// TD3's noises and delay).
 /// </summary>
 public static class AgentFactory
 {
-    /// <summary>The agent's configuration; <paramref name="device"/> is the resolved device (cpu, cuda:N) all its tensors live on.</summary>
+    /// <summary>The learner's agent for its spec's algorithm; <paramref name="device"/> is the resolved device all its tensors live on.</summary>
+    public static IGoalAgent Create(LearnerSpec learner, EnvironmentSpec environment, EpisodeLayout layout, long seed, string device = "cpu") =>
+        learner.Algorithm switch
+        {
+            LearnerAlgorithm.Crl => new CrlAgent(Config(learner, layout, seed, device)),
+            LearnerAlgorithm.Sac => new SacAgent(TdConfig(learner, environment, layout, seed, device)),
+            LearnerAlgorithm.Td3 => new Td3Agent(TdConfig(learner, environment, layout, seed, device)),
+            _ => throw new ArgumentOutOfRangeException(nameof(learner), learner.Algorithm, $"algorithm must be one of {SpecNames.Algorithm.Allowed}."),
+        };
+
+    /// <summary>The CRL agent's configuration.</summary>
     public static CrlConfig Config(LearnerSpec learner, EpisodeLayout layout, long seed, string device = "cpu") => new()
     {
         StateDim = layout.StateDim,
@@ -34,4 +48,12 @@ public static class AgentFactory
         Seed = seed,
         Device = device,
     };
+
+    /// <summary>A SAC or TD3 agent's configuration: CRL's networks and ablations, the environment's goal slice and success radius.</summary>
+    public static TdConfig TdConfig(LearnerSpec learner, EnvironmentSpec environment, EpisodeLayout layout, long seed, string device = "cpu") =>
+        Learner.Td.TdConfig.FromCrl(Config(learner, layout, seed, device), layout.GoalStart, SuccessRadius(environment));
+
+    /// <summary>The success radius of the spec's environment: EnvironmentFactory builds both envs with their settings' default radius.</summary>
+    private static double SuccessRadius(EnvironmentSpec environment) =>
+        environment.Kind == EnvironmentFactory.AntMaze ? new AntMazeSettings().SuccessRadius : new PointMazeSettings().SuccessRadius;
 }

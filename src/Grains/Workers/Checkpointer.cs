@@ -1,4 +1,5 @@
 using Fathom.Grains.Stores;
+using Fathom.Learner;
 using Fathom.Learner.Crl;
 
 namespace Fathom.Grains.Workers;
@@ -10,7 +11,7 @@ namespace Fathom.Grains.Workers;
 public sealed class Checkpointer(CheckpointStore checkpoints, string run, string learner)
 {
     /// <summary>Loads the latest checkpoint into <paramref name="agent"/>; false when there is none (a fresh start).</summary>
-    public bool Restore(CrlAgent agent, CancellationToken cancellation)
+    public bool Restore(IGoalAgent agent, CancellationToken cancellation)
     {
         if (WorkerThread.Wait(checkpoints.LoadLatest(run, learner, cancellation)) is not { } saved) return false;
         agent.Load(new MemoryStream(saved.State));
@@ -18,7 +19,7 @@ public sealed class Checkpointer(CheckpointStore checkpoints, string run, string
     }
 
     /// <summary>Saves <paramref name="agent"/> as the latest checkpoint, at its update count.</summary>
-    public void Save(CrlAgent agent, CancellationToken cancellation)
+    public void Save(IGoalAgent agent, CancellationToken cancellation)
     {
         using var buffer = new MemoryStream();
         agent.Save(buffer);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Fathom.Grains.Contracts;
 using Fathom.Grains.Specs;
 using Fathom.Grains.Telemetry;
+using Fathom.Learner;
 using Fathom.Learner.Crl;
 using Fathom.Learner.Evaluation;
 
@@ -17,7 +18,7 @@ public sealed class Evaluator(ExperimentSpec spec, DateTime runStartedAt, string
     private const long EvaluationSeed = 20_251_125;
 
     /// <summary>One evaluation point, stamped with the run's <paramref name="envSteps"/>, the agent's updates and seconds since the run started.</summary>
-    public EvaluationPoint Evaluate(CrlAgent agent, long envSteps)
+    public EvaluationPoint Evaluate(IGoalAgent agent, long envSteps)
     {
         using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.Evaluation);
         using var env = EnvironmentFactory.Eval(spec.Environment, spec.Evaluation.Episodes, EvaluationSeed, device);
@@ -29,7 +30,7 @@ public sealed class Evaluator(ExperimentSpec spec, DateTime runStartedAt, string
     }
 
     /// <summary>Q over the eval maze for its first goal cell (the far corner of the U on u_maze_eval).</summary>
-    public TopologyGrid Probe(CrlAgent agent, string learner)
+    public TopologyGrid Probe(IGoalAgent agent, string learner)
     {
         using var env = EnvironmentFactory.Eval(spec.Environment, 1, EvaluationSeed, device);
         var (row, col) = env.Layout.Goals[0];

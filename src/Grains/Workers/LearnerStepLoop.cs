@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Fathom.Grains.Telemetry;
+using Fathom.Learner;
 using Fathom.Learner.Crl;
 using Fathom.Replay;
 using TorchSharp;
@@ -56,7 +57,7 @@ public sealed class LearnerStepLoop : IAsyncDisposable
     /// One step on the calling thread (the one that owns the agent's tensors): true after an update, false when the
     /// limiter or the sampler gave nothing within the wait slice (collectors paused, or collection has ended).
     /// </summary>
-    public bool Step(CrlAgent agent, CancellationToken stop)
+    public bool Step(IGoalAgent agent, CancellationToken stop)
     {
         long start = Stopwatch.GetTimestamp();
         // One update's trace: the wait on the limiter, the minibatch taken (sample span) and the SGD step.
@@ -83,11 +84,11 @@ public sealed class LearnerStepLoop : IAsyncDisposable
         }
     }
 
-    private void Update(CrlAgent agent, Minibatch batch)
+    private void Update(IGoalAgent agent, Minibatch batch)
     {
         using var scope = torch.NewDisposeScope();
         // The agent copies the rows into tensors it reuses and moves them to its device.
-        var metrics = agent.Update(batch.States, batch.Actions, batch.Goals);
+        var metrics = agent.Update(batch.States, batch.Actions, batch.NextStates, batch.Goals);
         if (metrics.Skipped)
         {
             FathomTelemetry.SkippedUpdates.Add(1, _tags);
@@ -95,9 +96,10 @@ public sealed class LearnerStepLoop : IAsyncDisposable
         }
         FathomTelemetry.Updates.Add(1, _tags);
         FathomTelemetry.CriticLoss.Record(metrics.CriticLoss, _tags);
-        FathomTelemetry.ActorLoss.Record(metrics.ActorLoss, _tags);
-        FathomTelemetry.Accuracy.Record(metrics.CategoricalAccuracy, _tags);
-        FathomTelemetry.Alpha.Record(metrics.Alpha, _tags);
+        // Only what this algorithm has: TD3 has no alpha and steps its actor every d updates; TD critics have no accuracy.
+        if (metrics.ActorLoss is { } actorLoss) FathomTelemetry.ActorLoss.Record(actorLoss, _tags);
+        if (metrics.Accuracy is { } accuracy) FathomTelemetry.Accuracy.Record(accuracy, _tags);
+        if (metrics.Alpha is { } alpha) FathomTelemetry.Alpha.Record(alpha, _tags);
         FathomTelemetry.DataWaitFraction.Record(DataWaitFraction, _tags);
     }
 

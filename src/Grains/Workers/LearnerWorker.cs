@@ -37,8 +37,11 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
     /// <summary>The resolved device this learner trains on (cpu or cuda:N).</summary>
     public string Device => device;
 
-    /// <summary>The configuration the agent is built from: the spec's networks on <see cref="Device"/>.</summary>
-    public CrlConfig AgentConfig => AgentFactory.Config(assignment.Learner, store.Options.Layout, assignment.Spec.Seed * 1000L + Index, device);
+    /// <summary>The CRL configuration of the spec's networks on <see cref="Device"/>: the agent's own for crl (AgentFactory.Create builds sac and td3 from the same fields).</summary>
+    public CrlConfig AgentConfig => AgentFactory.Config(assignment.Learner, store.Options.Layout, Seed, device);
+
+    /// <summary>The agent's seed: one per learner of the run.</summary>
+    private long Seed => assignment.Spec.Seed * 1000L + Index;
 
     private int Index => Array.IndexOf(assignment.Spec.Learners, assignment.Learner);
 
@@ -68,7 +71,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         var learner = assignment.Learner;
         var tags = new TagList { { FathomTelemetry.Tags.Run, assignment.Run }, { FathomTelemetry.Tags.Learner, learner.Name }, { FathomTelemetry.Tags.Device, device } };
         FathomTelemetry.SkippedUpdates.Add(0, tags); // the series exists from the start: no skip reads 0, not "no data"
-        using var agent = new CrlAgent(AgentConfig);
+        using var agent = AgentFactory.Create(learner, spec.Environment, store.Options.Layout, Seed, device);
         var checkpointer = new Checkpointer(checkpoints, assignment.Run, learner.Name);
         var evaluator = new Evaluator(spec, assignment.StartedAt, device, tags);
         var publisher = learner.Role == LearnerRole.Behaviour ? new Publisher(weights, assignment.Run, learner.Name, PublishPeriod, tags) : null;
@@ -83,7 +86,10 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         long? resumedSamples = resumed ? Math.Min(agent.UpdateCount * (long)learner.Batch, (long)(sizes.InsertedTransitions * learner.SamplesPerInsert)) : null;
         var limiter = new SampleToInsertRatioLimiter(RateLimits.Of(spec, learner), store, learner.Batch, spec.Environment.EpisodeLength, learner.Name,
             resumedSamples: resumedSamples, ledger: ledger);
-        var sampling = new SamplerSettings(learner.Batch) { Seed = (int)(spec.Seed * 1000L + Index), Timeout = WaitSlice, Gamma = agent.Config.Gamma };
+        var sampling = new SamplerSettings(learner.Batch)
+        {
+            Seed = (int)Seed, Timeout = WaitSlice, Gamma = learner.Gamma, NextStates = agent.UsesNextStates, FinalGoalFraction = learner.FinalGoalFraction,
+        };
         // Its prefetch loops start at once and end only when it is disposed: nothing may throw before the try.
         var steps = new LearnerStepLoop(store, limiter, sampling, WaitSlice, tags);
         lock (_lock) _steps = steps;
@@ -137,7 +143,7 @@ public sealed class LearnerWorker(LearnerAssignment assignment, IReplayStore sto
         }
     }
 
-    private void Publish(Publisher publisher, CrlAgent agent, CancellationToken cancellation)
+    private void Publish(Publisher publisher, IGoalAgent agent, CancellationToken cancellation)
     {
         publisher.Publish(agent, cancellation);
         lock (_lock) _published = publisher.Version;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Fathom.Grains.Stores;
 using Fathom.Grains.Telemetry;
+using Fathom.Learner;
 using Fathom.Learner.Crl;
 
 namespace Fathom.Grains.Workers;
@@ -19,7 +20,7 @@ public sealed class Publisher(WeightStore weights, string run, string learner, T
     public long Version => Math.Max(0, _version);
 
     /// <summary>Publishes when <paramref name="period"/> has passed since the last one; true if it did.</summary>
-    public bool PublishIfDue(CrlAgent agent, CancellationToken cancellation)
+    public bool PublishIfDue(IGoalAgent agent, CancellationToken cancellation)
     {
         if (_sincePublish.IsRunning && _sincePublish.Elapsed < period) return false;
         Publish(agent, cancellation);
@@ -27,7 +28,7 @@ public sealed class Publisher(WeightStore weights, string run, string learner, T
     }
 
     /// <summary>Publishes <paramref name="agent"/>'s actor as the next version now.</summary>
-    public void Publish(CrlAgent agent, CancellationToken cancellation)
+    public void Publish(IGoalAgent agent, CancellationToken cancellation)
     {
         if (_version < 0) _version = WorkerThread.Wait(weights.LatestVersion(run, learner, cancellation));
         using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.WeightsPublish);

@@ -10,7 +10,7 @@ namespace Fathom.Learner.Crl;
 /// tanh-Gaussian actor and a learnable log-alpha, each with its own Adam. One agent belongs to one thread, which
 /// also fixes its intra-op thread budget (<c>torch.get_num_threads()</c> when the agent is made).
 /// </summary>
-public sealed class CrlAgent : IDisposable
+public sealed class CrlAgent : IGoalAgent
 {
     private readonly Device _device;
     private readonly Generator _generator;
@@ -170,6 +170,15 @@ public sealed class CrlAgent : IDisposable
         actions.CopyTo(MemoryMarshal.Cast<byte, float>(a.bytes));
         goals.CopyTo(MemoryMarshal.Cast<byte, float>(g.bytes));
         return Update(s, a, g);
+    }
+
+    bool IGoalAgent.UsesNextStates => false;
+
+    /// <summary>The learner loop's update: next states are not read by the contrastive critic.</summary>
+    AgentStep IGoalAgent.Update(ReadOnlySpan<float> states, ReadOnlySpan<float> actions, ReadOnlySpan<float> nextStates, ReadOnlySpan<float> goals)
+    {
+        var m = Update(states, actions, goals);
+        return new AgentStep(m.Skipped, m.CriticLoss, m.ActorLoss, m.Alpha, m.CategoricalAccuracy);
     }
 
     /// <summary>Batched actions [N, A] in [-1, 1]: stochastic for collecting, tanh(mu) for evaluation.</summary>

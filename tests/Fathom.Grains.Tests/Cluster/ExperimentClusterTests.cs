@@ -83,6 +83,46 @@ public sealed class ExperimentClusterTests(GarnetFixture garnet, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Passive_crl_and_sac_learners_train_side_by_side_on_what_a_td3_actor_collects()
+    {
+        await using var cluster = await FathomTestCluster.StartAsync(1, $"127.0.0.1:{garnet.Server.Port}");
+        var run = $"td-{Guid.NewGuid():N}"[..16];
+        var small = TestSpecs.CollectorVsLearner(budget: 6_400);
+        // The collectors act with a TD3 actor's blob (its exploration noise in the log-std head); a passive CRL and a
+        // passive SAC learner (with final-state goals) train side by side on the one replay.
+        var spec = small with
+        {
+            Learners =
+            [
+                small.Learners[0] with { Algorithm = LearnerAlgorithm.Td3 },
+                small.Learners[1],
+                small.Learners[2] with { Algorithm = LearnerAlgorithm.Sac, FinalGoalFraction = 0.2 },
+            ],
+        };
+        var experiment = cluster.Client.GetGrain<IExperimentGrain>(run);
+        await experiment.Start(spec);
+        await WaitUntilOver(experiment);
+        var status = await experiment.GetStatus();
+        var results = await experiment.GetResults();
+        foreach (var l in status.Learners) output.WriteLine($"{l.Name}: {l.State} {l.Updates} updates, {l.UpdatesPerSecond:F1}/s {l.Error}");
+
+        Assert.Equal(ExperimentState.Finished, status.State);
+        Assert.All(status.Learners, l => Assert.True(l.Error is null && l.Updates >= spec.Evaluation.PeriodUpdates, $"{l.Name}: {l.Updates} updates, {l.Error}"));
+        foreach (var curve in results.Learners)
+        {
+            output.WriteLine($"{curve.Name}: {string.Join(", ", curve.Points.Select(p => $"u{p.Updates}:{p.TimeAtGoalMean:F1}"))}");
+            Assert.True(curve.Points.Length >= 2, $"learner {curve.Name} has {curve.Points.Length} evaluation points");
+            Assert.All(curve.Points, p => Assert.InRange(p.TimeAtGoalMean, 0, spec.Environment.EpisodeLength));
+        }
+        Assert.All(status.Collectors, c => Assert.True(c.PolicyVersion > 1, $"collector {c.Index} acted only with version {c.PolicyVersion}"));
+        Assert.Equal(spec.Learners.Length, results.Topology.Length);
+        // Each learner's critic (CRL's energy, TD's twin minimum) gives a value at every free point of the probe (walls are NaN).
+        int free = results.Topology[0].Q.Count(float.IsFinite);
+        Assert.True(free > 0);
+        Assert.All(results.Topology, grid => Assert.Equal(free, grid.Q.Count(float.IsFinite)));
+    }
+
+    [Fact]
     public async Task A_run_survives_a_killed_silo_and_its_learner_resumes_from_its_checkpoint()
     {
         var clock = Stopwatch.StartNew();

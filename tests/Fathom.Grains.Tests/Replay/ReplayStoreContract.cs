@@ -220,6 +220,36 @@ public abstract class ReplayStoreContract
     }
 
     /// <summary>
+    /// A TD learner's rows: the step's read covers the next row too (one range, both rows checked), so each row carries
+    /// s_{t+1} of its own episode, and its goal (future or final) is a later state of that episode.
+    /// </summary>
+    [Fact]
+    public async Task RowsWithNextStatesCarryTheFollowingStateOfTheirOwnEpisode()
+    {
+        const int batch = 32, length = 12;
+        await using var store = await CreateStoreAsync(TestEpisodes.Options(1_000_000));
+        var episodes = Enumerable.Range(0, 64).Select(n => TestEpisodes.Make(n, length)).ToList();
+        for (int shard = 0; shard < store.ShardCount; shard++)
+            await store.AppendAsync(shard, episodes.Where(e => e.Sequence % store.ShardCount == shard).ToList());
+        await using (var sampler = new ReplaySampler(store, new SamplerSettings(batch) { Seed = 4, NextStates = true, FinalGoalFraction = 0.3 }))
+        {
+            for (int b = 0; b < 10; b++)
+            {
+                var minibatch = await sampler.NextAsync();
+                for (int row = 0; row < batch; row++)
+                {
+                    var source = episodes[(int)minibatch.States[row * 4]];
+                    int t = (int)minibatch.States[row * 4 + 1];
+                    Assert.Equal(source.States.AsSpan((t + 1) * 4, 4).ToArray(), minibatch.NextStates.AsSpan(row * 4, 4).ToArray());
+                    Assert.Equal(source.Sequence, (long)minibatch.Goals[row * 2]);
+                    Assert.InRange((int)minibatch.Goals[row * 2 + 1], t + 1, length);
+                }
+            }
+        }
+        await store.DeleteRunAsync();
+    }
+
+    /// <summary>
     /// An episode's chance to be in a batch is in proportion to its length, so every stored transition is equally
     /// likely, also when the longest episodes must be in every fetch (3 of 8 per batch).
     /// </summary>

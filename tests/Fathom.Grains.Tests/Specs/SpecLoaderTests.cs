@@ -24,6 +24,8 @@ public sealed class SpecLoaderTests
     [InlineData("depth-sweep")]
     [InlineData("ant-quickstart")]
     [InlineData("ant-u4-depth")]
+    [InlineData("sac-u-maze")]
+    [InlineData("td3-u-maze")]
     public void Every_preset_loads_and_validates(string name)
     {
         Assert.Contains(name, Presets.Names);
@@ -55,6 +57,16 @@ public sealed class SpecLoaderTests
         var arena = MazeLayout.From(ant.Environment.EvalLayout);
         Assert.Equal(4, arena.Goals.Count); // the four cells beside the start
         Assert.All(arena.Goals, g => Assert.Equal(1, Math.Abs(g.Row - arena.Starts[0].Row) + Math.Abs(g.Col - arena.Starts[0].Col)));
+
+        // The TD presets are the quickstart with the learner's algorithm changed, so sweeps of both compare like with like.
+        foreach (var (name, algorithm) in new[] { ("sac-u-maze", LearnerAlgorithm.Sac), ("td3-u-maze", LearnerAlgorithm.Td3) })
+        {
+            var td = Presets.Load(name);
+            Assert.Equal(algorithm, td.Learners[0].Algorithm);
+            Assert.Equal(quickstart, td with { Learners = quickstart.Learners, Collectors = quickstart.Collectors });
+            Assert.Equal(quickstart.Collectors, td.Collectors);
+            Assert.Equal(quickstart.Learners[0] with { Algorithm = algorithm }, td.Learners[0]);
+        }
 
         var antDepth = Presets.Load("ant-u4-depth");
         Assert.Equal((EnvironmentFactory.AntMaze, "u4_maze"), (antDepth.Environment.Kind, antDepth.Environment.TrainLayout));

@@ -40,6 +40,8 @@ public sealed class SpecWriterTests
           - name: first
             batch: 128
             role: behaviour
+            algorithm: td3
+            final_goal_fraction: 0.25
             learning_rate: 1e-3
             actor: { depth: 8, width: 64 }
             samples_per_insert: 2.5

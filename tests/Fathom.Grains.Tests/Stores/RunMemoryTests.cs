@@ -27,6 +27,24 @@ public sealed class RunMemoryTests
         """);
 
     [Fact]
+    public void A_td_learners_checkpoints_count_its_twin_critics_and_target_networks()
+    {
+        var crl = Deep();
+        var layout = EnvironmentFactory.Layout(crl.Environment);
+        // Q(s, a, g): in 2+2+2, out 1, critic depth 1024 at width 256.
+        const long q = 7 * 256 + 1024L * (65_536 + 256) + 257 * 1 + 1025 * 512;
+        long actor = RunMemory.ActorParameters(crl.Learners[0], layout);
+        foreach (var (algorithm, targets) in new[] { (LearnerAlgorithm.Sac, 2 * q), (LearnerAlgorithm.Td3, 2 * q + actor) })
+        {
+            var spec = crl with { Learners = [crl.Learners[0] with { Algorithm = algorithm }] };
+            Assert.Equal(2 * q, RunMemory.CriticParameters(spec.Learners[0], layout));
+            Assert.Equal(targets, RunMemory.TargetParameters(spec.Learners[0], layout));
+            Assert.Equal(2 * (3 * 4 * (actor + 2 * q) + 4 * targets), RunMemory.Of(spec).CheckpointBytes);
+        }
+        Assert.Equal(0, RunMemory.TargetParameters(crl.Learners[0], layout));
+    }
+
+    [Fact]
     public void The_1024_512_estimate_matches_hand_computed_parameter_counts()
     {
         var spec = Deep();

@@ -2,7 +2,6 @@ using Fathom.Replay;
 using Fathom.Grains.Specs;
 using Fathom.Learner;
 using Fathom.Learner.Crl;
-using Fathom.Learner.Envs;
 using Fathom.Learner.Nets;
 using Fathom.Learner.Td;
 
@@ -51,9 +50,5 @@ public static class AgentFactory
 
     /// <summary>A SAC or TD3 agent's configuration: CRL's networks and ablations, the environment's goal slice and success radius.</summary>
     public static TdConfig TdConfig(LearnerSpec learner, EnvironmentSpec environment, EpisodeLayout layout, long seed, string device = "cpu") =>
-        Learner.Td.TdConfig.FromCrl(Config(learner, layout, seed, device), layout.GoalStart, SuccessRadius(environment));
-
-    /// <summary>The success radius of the spec's environment: EnvironmentFactory builds both envs with their settings' default radius.</summary>
-    private static double SuccessRadius(EnvironmentSpec environment) =>
-        environment.Kind == EnvironmentFactory.AntMaze ? new AntMazeSettings().SuccessRadius : new PointMazeSettings().SuccessRadius;
+        Learner.Td.TdConfig.FromCrl(Config(learner, layout, seed, device), layout.GoalStart, EnvironmentFactory.SuccessRadius(environment));
 }

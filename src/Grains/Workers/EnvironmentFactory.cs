@@ -38,6 +38,10 @@ public static class EnvironmentFactory
         return new EpisodeLayout(Learner.Envs.PointMaze.StateDimOf(settings), Learner.Envs.PointMaze.ActionSize, goalStart: 0, Learner.Envs.PointMaze.GoalSize);
     }
 
+    /// <summary>The distance to the goal within which a step counts as success (and earns a TD learner its reward).</summary>
+    public static double SuccessRadius(EnvironmentSpec spec) =>
+        spec.Kind == AntMaze ? AntSettings(spec).SuccessRadius : PointSettings(spec).SuccessRadius;
+
     private static IMazeEnv Create(EnvironmentSpec spec, string layout, int numEnvs, long seed, string device) => spec.Kind switch
     {
         PointMaze => new Learner.Envs.PointMaze(MazeLayout.From(layout), numEnvs, seed, PointSettings(spec), new Device(device)),

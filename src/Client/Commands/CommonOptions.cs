@@ -18,7 +18,7 @@ public static class CommonOptions
     /// <summary>The spec argument of `run` and `validate`, resolved by <see cref="LoadSpec"/>.</summary>
     public static Argument<string> Spec() => new("spec")
     {
-        Description = "a preset name (quickstart, collector-vs-learner, collector-vs-learner-shallow, depth-sweep) or a .yaml/.json spec file",
+        Description = $"a preset name ({string.Join(", ", Presets.Names)}) or a .yaml/.json spec file",
     };
 
     public static Option<string?> State() => new("--state")

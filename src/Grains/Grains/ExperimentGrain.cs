@@ -55,6 +55,7 @@ public sealed class ExperimentGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        State.Writer = Guid.NewGuid();
         if (State.State is ExperimentState.Running or ExperimentState.Stopping)
         {
             logger.LogInformation("Experiment {Experiment} reactivated {State} at {EnvSteps} env steps; polling its workers again", Key, State.State, State.EnvSteps);
@@ -419,16 +420,23 @@ public sealed class ExperimentGrain(
 
     /// <summary>
     /// The stored record changed or vanished under this activation (a store that dropped it, or a delete while the run
-    /// was live): never carry on as if nothing happened. The run fails with a message that says so, its workers stop,
+    /// was live): never carry on as if nothing happened, unless what is stored is this activation's own late write. The run fails with a message that says so, its workers stop,
     /// and the record is written again from memory so that the failure is what everyone sees.
     /// </summary>
     private async Task RecordLost(InconsistentStateException error)
     {
-        logger.LogError(error, "Experiment {Experiment}: its record in the state store was lost or replaced", Key);
         var kept = State;
         await record.ReadStateAsync();
         var stored = record.State;
         record.State = kept;
+        if (stored.Spec is not null && stored.Writer == kept.Writer)
+        {
+            // This activation's own earlier write, applied after its caller gave up on it: the record is ours, only the ETag moved.
+            logger.LogWarning("Experiment {Experiment}: a write of its record landed after it timed out; writing again with the stored ETag", Key);
+            await record.WriteStateAsync();
+            return;
+        }
+        logger.LogError(error, "Experiment {Experiment}: its record in the state store was lost or replaced", Key);
         var lost = $"the experiment's record vanished from the state store ({(stored.Spec is null ? "no record" : "another record")} where this run's was; " +
                    "the store dropped it, e.g. out of memory, or it was deleted); the run cannot go on safely";
         if (State.State is ExperimentState.Running or ExperimentState.Stopping)

@@ -59,6 +59,12 @@ public sealed class ExperimentRecord
 
     /// <summary>The index the next per-silo collector gets: indices are never reused, so seeds and producers stay unique.</summary>
     [Id(19)] public int NextCollectorIndex { get; set; }
+
+    /// <summary>
+    /// The activation that wrote this record: a write whose reply was lost (a store timeout under load) is then known
+    /// as this activation's own, not as another writer's.
+    /// </summary>
+    [Id(20)] public Guid Writer { get; set; }
 }
 
 /// <summary>

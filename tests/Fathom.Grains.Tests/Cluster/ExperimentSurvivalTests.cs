@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Fathom.Grains.Contracts;
 using Fathom.Grains.Tests.Infrastructure;
 using Orleans.TestingHost;
+using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace Fathom.Grains.Tests.Cluster;
@@ -69,6 +70,59 @@ public sealed class ExperimentSurvivalTests(ITestOutputHelper output)
         Assert.Equal(ExperimentState.Finished, final.State);
         Assert.True(final.EnvSteps >= spec.BudgetEnvSteps, $"{final.EnvSteps} env steps of {spec.BudgetEnvSteps}");
         Assert.NotEqual(host, await management.GetActivationAddress(experiment));
+    }
+
+    [Fact]
+    public async Task A_write_of_the_record_that_landed_after_its_timeout_does_not_fail_the_run()
+    {
+        using var redis = LocalRedisServer.Start();
+        await using var cluster = await FathomTestCluster.StartAsync(1, redis.EndPoint);
+        var run = $"late-{Guid.NewGuid():N}"[..16];
+        var experiment = cluster.Client.GetGrain<IExperimentGrain>(run);
+        await experiment.Start(TestSpecs.CollectorVsLearner(budget: 1_000_000));
+        var key = await RecordKey(redis, run);
+
+        // What a write whose reply was lost leaves behind: the activation's own record under an ETag it never heard of.
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.EndPoint);
+        await connection.GetDatabase().HashSetAsync(key, "etag", "a-write-whose-reply-was-lost");
+        var moved = await WaitForNextWrite(connection, key, "a-write-whose-reply-was-lost");
+        var status = await experiment.GetStatus();
+        output.WriteLine($"after the moved ETag: written again {moved}, {status.State} at {status.EnvSteps} env steps {status.Error}");
+        Assert.True(moved, "the experiment did not write its record again within 60 s");
+        Assert.Equal(ExperimentState.Running, status.State);
+
+        // A record that is gone is still a lost record: the run fails and says why.
+        await connection.GetDatabase().KeyDeleteAsync(key);
+        for (var waited = 0; !status.IsOver && waited < 120; waited++)
+        {
+            await Task.Delay(500);
+            status = await experiment.GetStatus();
+        }
+        output.WriteLine($"after the delete: {status.State} {status.Error}");
+        Assert.Equal(ExperimentState.Failed, status.State);
+        Assert.Contains("record vanished from the state store", status.Error);
+    }
+
+    /// <summary>The experiment's record in Orleans' Redis grain storage (a hash whose key holds the grain id).</summary>
+    private static async Task<RedisKey> RecordKey(LocalRedisServer redis, string run)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.EndPoint);
+        var server = connection.GetServer(connection.GetEndPoints().Single());
+        var keys = new List<RedisKey>();
+        await foreach (var key in server.KeysAsync(pattern: $"*/state/*{run}*")) keys.Add(key);
+        return Assert.Single(keys);
+    }
+
+    /// <summary>True once the record's ETag is no longer <paramref name="etag"/> (the grain wrote the record again).</summary>
+    private static async Task<bool> WaitForNextWrite(ConnectionMultiplexer connection, RedisKey key, string etag)
+    {
+        for (var waited = 0; waited < 120; waited++)
+        {
+            await Task.Delay(500);
+            var stored = await connection.GetDatabase().HashGetAsync(key, "etag");
+            if (stored.HasValue && stored != etag) return true;
+        }
+        return false;
     }
 
     [Fact]

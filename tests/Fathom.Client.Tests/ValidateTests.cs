@@ -22,7 +22,7 @@ public class ValidateTests
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
         Assert.Contains($"{preset}: valid", stdout);
         foreach (var learner in Presets.Load(preset).Learners)
-            Assert.Matches(new Regex($@"^  {Regex.Escape(learner.Name)} \({learner.Role.ToString().ToLowerInvariant()}\): actor depth {learner.Actor.Depth} x width {learner.Actor.Width} .* batch {learner.Batch}",
+            Assert.Matches(new Regex($@"^  {Regex.Escape(learner.Name)} \({learner.Role.ToString().ToLowerInvariant()}, {SpecNames.Algorithm.Name(learner.Algorithm)}\): actor depth {learner.Actor.Depth} x width {learner.Actor.Width} .* batch {learner.Batch}",
                 RegexOptions.Multiline), stdout);
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder)); // no results folder, no spec written
     }
@@ -44,6 +44,7 @@ public class ValidateTests
             Assert.Equal(actor, row.GetProperty("actor_parameters").GetInt64());
             Assert.Equal(critic, row.GetProperty("critic_parameters").GetInt64());
             Assert.Equal(bytes, row.GetProperty("network_bytes").GetInt64());
+            Assert.Equal(SpecNames.Algorithm.Name(learner.Algorithm), row.GetProperty("algorithm").GetString());
         }
         // Deeper networks have more parameters: the counts follow the spec, not a constant.
         Assert.True(learners[1].GetProperty("actor_parameters").GetInt64() > learners[2].GetProperty("actor_parameters").GetInt64());

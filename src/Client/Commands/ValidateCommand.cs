@@ -40,7 +40,7 @@ public static class ValidateCommand
     /// <summary>One collector group: <see cref="Count"/> in all, or <see cref="PerSilo"/> on each collector silo.</summary>
     public sealed record CollectorSummary(int? Count, int? PerSilo, int Envs, string Behaviour);
 
-    public sealed record LearnerSummary(string Name, string Role, int ActorDepth, int ActorWidth, int CriticDepth, int CriticWidth, int Batch,
+    public sealed record LearnerSummary(string Name, string Role, string Algorithm, int ActorDepth, int ActorWidth, int CriticDepth, int CriticWidth, int Batch,
         long ActorParameters, long CriticParameters, long NetworkBytes);
 
     public sealed record ReplaySummary(int Shards, long CapacityTransitions, long MinTransitions, long BytesPerTransition, long Bytes);
@@ -52,7 +52,7 @@ public static class ValidateCommand
         var learners = spec.Learners.Select(l =>
         {
             var (actor, critic, bytes) = SpecValidator.LearnerNetworks(l, layout);
-            return new LearnerSummary(l.Name, l.Role.ToString().ToLowerInvariant(), l.Actor.Depth, l.Actor.Width, l.Critic.Depth, l.Critic.Width, l.Batch, actor, critic, bytes);
+            return new LearnerSummary(l.Name, l.Role.ToString().ToLowerInvariant(), SpecNames.Algorithm.Name(l.Algorithm), l.Actor.Depth, l.Actor.Width, l.Critic.Depth, l.Critic.Width, l.Batch, actor, critic, bytes);
         }).ToArray();
         var collectors = spec.Collectors.Select(c => new CollectorSummary(c.PerSilo is null ? c.Count : null, c.PerSilo, c.Envs, c.Behaviour)).ToArray();
         var replay = new ReplaySummary(spec.Replay.Shards, spec.Replay.CapacityTransitions, spec.Replay.MinTransitions,
@@ -83,7 +83,7 @@ public static class ValidateCommand
                 : $"  {c.Count} x {N(c.Envs)} envs ({N((long)c.Count!.Value * c.Envs)} in all), acting for {c.Behaviour}");
         Console.WriteLine("learners:");
         foreach (var l in s.Learners)
-            Console.WriteLine($"  {l.Name} ({l.Role}): actor depth {l.ActorDepth} x width {l.ActorWidth} ({N(l.ActorParameters)} parameters), " +
+            Console.WriteLine($"  {l.Name} ({l.Role}, {l.Algorithm}): actor depth {l.ActorDepth} x width {l.ActorWidth} ({N(l.ActorParameters)} parameters), " +
                               $"critic depth {l.CriticDepth} x width {l.CriticWidth} ({N(l.CriticParameters)} parameters), batch {l.Batch}, " +
                               $"networks {RunMemory.Mb(l.NetworkBytes)} with Adam's moments");
         var r = s.Replay;

@@ -55,6 +55,30 @@ public class RunTests
     }
 
     [Fact]
+    public async Task Sweep_OfSeedsOnly_KeepsEveryLearnersDepth_AndAveragesTheCurvesOverSeeds()
+    {
+        var (folder, path) = TinySpec.Write("tiny", 3000);
+
+        var (code, stdout, stderr) = await FathomProcess.RunAsync(folder, RunTimeout * 2, "sweep", "--depths", "spec", "--seeds", "2", "--run", "sw", path);
+
+        Assert.True(code == 0, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        var sweep = new RunFolder(Path.Combine(folder, "results", "sw"));
+        foreach (var (seed, run) in new[] { (3, "s0"), (4, "s1") })
+        {
+            var spec = SpecLoader.LoadFile(Path.Combine(sweep.Path, run, RunFolder.SpecFileName));
+            Assert.Equal(seed, spec.Seed);
+            Assert.Equal([8, 4], spec.Learners.Select(l => l.Critic.Depth)); // the spec's depths, not a swept one
+        }
+        var runs = SweepCsv.ReadRuns(sweep.SweepRuns);
+        Assert.Equal(["s0", "s1"], runs.Select(r => r.Run));
+        Assert.All(runs, r => Assert.Equal(8, r.Depth));
+        var curves = SeedCurves.Read(sweep.Curves);
+        Assert.Equal(["deep", "shallow"], curves.Select(p => p.Learner).Distinct().Order());
+        Assert.All(curves, p => Assert.Equal(2, p.Seeds));
+        Assert.True(File.Exists(Path.Combine(sweep.Path, SeedCurvesPlot.FileName)));
+    }
+
+    [Fact]
     public async Task Run_AskingForADeviceTheSiloLacks_FailsAtStartWithTheNamedError()
     {
         // The co-hosted silo asks its libtorch: with the CPU package there is no CUDA; with GPUs, one past the last is missing.

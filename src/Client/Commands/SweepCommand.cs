@@ -12,14 +12,16 @@ namespace Fathom.Client.Commands;
 /// keeps sweep-runs.csv, summary.csv and the depth plot up to date after every run. With
 /// <c>--algorithms crl,sac</c> it does that once per algorithm (every learner trains it), each in a folder of the
 /// sweep named after the algorithm with its own summary and depth plot, so CRL and the TD baselines meet at the same
-/// depths, seeds and env steps.
+/// depths, seeds and env steps. <c>--depths spec</c> sweeps seeds only, every learner keeping its depths (the
+/// collector-vs-learner runs). Every sweep folder keeps curves.csv and curves.png: each learner's time at goal against
+/// env steps, mean and standard error over seeds (the root of an --algorithms sweep: every algorithm's).
 /// </summary>
 public static class SweepCommand
 {
     public static Command Create()
     {
         var spec = new Argument<string>("spec") { Description = "a preset name or spec file; every learner's actor and critic get the swept depth" };
-        var depths = new Option<string>("--depths") { Description = "comma-separated depths, each a positive multiple of 4", DefaultValueFactory = _ => "4,8,16,32,64" };
+        var depths = new Option<string>("--depths") { Description = $"comma-separated depths, each a positive multiple of 4; '{KeepDepths}' keeps each learner's depths and sweeps seeds only", DefaultValueFactory = _ => "4,8,16,32,64" };
         var seeds = new Option<int>("--seeds") { Description = "seeds per depth (standard errors need at least 2)", DefaultValueFactory = _ => 3 };
         var algorithms = new Option<string?>("--algorithms") { Description = $"comma-separated algorithms ({SpecNames.Algorithm.Allowed}), each swept in its own folder with every learner set to it; left out, each learner keeps its own" };
         var cluster = CommonOptions.Cluster();
@@ -29,8 +31,8 @@ public static class SweepCommand
         var command = new Command("sweep", "Run a spec at several depths and seeds; summarise final time at goal against depth") { spec, depths, seeds, algorithms, cluster, state, results, run };
         command.SetAction(async (parse, cancel) =>
         {
-            int[] depthList;
-            try { depthList = SpecOverrides.ParseDepths(parse.GetRequiredValue(depths)); }
+            int[]? depthList;
+            try { depthList = parse.GetRequiredValue(depths) == KeepDepths ? null : SpecOverrides.ParseDepths(parse.GetRequiredValue(depths)); }
             catch (ArgumentException e) { await Console.Error.WriteLineAsync($"fathom: {e.Message}"); return CommonOptions.BadInput; }
             var seedCount = parse.GetValue(seeds);
             if (seedCount < 1) { await Console.Error.WriteLineAsync($"fathom: --seeds: must be a positive integer (got {seedCount})"); return CommonOptions.BadInput; }
@@ -43,9 +45,10 @@ public static class SweepCommand
             var sweeps = algorithmList is null ? [(Folder: "", Spec: loaded)]
                 : algorithmList.Select(a => (Folder: SpecNames.Algorithm.Name(a), Spec: WithAlgorithm(loaded, a))).ToArray();
             if (!sweeps.All(one => IsValidAtEveryDepth(one.Spec, depthList, seedCount))) return CommonOptions.BadInput;
+            var runDepths = depthList ?? [SpecDepth];
             if (CommonOptions.RunNameOrDefault(parse.GetValue(run), "sweep-" + Path.GetFileNameWithoutExtension(specArg)) is not { } name) return CommonOptions.BadInput;
             var longest = sweeps.MaxBy(one => one.Folder.Length).Folder;
-            if (!CommonOptions.IsRunName(RunKey(Prefixed(name, longest), depthList.Max(), seedCount - 1), "--run (as its longest sweep run)")) return CommonOptions.BadInput;
+            if (!CommonOptions.IsRunName(RunKey(Prefixed(name, longest), runDepths.Max(), seedCount - 1), "--run (as its longest sweep run)")) return CommonOptions.BadInput;
 
             if (CommonOptions.Target(parse.GetValue(cluster), parse.GetValue(state)) is not { } target) return CommonOptions.BadInput;
             if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
@@ -56,24 +59,32 @@ public static class SweepCommand
                 sweep.Discard(); // nothing ran: the name stays free
                 return CommonOptions.Unreachable;
             }
-            Console.WriteLine($"sweep {name}: depths {string.Join(",", depthList)} x {seedCount} seeds{(algorithmList is null ? "" : $" x algorithms {string.Join(",", sweeps.Select(one => one.Folder))}")}, {connection.Description}, results in {sweep.Path}");
+            Console.WriteLine($"sweep {name}: depths {(depthList is null ? "as in the spec" : string.Join(",", depthList))} x {seedCount} seeds{(algorithmList is null ? "" : $" x algorithms {string.Join(",", sweeps.Select(one => one.Folder))}")}, {connection.Description}, results in {sweep.Path}");
+            var curveRuns = new List<(string Algorithm, string Eval)>();
             foreach (var (folderName, baseSpec) in sweeps)
             {
                 var folder = folderName.Length == 0 ? sweep : RunFolder.Create(sweep.Path, folderName);
                 var key = Prefixed(name, folderName);
                 var scored = new List<SweepRun>();
-                foreach (var depth in depthList)
+                foreach (var depth in runDepths)
                     for (var s = 0; s < seedCount; s++)
                     {
                         var runName = RunFolderName(depth, s);
-                        var runSpec = SpecOverrides.WithDepthAndSeed(baseSpec, depth, baseSpec.Seed + s);
+                        var runSpec = depth == SpecDepth ? baseSpec with { Seed = baseSpec.Seed + s } : SpecOverrides.WithDepthAndSeed(baseSpec, depth, baseSpec.Seed + s);
                         var runFolder = RunFolder.Create(folder.Path, runName);
                         await File.WriteAllTextAsync(runFolder.Spec, SpecWriter.Write(runSpec), cancel);
                         Console.WriteLine($"sweep {key}: run {runName} (depth {depth}, seed {runSpec.Seed})");
                         var outcome = await new ExperimentRunner(connection, runFolder, runSpec, Console.Out, RunKey(key, depth, s)).RunAsync(null, Interrupt.Token);
-                        if (File.Exists(runFolder.Eval)) scored.Add(SweepCsv.Score(depth, runSpec.Seed, runName, EvalCsv.Read(runFolder.Eval)));
+                        if (File.Exists(runFolder.Eval))
+                        {
+                            var evals = EvalCsv.Read(runFolder.Eval);
+                            scored.Add(SweepCsv.Score(ScoredDepth(depth, runSpec), runSpec.Seed, runName, evals));
+                            curveRuns.Add((folderName, runFolder.Eval));
+                        }
                         SweepCsv.WriteRuns(folder.SweepRuns, scored);
                         SweepCsv.WriteSummary(folder.SweepSummary, SweepCsv.Summarise(scored));
+                        WriteCurves(folder, curveRuns.Where(r => r.Algorithm == folderName));
+                        if (folder != sweep) WriteCurves(sweep, curveRuns);
                         if (outcome != RunOutcome.Finished)
                         {
                             Report.Draw(folder);
@@ -82,17 +93,43 @@ public static class SweepCommand
                     }
                 foreach (var png in Report.Draw(folder).Where(p => Path.GetDirectoryName(p) == folder.Path)) Console.WriteLine($"wrote {png}");
             }
+            if (algorithmList is not null && File.Exists(sweep.Curves))
+            {
+                var png = Path.Combine(sweep.Path, SeedCurvesPlot.FileName);
+                SeedCurvesPlot.Save(SeedCurves.Read(sweep.Curves), $"{sweep.Name}: time at goal over seeds", png);
+                Console.WriteLine($"wrote {png}");
+            }
             return 0;
         });
         return command;
     }
 
+    /// <summary>The --depths word that keeps every learner's depths from the spec (a seeds-only sweep).</summary>
+    internal const string KeepDepths = "spec";
+
+    /// <summary>Stands for the spec's own depths among the swept depths.</summary>
+    const int SpecDepth = 0;
+
+    /// <summary>The depth a run is scored at: the swept depth, or with the spec's depths its first behaviour learner's critic depth.</summary>
+    static int ScoredDepth(int depth, ExperimentSpec spec) =>
+        depth != SpecDepth ? depth : (spec.Learners.FirstOrDefault(l => l.Role == LearnerRole.Behaviour) ?? spec.Learners[0]).Critic.Depth;
+
+    /// <summary>curves.csv of a sweep folder: the runs' curves averaged over seeds (<see cref="SeedCurves"/>).</summary>
+    static void WriteCurves(RunFolder folder, IEnumerable<(string Algorithm, string Eval)> runs) =>
+        SeedCurves.Write(folder.Curves, SeedCurves.Of(runs.Select(r => (r.Algorithm, (IReadOnlyList<EvalPoint>)EvalCsv.Read(r.Eval)))));
+
     /// <summary>
     /// Checks the spec of every depth by the loader's rules (<see cref="SpecValidator"/>) before anything starts, so that
     /// --depths is held to the depths a spec may give (and the last seed to the seeds); prints the errors of each depth that fails.
     /// </summary>
-    static bool IsValidAtEveryDepth(ExperimentSpec spec, int[] depths, int seedCount)
+    static bool IsValidAtEveryDepth(ExperimentSpec spec, int[]? depths, int seedCount)
     {
+        if (depths is null)
+        {
+            var errors = SpecValidator.Validate(spec with { Seed = unchecked(spec.Seed + seedCount - 1) });
+            foreach (var error in errors) Console.Error.WriteLine($"fathom: {error}");
+            return errors.Count == 0;
+        }
         var ok = true;
         foreach (var depth in depths)
         {
@@ -123,7 +160,7 @@ public static class SweepCommand
     static string Prefixed(string sweep, string folder) => folder.Length == 0 ? sweep : $"{sweep}.{folder}";
 
     /// <summary>The folder of one run inside the sweep's folder.</summary>
-    static string RunFolderName(int depth, int seedIndex) => $"d{depth}-s{seedIndex}";
+    static string RunFolderName(int depth, int seedIndex) => depth == SpecDepth ? $"s{seedIndex}" : $"d{depth}-s{seedIndex}";
 
     /// <summary>The cluster's name of one run of sweep <paramref name="sweep"/>: the sweep's name prefixes it, so runs never collide.</summary>
     static string RunKey(string sweep, int depth, int seedIndex) => $"{sweep}.{RunFolderName(depth, seedIndex)}";

@@ -5,8 +5,9 @@ namespace Fathom.Client.Plots;
 /// <summary>
 /// Draws every plot a results folder supports from its CSVs alone (the run writes the CSVs,
 /// then calls this; <c>fathom report</c> calls it again later): time at goal from eval.csv,
-/// the topology heatmaps from topology.csv, the depth sweep from summary.csv, and each run
-/// folder inside a sweep folder.
+/// the topology heatmaps from topology.csv, the depth sweep from summary.csv, the seeds' curves
+/// from curves.csv, and each run folder inside a sweep folder and each sweep folder inside it
+/// (one per algorithm).
 /// </summary>
 public static class Report
 {
@@ -18,6 +19,10 @@ public static class Report
         DrawIfAny(folder, folder.Eval, EvalCsv.Read, TimeAtGoalPlot.FileName,
             (evals, path) => TimeAtGoalPlot.Save(evals, $"{folder.Name}: time at goal", path), written);
         DrawIfAny(folder, folder.Topology, TopologyCsv.Read, TopologyPlot.FileName, TopologyPlot.Save, written);
+        DrawIfAny(folder, folder.Curves, SeedCurves.Read, SeedCurvesPlot.FileName,
+            (points, path) => SeedCurvesPlot.Save(points, $"{folder.Name}: time at goal over seeds", path), written);
+        foreach (var sweep in Directory.GetDirectories(folder.Path).Order().Select(d => new RunFolder(d)).Where(f => File.Exists(f.SweepSummary)))
+            written.AddRange(Draw(sweep));
         if (File.Exists(folder.SweepSummary))
         {
             DrawIfAny(folder, folder.SweepSummary, SweepCsv.ReadSummary, DepthSweepPlot.FileName,
@@ -26,7 +31,7 @@ public static class Report
                 written.AddRange(Draw(new RunFolder(System.IO.Path.Combine(folder.Path, run))));
         }
         if (written.Count == 0)
-            throw new FileNotFoundException($"nothing to draw in '{folder.Path}': expected {EvalCsv.FileName}, {TopologyCsv.FileName} or {SweepCsv.SummaryFileName}");
+            throw new FileNotFoundException($"nothing to draw in '{folder.Path}': expected {EvalCsv.FileName}, {TopologyCsv.FileName}, {SeedCurves.FileName} or {SweepCsv.SummaryFileName}");
         return written;
     }
 

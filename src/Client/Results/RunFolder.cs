@@ -13,6 +13,7 @@ public sealed record RunFolder(string Path)
     public string Topology => System.IO.Path.Combine(Path, TopologyCsv.FileName);
     public string SweepRuns => System.IO.Path.Combine(Path, SweepCsv.RunsFileName);
     public string SweepSummary => System.IO.Path.Combine(Path, SweepCsv.SummaryFileName);
+    public string Curves => System.IO.Path.Combine(Path, SeedCurves.FileName);
     public string Checkpoint => System.IO.Path.Combine(Path, CheckpointFolderName);
 
     public static RunFolder Create(string resultsDir, string run)

@@ -1,0 +1,75 @@
+namespace Fathom.Client.Results;
+
+/// <summary>
+/// One point of a learner's curve averaged over seeds: time at goal at <paramref name="EnvSteps"/>, mean and standard
+/// error over the <paramref name="Seeds"/> runs, each run's curve read off by linear interpolation between its evaluations.
+/// </summary>
+public sealed record SeedCurvePoint(string Algorithm, string Learner, string Role, int Depth, long EnvSteps, int Seeds,
+    double TimeAtGoalMean, double TimeAtGoalSe);
+
+/// <summary>
+/// curves.csv of a sweep: every learner's time at goal against env steps, mean ± standard error over seeds, so that
+/// curves of different algorithms and depths compare at equal env steps. Runs evaluate at update counts, whose env
+/// steps differ from seed to seed, so each seed's curve is interpolated onto a common grid that every seed covers.
+/// </summary>
+public static class SeedCurves
+{
+    public const string FileName = "curves.csv";
+
+    /// <summary>Grid points per curve: the span every seed covers, cut into this many equal steps.</summary>
+    public const int GridSteps = 20;
+
+    public static readonly string[] Columns =
+        ["algorithm", "learner", "role", "depth", "env_steps", "seeds", "time_at_goal_mean", "time_at_goal_se"];
+
+    /// <summary>
+    /// Averages the curves of <paramref name="runs"/> (each: its algorithm and its eval.csv rows) per algorithm,
+    /// learner and depth. The random policy's rows are left out; a group whose seeds share no env-step span is left out.
+    /// </summary>
+    public static List<SeedCurvePoint> Of(IEnumerable<(string Algorithm, IReadOnlyList<EvalPoint> Evals)> runs)
+    {
+        var curves = runs.SelectMany(run => run.Evals.Where(p => p.Role != "random").GroupBy(p => p.Learner)
+                .Select(g => (run.Algorithm, Learner: g.Key, g.First().Role, g.First().Depth,
+                    Points: g.OrderBy(p => p.EnvSteps).ThenBy(p => p.Updates).ToList())))
+            .Where(c => c.Points.Count > 0);
+        var result = new List<SeedCurvePoint>();
+        foreach (var group in curves.GroupBy(c => (c.Algorithm, c.Learner, c.Role, c.Depth)))
+        {
+            var seeds = group.Select(c => c.Points).ToList();
+            long from = seeds.Max(s => s[0].EnvSteps), to = seeds.Min(s => s[^1].EnvSteps);
+            if (to < from) continue;
+            var grid = to == from ? [from] : Enumerable.Range(0, GridSteps + 1).Select(i => from + (to - from) * i / GridSteps).Distinct();
+            foreach (var steps in grid)
+            {
+                var (mean, se) = FinalScore.MeanAndSe(seeds.Select(s => At(s, steps)).ToList());
+                result.Add(new SeedCurvePoint(group.Key.Algorithm, group.Key.Learner, group.Key.Role, group.Key.Depth, steps, seeds.Count, mean, se));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Time at goal of one curve (ordered by env steps) at <paramref name="steps"/>, inside its span.</summary>
+    public static double At(IReadOnlyList<EvalPoint> curve, long steps)
+    {
+        int after = 0;
+        while (after < curve.Count - 1 && curve[after].EnvSteps < steps) after++;
+        if (after == 0 || curve[after].EnvSteps <= steps) return curve[after].TimeAtGoal;
+        var (a, b) = (curve[after - 1], curve[after]);
+        if (b.EnvSteps == a.EnvSteps) return b.TimeAtGoal;
+        return a.TimeAtGoal + (b.TimeAtGoal - a.TimeAtGoal) * (steps - a.EnvSteps) / (b.EnvSteps - a.EnvSteps);
+    }
+
+    public static void Write(string path, IEnumerable<SeedCurvePoint> points)
+    {
+        var table = new CsvTable(Columns);
+        foreach (var p in points) table.Add(p.Algorithm, p.Learner, p.Role, p.Depth, p.EnvSteps, p.Seeds, p.TimeAtGoalMean, p.TimeAtGoalSe);
+        table.Write(path);
+    }
+
+    public static List<SeedCurvePoint> Read(string path)
+    {
+        var t = CsvTable.Read(path).Expect(Columns, path);
+        return t.Rows.Select(r => new SeedCurvePoint(t.Get(r, "algorithm"), t.Get(r, "learner"), t.Get(r, "role"), (int)t.GetLong(r, "depth"),
+            t.GetLong(r, "env_steps"), (int)t.GetLong(r, "seeds"), t.GetDouble(r, "time_at_goal_mean"), t.GetDouble(r, "time_at_goal_se"))).ToList();
+    }
+}

@@ -38,8 +38,11 @@ public class PlotTests
 
         var written = Report.Draw(sweep);
 
-        Assert.Equal(1 + 6, written.Count);
+        Assert.Equal(2 + 6, written.Count);
         Assert.Equal((DepthSweepPlot.Width, DepthSweepPlot.Height), Png.Size(Path.Combine(sweep.Path, DepthSweepPlot.FileName)));
+        Assert.Equal((SeedCurvesPlot.Width, SeedCurvesPlot.Height), Png.Size(Path.Combine(sweep.Path, SeedCurvesPlot.FileName)));
+        // The sample runs' learners keep their depths (32 and 4) at every swept depth: one curve each over all six runs.
+        Assert.All(SeedCurves.Read(sweep.Curves), p => Assert.Equal(6, p.Seeds));
         Assert.All(runs, r => Assert.True(File.Exists(Path.Combine(sweep.Path, r.Run, TimeAtGoalPlot.FileName))));
     }
 

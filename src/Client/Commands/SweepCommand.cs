@@ -60,7 +60,6 @@ public static class SweepCommand
                 return CommonOptions.Unreachable;
             }
             Console.WriteLine($"sweep {name}: depths {(depthList is null ? "as in the spec" : string.Join(",", depthList))} x {seedCount} seeds{(algorithmList is null ? "" : $" x algorithms {string.Join(",", sweeps.Select(one => one.Folder))}")}, {connection.Description}, results in {sweep.Path}");
-            var curveRuns = new List<(string Algorithm, string Eval)>();
             foreach (var (folderName, baseSpec) in sweeps)
             {
                 var folder = folderName.Length == 0 ? sweep : RunFolder.Create(sweep.Path, folderName);
@@ -75,30 +74,23 @@ public static class SweepCommand
                         await File.WriteAllTextAsync(runFolder.Spec, SpecWriter.Write(runSpec), cancel);
                         Console.WriteLine($"sweep {key}: run {runName} (depth {depth}, seed {runSpec.Seed})");
                         var outcome = await new ExperimentRunner(connection, runFolder, runSpec, Console.Out, RunKey(key, depth, s)).RunAsync(null, Interrupt.Token);
-                        if (File.Exists(runFolder.Eval))
-                        {
-                            var evals = EvalCsv.Read(runFolder.Eval);
-                            scored.Add(SweepCsv.Score(ScoredDepth(depth, runSpec), runSpec.Seed, runName, evals));
-                            curveRuns.Add((folderName, runFolder.Eval));
-                        }
+                        if (File.Exists(runFolder.Eval)) scored.Add(SweepCsv.Score(ScoredDepth(depth, runSpec), runSpec.Seed, runName, EvalCsv.Read(runFolder.Eval)));
                         SweepCsv.WriteRuns(folder.SweepRuns, scored);
                         SweepCsv.WriteSummary(folder.SweepSummary, SweepCsv.Summarise(scored));
-                        WriteCurves(folder, curveRuns.Where(r => r.Algorithm == folderName));
-                        if (folder != sweep) WriteCurves(sweep, curveRuns);
+                        SeedCurves.WriteFor(folder);
+                        if (folder != sweep) SeedCurves.WriteFor(sweep);
                         if (outcome != RunOutcome.Finished)
                         {
-                            Report.Draw(folder);
+                            try { Report.Draw(sweep); }
+                            catch (FileNotFoundException) { } // no run got as far as an evaluation: nothing to draw
                             return (int)outcome;
                         }
                     }
-                foreach (var png in Report.Draw(folder).Where(p => Path.GetDirectoryName(p) == folder.Path)) Console.WriteLine($"wrote {png}");
             }
-            if (algorithmList is not null && File.Exists(sweep.Curves))
-            {
-                var png = Path.Combine(sweep.Path, SeedCurvesPlot.FileName);
-                SeedCurvesPlot.Save(SeedCurves.Read(sweep.Curves), $"{sweep.Name}: time at goal over seeds", png);
+            // The sweep's own plots and, for --algorithms, each algorithm's; run folders' plots are drawn too but not listed.
+            var depthOfSweep = algorithmList is null ? 0 : 1;
+            foreach (var png in Report.Draw(sweep).Where(p => Path.GetRelativePath(sweep.Path, p).Count(c => c == Path.DirectorySeparatorChar) <= depthOfSweep))
                 Console.WriteLine($"wrote {png}");
-            }
             return 0;
         });
         return command;
@@ -113,10 +105,6 @@ public static class SweepCommand
     /// <summary>The depth a run is scored at: the swept depth, or with the spec's depths its first behaviour learner's critic depth.</summary>
     static int ScoredDepth(int depth, ExperimentSpec spec) =>
         depth != SpecDepth ? depth : (spec.Learners.FirstOrDefault(l => l.Role == LearnerRole.Behaviour) ?? spec.Learners[0]).Critic.Depth;
-
-    /// <summary>curves.csv of a sweep folder: the runs' curves averaged over seeds (<see cref="SeedCurves"/>).</summary>
-    static void WriteCurves(RunFolder folder, IEnumerable<(string Algorithm, string Eval)> runs) =>
-        SeedCurves.Write(folder.Curves, SeedCurves.Of(runs.Select(r => (r.Algorithm, (IReadOnlyList<EvalPoint>)EvalCsv.Read(r.Eval)))));
 
     /// <summary>
     /// Checks the spec of every depth by the loader's rules (<see cref="SpecValidator"/>) before anything starts, so that

@@ -6,8 +6,8 @@ namespace Fathom.Client.Plots;
 /// Draws every plot a results folder supports from its CSVs alone (the run writes the CSVs,
 /// then calls this; <c>fathom report</c> calls it again later): time at goal from eval.csv,
 /// the topology heatmaps from topology.csv, the depth sweep from summary.csv, the seeds' curves
-/// from curves.csv, and each run folder inside a sweep folder and each sweep folder inside it
-/// (one per algorithm).
+/// from curves.csv (derived again from the runs' eval.csv in a sweep folder), and each run
+/// folder inside a sweep folder and each sweep folder inside it (one per algorithm).
 /// </summary>
 public static class Report
 {
@@ -19,6 +19,7 @@ public static class Report
         DrawIfAny(folder, folder.Eval, EvalCsv.Read, TimeAtGoalPlot.FileName,
             (evals, path) => TimeAtGoalPlot.Save(evals, $"{folder.Name}: time at goal", path), written);
         DrawIfAny(folder, folder.Topology, TopologyCsv.Read, TopologyPlot.FileName, TopologyPlot.Save, written);
+        SeedCurves.WriteFor(folder);
         DrawIfAny(folder, folder.Curves, SeedCurves.Read, SeedCurvesPlot.FileName,
             (points, path) => SeedCurvesPlot.Save(points, $"{folder.Name}: time at goal over seeds", path), written);
         foreach (var sweep in Directory.GetDirectories(folder.Path).Order().Select(d => new RunFolder(d)).Where(f => File.Exists(f.SweepSummary)))

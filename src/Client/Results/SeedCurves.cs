@@ -48,6 +48,25 @@ public static class SeedCurves
         return result;
     }
 
+    /// <summary>
+    /// Derives curves.csv of <paramref name="folder"/> from its runs' eval.csv: a sweep folder's runs (its sweep-runs.csv),
+    /// or for the root of an --algorithms sweep every algorithm's runs, labelled with the algorithm's folder. False (and
+    /// nothing written) for any other folder.
+    /// </summary>
+    public static bool WriteFor(RunFolder folder)
+    {
+        var algorithms = Directory.GetDirectories(folder.Path).Order().Select(d => new RunFolder(d)).Where(f => File.Exists(f.SweepRuns)).ToList();
+        var runs = File.Exists(folder.SweepRuns) ? RunsOf(folder, "").ToList() : algorithms.SelectMany(a => RunsOf(a, a.Name)).ToList();
+        if (runs.Count == 0) return false;
+        Write(folder.Curves, Of(runs));
+        return true;
+    }
+
+    /// <summary>The runs a sweep folder lists that have an eval.csv, each with <paramref name="algorithm"/> as label.</summary>
+    static IEnumerable<(string Algorithm, IReadOnlyList<EvalPoint> Evals)> RunsOf(RunFolder sweep, string algorithm) =>
+        SweepCsv.ReadRuns(sweep.SweepRuns).Select(r => new RunFolder(Path.Combine(sweep.Path, r.Run))).Where(f => File.Exists(f.Eval))
+            .Select(f => (algorithm, (IReadOnlyList<EvalPoint>)EvalCsv.Read(f.Eval)));
+
     /// <summary>Time at goal of one curve (ordered by env steps) at <paramref name="steps"/>, inside its span.</summary>
     public static double At(IReadOnlyList<EvalPoint> curve, long steps)
     {

@@ -3,7 +3,7 @@ namespace Fathom.Deploy.Tests;
 /// <summary>Paths of the deployment files under test, found from the repository root (the folder with Distributed.sln).</summary>
 public static class Repo
 {
-    public static readonly string Root = FindRoot();
+    public static readonly string Root = Fathom.Tests.RepoRoot.Path;
 
     public static string Chart => Path.Combine(Root, "helm", "fathom");
     public static string K8s => Path.Combine(Root, "deploy", "k8s");
@@ -17,16 +17,4 @@ public static class Repo
     /// <summary>The plain manifests of deploy/k8s (the kustomization file lists them; it is not a Kubernetes object).</summary>
     public static string[] K8sManifests() =>
         Directory.GetFiles(K8s, "*.yaml").Where(f => Path.GetFileName(f) != "kustomization.yaml").Order().ToArray();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Distributed.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"Distributed.sln not found above {AppContext.BaseDirectory}");
-    }
 }

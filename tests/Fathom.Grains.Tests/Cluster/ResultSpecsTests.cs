@@ -17,7 +17,7 @@ public sealed class ResultSpecsTests(GarnetFixture garnet, ITestOutputHelper out
 
     static string[] Files() => Directory.GetFiles(ResultsFolder, "*.yaml").Select(f => Path.GetFileName(f)).Order().ToArray();
 
-    static string ResultsFolder => Path.Combine(RepoRoot(), "docs", "results");
+    static string ResultsFolder => Path.Combine(Fathom.Tests.RepoRoot.Path, "docs", "results");
 
     [Fact]
     public void Every_results_spec_is_found() => Assert.True(Files().Length >= 6, $"{Files().Length} specs in {ResultsFolder}");
@@ -54,11 +54,4 @@ public sealed class ResultSpecsTests(GarnetFixture garnet, ITestOutputHelper out
         Evaluation = spec.Evaluation with { PeriodUpdates = 10, Episodes = 4 },
         CheckpointPeriodUpdates = 20,
     };
-
-    static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Distributed.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"Distributed.sln not found above {AppContext.BaseDirectory}");
-    }
 }

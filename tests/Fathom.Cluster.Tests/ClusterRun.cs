@@ -76,6 +76,13 @@ public sealed class ClusterRun(FathomNetnsCluster cluster, string name, string f
         return client.ExitCode;
     }
 
+    /// <summary>Asks the cluster to stop the run (`fathom stop`): its workers checkpoint and flush.</summary>
+    public async Task StopAsync()
+    {
+        var (code, output) = await cluster.FathomAsync(TimeSpan.FromMinutes(2), "stop", name);
+        Assert.True(code == 0, $"fathom stop exited {code}:\n{output}\n{Diagnostics()}");
+    }
+
     /// <summary>Waits until the experiment is over (for detached runs, asked through `fathom status`).</summary>
     public async Task<ExperimentStatus> WaitForEndAsync(TimeSpan timeout)
     {
@@ -119,17 +126,19 @@ public sealed class ClusterRun(FathomNetnsCluster cluster, string name, string f
     }
 
     /// <summary>
-    /// The checks after a run: it finished at its budget, the store's ledger balances, the experiment's env steps are the
+    /// The checks after a run: it finished at its budget (or, when <paramref name="stopped"/>, was stopped), the store's ledger balances, the experiment's env steps are the
     /// store's, collectors reported no more than the store holds (and exactly that when <paramref name="collectorsKilled"/>
     /// is false), and every learner's update count in metrics.csv never went back (but by at most <paramref name="redone"/>
     /// updates, once, where a learner resumed from a checkpoint that many updates old).
     /// </summary>
-    public async Task<(ExperimentStatus Status, (long Inserted, long Held, long Evicted) Ledger)> ReconcileAsync(long budget, bool collectorsKilled, int redone = 0)
+    public async Task<(ExperimentStatus Status, (long Inserted, long Held, long Evicted) Ledger)> ReconcileAsync(long budget, bool collectorsKilled, int redone = 0,
+        bool stopped = false)
     {
         var status = await StatusAsync();
-        Assert.True(status.State == ExperimentState.Finished, $"run {name} ended {status.State}: {status.Error}\n{Diagnostics()}");
+        var expected = stopped ? ExperimentState.Stopped : ExperimentState.Finished;
+        Assert.True(status.State == expected, $"run {name} ended {status.State}, not {expected}: {status.Error}\n{Diagnostics()}");
         var ledger = await StoreLedgerAsync();
-        Assert.True(ledger.Inserted >= budget, $"the store received {ledger.Inserted} env steps, below the budget {budget}");
+        Assert.True(stopped ? ledger.Inserted > 0 : ledger.Inserted >= budget, $"the store received {ledger.Inserted} env steps, below the budget {budget}");
         var counts = $"store: inserted {ledger.Inserted}, held {ledger.Held}, evicted {ledger.Evicted}; status: {JsonSerializer.Serialize(status with { Learners = [], Collectors = [] }, Json)}";
         Assert.True(ledger.Inserted == status.EnvSteps, $"the experiment counted {status.EnvSteps} env steps\n{counts}\n{Diagnostics()}");
         Assert.True(ledger.Inserted == status.Replay.InsertedTransitions && ledger.Evicted == status.Replay.EvictedTransitions, $"the experiment's replay ledger differs\n{counts}");

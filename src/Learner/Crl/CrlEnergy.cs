@@ -24,7 +24,7 @@ public static class Energies
     /// <summary>logits[i, j] = energy(phi_i, psi_j), [B, B]. Distances use |a|^2 + |b|^2 - 2 a.b, one GEMM.</summary>
     public static Tensor Pairwise(CrlEnergy energy, Tensor phi, Tensor psi, double distanceEpsilon) => energy switch
     {
-        CrlEnergy.NegativeL2 => SquaredDistances(phi, psi).add(Scalars.Of(distanceEpsilon)).sqrt().neg(),
+        CrlEnergy.NegativeL2 => SquaredDistances(phi, psi).add(Scalars.Of(distanceEpsilon), Scalars.One).sqrt().neg(),
         CrlEnergy.NegativeSquaredL2 => SquaredDistances(phi, psi).neg(),
         CrlEnergy.Dot => phi.matmul(psi.t()),
         CrlEnergy.Cosine => Normalize(phi).matmul(Normalize(psi).t()),
@@ -34,8 +34,8 @@ public static class Energies
     /// <summary>energy(phi_i, psi_i) for each row, [B]: the critic value Q(s, a, g).</summary>
     public static Tensor Matched(CrlEnergy energy, Tensor phi, Tensor psi, double distanceEpsilon) => energy switch
     {
-        CrlEnergy.NegativeL2 => (phi - psi).square().sum(1).add(Scalars.Of(distanceEpsilon)).sqrt().neg(),
-        CrlEnergy.NegativeSquaredL2 => (phi - psi).square().sum(1).neg(),
+        CrlEnergy.NegativeL2 => phi.sub(psi).square().sum(1).add(Scalars.Of(distanceEpsilon), Scalars.One).sqrt().neg(),
+        CrlEnergy.NegativeSquaredL2 => phi.sub(psi).square().sum(1).neg(),
         CrlEnergy.Dot => (phi * psi).sum(1),
         CrlEnergy.Cosine => (Normalize(phi) * Normalize(psi)).sum(1),
         _ => throw new ArgumentOutOfRangeException(nameof(energy), energy, "unknown energy"),

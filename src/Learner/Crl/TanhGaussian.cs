@@ -12,7 +12,7 @@ public static class TanhGaussian
     public const double JacobianEpsilon = 1e-6;
 
     /// <summary>Squashes a raw head output into [-5, 2]: -5 + 3.5 (tanh(raw) + 1).</summary>
-    public static Tensor LogStd(Tensor raw) => raw.tanh().add(Scalars.Of(1L)).mul(Scalars.Of((MaxLogStd - MinLogStd) / 2)).add(Scalars.Of(MinLogStd));
+    public static Tensor LogStd(Tensor raw) => raw.tanh().add(Scalars.Of(1L), Scalars.One).mul(Scalars.Of((MaxLogStd - MinLogStd) / 2)).add(Scalars.Of(MinLogStd), Scalars.One);
 
     /// <summary>
     /// a = tanh(mu + sigma eps) and log pi(a) = sum_d [log N(x_d; mu_d, sigma_d) - log(1 - a_d^2 + 1e-6)],
@@ -24,7 +24,7 @@ public static class TanhGaussian
         var action = x.tanh();
         // log N(x; mu, sigma) with (x - mu) / sigma = noise.
         var gaussian = noise.square().mul(Scalars.Of(-0.5)).sub(logStd).sub(Scalars.Of(0.5 * Math.Log(2 * Math.PI)));
-        var jacobian = action.square().neg().add(Scalars.Of(1 + JacobianEpsilon)).log();
-        return (action, (gaussian - jacobian).sum(1));
+        var jacobian = action.square().neg().add(Scalars.Of(1 + JacobianEpsilon), Scalars.One).log();
+        return (action, gaussian.sub(jacobian).sum(1));
     }
 }

@@ -71,6 +71,6 @@ public static class CounterRandom
     {
         var low = x.mul(Scalars.Of((long)(m & 0xFFFF)));
         var high = x.mul(Scalars.Of((long)(m >> 16))).remainder(Scalars.Of(1L << 16)).mul(Scalars.Of(1L << 16));
-        return low.add(high).remainder(Scalars.Of(1L << 32));
+        return low.add(high, Scalars.One).remainder(Scalars.Of(1L << 32));
     }
 }

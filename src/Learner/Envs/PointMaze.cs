@@ -96,7 +96,7 @@ public sealed class PointMaze : IMazeEnv
         var u = CounterRandom.Uniform(_seed, _envIndex, _episode, Draws);
         var (x, y) = CellCentres(_startCols, _startRows, u[StartCellDraw], u[StartNoiseXDraw], u[StartNoiseYDraw], Settings.StartNoise);
         var (goalX, goalY) = CellCentres(_goalCols, _goalRows, u[GoalCellDraw], u[GoalNoiseXDraw], u[GoalNoiseYDraw], Settings.GoalNoise);
-        Tensor vx = zeros_like(_vx), vy = zeros_like(_vy), time = zeros_like(_time), episode = _episode.add(Scalars.Of(1L));
+        Tensor vx = zeros_like(_vx), vy = zeros_like(_vy), time = zeros_like(_time), episode = _episode.add(Scalars.Of(1L), Scalars.One);
         if (mask is not null)
         {
             var m = mask.to(ScalarType.Bool).to(Device);
@@ -133,7 +133,7 @@ public sealed class PointMaze : IMazeEnv
 
         var next = StateOf(x, y, vx, vy);
         var success = x.sub(_goalX).hypot(y.sub(_goalY)).lt(Scalars.Of(SuccessRadius));
-        var time = _time.add(Scalars.Of(1L));
+        var time = _time.add(Scalars.Of(1L), Scalars.One);
         var done = time.ge(Scalars.Of((long)EpisodeLength));
         var goals = _goals.alias();
         Keep(x, y, vx, vy, next.alias(), time);
@@ -181,7 +181,7 @@ public sealed class PointMaze : IMazeEnv
         var count = cols.shape[0];
         var pick = pickDraw.mul(Scalars.Of(count)).floor().clamp_max(Scalars.Of(count - 1)).to_type(ScalarType.Int64);
         Tensor Coordinate(Tensor cells, Tensor noiseDraw) =>
-            cells.index_select(0, pick).add(Scalars.Of(0.5f)).add(noiseDraw.mul(Scalars.Of(2L)).sub(Scalars.Of(1L)).mul(Scalars.Of(noise))).mul(Scalars.Of(Settings.CellSize));
+            cells.index_select(0, pick).add(Scalars.Of(0.5f), Scalars.One).add(noiseDraw.mul(Scalars.Of(2L)).sub(Scalars.Of(1L)).mul(Scalars.Of(noise))).mul(Scalars.Of(Settings.CellSize));
         return (Coordinate(cols, noiseXDraw), Coordinate(rows, noiseYDraw));
     }
 

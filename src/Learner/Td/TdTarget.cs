@@ -13,7 +13,7 @@ public static class TdTarget
     public static Tensor Compute(Tensor reward, Tensor nextValue, double gamma, bool terminalOnSuccess)
     {
         using var _ = no_grad();
-        var continuing = terminalOnSuccess ? reward.neg().add(Scalars.One) : ones_like(reward);
+        var continuing = terminalOnSuccess ? reward.neg().add(Scalars.One, Scalars.One) : ones_like(reward);
         return reward.add(continuing.mul(nextValue), Scalars.Of(gamma));
     }
 }

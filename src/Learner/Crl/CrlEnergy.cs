@@ -21,7 +21,7 @@ public enum CrlEnergy
 /// <summary>The energies as tensor functions: all pairs for the contrastive logits, matched rows for Q(s, a, g).</summary>
 public static class Energies
 {
-    /// <summary>logits[i, j] = energy(phi_i, psi_j), [B, B]. Distances use |a|^2 + |b|^2 - 2 a.b, one GEMM.</summary>
+    /// <summary>logits[i, j] = energy(phi_i, psi_j), [B, B]. Distances by expansion, one GEMM, about a common centre.</summary>
     public static Tensor Pairwise(CrlEnergy energy, Tensor phi, Tensor psi, double distanceEpsilon) => energy switch
     {
         CrlEnergy.NegativeL2 => SquaredDistances(phi, psi).add(Scalars.Of(distanceEpsilon), Scalars.One).sqrt().neg(),
@@ -41,8 +41,16 @@ public static class Energies
         _ => throw new ArgumentOutOfRangeException(nameof(energy), energy, "unknown energy"),
     };
 
+    /// <summary>
+    /// Squared distances of every pair by one GEMM, |a|^2 + |b|^2 - 2 a.b, after moving both sets by the same point (the
+    /// mean of psi, held constant): distances do not change, but the expansion's float32 rounding scales with the norms,
+    /// which deep residual critics grow large around a common offset (docs/results.md, the 1,024-layer critic).
+    /// </summary>
     private static Tensor SquaredDistances(Tensor phi, Tensor psi)
     {
+        var centre = psi.detach().mean([0], keepdim: true);
+        phi = phi.sub(centre);
+        psi = psi.sub(centre);
         var phiNorms = phi.square().sum(1, keepdim: true);
         var psiNorms = psi.square().sum(1).unsqueeze(0);
         // Rounding can leave tiny negatives where phi_i == psi_j; a distance is never below zero.

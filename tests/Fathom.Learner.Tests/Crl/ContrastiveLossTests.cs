@@ -70,4 +70,25 @@ public class ContrastiveLossTests
         Energies.Pairwise(CrlEnergy.NegativeL2, phi, psi, 1e-12).sum().backward();
         Assert.True(phi.grad!.isfinite().all().item<bool>());
     }
+
+    /// <summary>
+    /// Representations at norms near 300 around a common offset, as a 1,024-layer residual critic makes them, a few
+    /// units apart: the float32 logits must match distances computed in float64 from the differences.
+    /// </summary>
+    [Theory]
+    [InlineData(CrlEnergy.NegativeL2)]
+    [InlineData(CrlEnergy.NegativeSquaredL2)]
+    public void PairwiseDistancesStayPreciseAtLargeNorms(CrlEnergy energy)
+    {
+        using var scope = NewDisposeScope();
+        var generator = new Generator(7);
+        var offset = randn(1, 64, dtype: ScalarType.Float64, generator: generator).mul(300 / 8.0);
+        var phi = offset.add(randn(32, 64, dtype: ScalarType.Float64, generator: generator).mul(0.2));
+        var psi = offset.add(randn(32, 64, dtype: ScalarType.Float64, generator: generator).mul(0.2));
+        var exact = phi.unsqueeze(1).sub(psi.unsqueeze(0)).square().sum(2);
+        if (energy == CrlEnergy.NegativeL2) exact = exact.sqrt();
+        var logits = Energies.Pairwise(energy, phi.to(ScalarType.Float32), psi.to(ScalarType.Float32), 0).to(ScalarType.Float64);
+        double worst = logits.neg().sub(exact).abs().max().item<double>();
+        Assert.True(worst < 1e-3, $"largest logit error {worst} at norms near {phi.norm(1).mean().item<double>():F0}");
+    }
 }

@@ -9,6 +9,7 @@ var root = new RootCommand("fathom: run deep contrastive RL experiments on Orlea
     SweepCommand.Create(),
     ReportCommand.Create(),
     ValidateCommand.Create(),
+    TrainabilityCommand.Create(),
 };
 foreach (var command in ClusterCommands.Create()) root.Subcommands.Add(command);
 foreach (var command in RunsCommands.Create()) root.Subcommands.Add(command);

@@ -72,7 +72,7 @@ public static class SweepCommand
                         var runSpec = depth == SpecDepth ? baseSpec with { Seed = baseSpec.Seed + s } : SpecOverrides.WithDepthAndSeed(baseSpec, depth, baseSpec.Seed + s);
                         var runFolder = RunFolder.Create(folder.Path, runName);
                         await File.WriteAllTextAsync(runFolder.Spec, SpecWriter.Write(runSpec), cancel);
-                        Console.WriteLine($"sweep {key}: run {runName} (depth {depth}, seed {runSpec.Seed})");
+                        Console.WriteLine($"sweep {key}: run {runName} ({(depth == SpecDepth ? "depths as in the spec" : $"depth {depth}")}, seed {runSpec.Seed})");
                         var outcome = await new ExperimentRunner(connection, runFolder, runSpec, Console.Out, RunKey(key, depth, s)).RunAsync(null, Interrupt.Token);
                         if (File.Exists(runFolder.Eval)) scored.Add(SweepCsv.Score(ScoredDepth(depth, runSpec), runSpec.Seed, runName, EvalCsv.Read(runFolder.Eval)));
                         SweepCsv.WriteRuns(folder.SweepRuns, scored);

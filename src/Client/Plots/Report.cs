@@ -6,8 +6,8 @@ namespace Fathom.Client.Plots;
 /// Draws every plot a results folder supports from its CSVs alone (the run writes the CSVs,
 /// then calls this; <c>fathom report</c> calls it again later): time at goal from eval.csv,
 /// the topology heatmaps from topology.csv, the depth sweep from summary.csv, the seeds' curves
-/// from curves.csv (derived again from the runs' eval.csv in a sweep folder), and each run
-/// folder inside a sweep folder and each sweep folder inside it (one per algorithm).
+/// from curves.csv (derived again from the runs' eval.csv in a sweep folder), the trainability figure from
+/// trainability.csv, and each run folder inside a sweep folder and each sweep folder inside it (one per algorithm).
 /// </summary>
 public static class Report
 {
@@ -22,6 +22,8 @@ public static class Report
         SeedCurves.WriteFor(folder);
         DrawIfAny(folder, folder.Curves, SeedCurves.Read, SeedCurvesPlot.FileName,
             (points, path) => SeedCurvesPlot.Save(points, $"{folder.Name}: time at goal over seeds", path), written);
+        DrawIfAny(folder, folder.Trainability, TrainabilityCsv.Read, TrainabilityPlot.FileName,
+            (rows, path) => TrainabilityPlot.Save(rows, $"{folder.Name}: trainability", path), written);
         foreach (var sweep in Directory.GetDirectories(folder.Path).Order().Select(d => new RunFolder(d)).Where(f => File.Exists(f.SweepSummary)))
             written.AddRange(Draw(sweep));
         if (File.Exists(folder.SweepSummary))
@@ -32,7 +34,7 @@ public static class Report
                 written.AddRange(Draw(new RunFolder(System.IO.Path.Combine(folder.Path, run))));
         }
         if (written.Count == 0)
-            throw new FileNotFoundException($"nothing to draw in '{folder.Path}': expected {EvalCsv.FileName}, {TopologyCsv.FileName}, {SeedCurves.FileName} or {SweepCsv.SummaryFileName}");
+            throw new FileNotFoundException($"nothing to draw in '{folder.Path}': expected {EvalCsv.FileName}, {TopologyCsv.FileName}, {SeedCurves.FileName}, {TrainabilityCsv.FileName} or {SweepCsv.SummaryFileName}");
         return written;
     }
 

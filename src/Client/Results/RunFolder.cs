@@ -14,6 +14,7 @@ public sealed record RunFolder(string Path)
     public string SweepRuns => System.IO.Path.Combine(Path, SweepCsv.RunsFileName);
     public string SweepSummary => System.IO.Path.Combine(Path, SweepCsv.SummaryFileName);
     public string Curves => System.IO.Path.Combine(Path, SeedCurves.FileName);
+    public string Trainability => System.IO.Path.Combine(Path, TrainabilityCsv.FileName);
     public string Checkpoint => System.IO.Path.Combine(Path, CheckpointFolderName);
 
     public static RunFolder Create(string resultsDir, string run)

@@ -12,6 +12,7 @@ public static class TrainabilityPlot
     public const string FileName = "trainability.png";
     public const int Width = 900;
     public const int Height = 800;
+    private const double GradientFloor = 1e-30;
 
     public static void Save(IReadOnlyList<TrainabilityRow> rows, string title, string path)
     {
@@ -24,7 +25,7 @@ public static class TrainabilityPlot
             var xs = curve.Select(r => (double)r.Update).ToArray();
             var label = setting.Key ? "residual connections on" : "residual connections off";
             // Log scale by hand (ScottPlot plots values): a zero gradient is drawn at the floor, not dropped.
-            var logs = curve.Select(r => Math.Log10(Math.Max(r.CriticFirstLayerGradient, 1e-30))).ToArray();
+            var logs = curve.Select(r => Math.Log10(Math.Max(r.CriticFirstLayerGradient, GradientFloor))).ToArray();
             var g = gradients.Add.ScatterLine(xs, logs);
             g.LegendText = label;
             g.LineWidth = 1.5f;
@@ -34,11 +35,12 @@ public static class TrainabilityPlot
             a.Color = g.Color;
         }
         gradients.Title(title);
-        gradients.YLabel("log10 |grad| at the critic's first layer");
+        gradients.YLabel("log10 |grad|, critic's first layer (0 at -30)");
         gradients.ShowLegend(Alignment.UpperRight);
         accuracy.XLabel("update");
         accuracy.YLabel("critic accuracy on its batch");
-        accuracy.Axes.SetLimitsY(0, 1);
+        // Accuracy near chance (1 / batch) is what separates the settings: scale to the data, from zero.
+        accuracy.Axes.SetLimitsY(0, Math.Max(1e-3, rows.Max(r => double.IsFinite(r.Accuracy) ? r.Accuracy : 0)) * 1.15);
         accuracy.ShowLegend(Alignment.UpperLeft);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         multiplot.SavePng(path, Width, Height);

@@ -110,12 +110,14 @@ public sealed class ClusterConnection : IAsyncDisposable
         return new ClusterConnection(host, checkpoints, state, $"cluster {membership} (cluster id {target.ClusterId}), state {stateEndpoint}");
     }
 
-    /// <summary>A host without configuration sources or chatty logs: warnings and errors go to stderr, progress owns stdout.</summary>
+    /// <summary>A host without configuration sources or chatty logs: warnings and errors go to stderr, one line each with no
+    /// stack trace (<see cref="OneLineLogFormatter"/>); progress owns stdout.</summary>
     static HostApplicationBuilder QuietBuilder()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddConsole(o => (o.LogToStandardErrorThreshold, o.FormatterName) = (LogLevel.Trace, OneLineLogFormatter.Name))
+            .AddConsoleFormatter<OneLineLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Orleans", LogLevel.Error);
         builder.Logging.AddFilter("Microsoft", LogLevel.Error);

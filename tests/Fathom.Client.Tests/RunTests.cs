@@ -146,6 +146,39 @@ public class RunTests
         Assert.False(Directory.Exists(run.Checkpoint), "the finished run dropped its checkpoint");
     }
 
+    [Fact]
+    public async Task KilledRun_KeepsTheEvaluationsItHadMade()
+    {
+        var (folder, path) = TinySpec.Write("killed", 50_000);
+        var run = new RunFolder(Path.Combine(folder, "results", "k1"));
+
+        using (var fathom = FathomProcess.Start(folder, "run", path, "--run", "k1"))
+        {
+            // Wait, while the run is still going, for eval.csv to hold a learner's evaluation; then kill it outright.
+            var deadline = DateTime.UtcNow + RunTimeout;
+            while (!HasLearnerEvaluation(run.Eval))
+            {
+                Assert.False(fathom.HasExited, $"the run ended before an evaluation reached eval.csv\nstdout:\n{fathom.Stdout}\nstderr:\n{fathom.Stderr}");
+                Assert.True(DateTime.UtcNow < deadline, $"no evaluation in eval.csv while running\nstdout:\n{fathom.Stdout}\nstderr:\n{fathom.Stderr}");
+                await Task.Delay(250);
+            }
+        } // disposing kills the process tree: no final write happens
+
+        var evals = EvalCsv.Read(run.Eval);
+        Assert.Single(evals, p => p.Role == "random");
+        var learned = evals.Where(p => p.Role != "random").ToList();
+        Assert.NotEmpty(learned);
+        Assert.All(learned, p => Assert.True(p.Updates > 0 && p.EnvSteps > 0 && p.EnvSteps < 50_000, $"{p.Learner} at {p.Updates} updates, {p.EnvSteps} env steps"));
+        Assert.Equal(learned.Count, learned.DistinctBy(p => (p.Learner, p.Updates)).Count());
+    }
+
+    static bool HasLearnerEvaluation(string evalPath)
+    {
+        if (!File.Exists(evalPath)) return false;
+        try { return EvalCsv.Read(evalPath).Any(p => p.Role != "random"); }
+        catch (IOException) { return false; }
+    }
+
     static bool TrainedPast(string metricsPath, long updates)
     {
         try

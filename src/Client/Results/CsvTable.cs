@@ -48,12 +48,15 @@ public sealed class CsvTable
         return this;
     }
 
+    /// <summary>Writes the whole file through a temporary file and a rename, so a reader or a crash never sees half of it.</summary>
     public void Write(string path)
     {
         var text = new StringBuilder();
         text.AppendJoin(',', Columns.Select(Quote)).Append('\n');
         foreach (var row in Rows) text.AppendJoin(',', row.Select(Quote)).Append('\n');
-        File.WriteAllText(path, text.ToString());
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temporary, text.ToString());
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Appends rows to a file, writing the header first when the file is new (live metrics).</summary>

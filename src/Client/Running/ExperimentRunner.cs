@@ -22,8 +22,9 @@ public enum RunOutcome
 
 /// <summary>
 /// Runs one experiment (or the next segment of an interrupted one) to its end: starts the experiment grain,
-/// shows progress and appends metrics.csv while it runs, and at the end (budget reached, failure or Ctrl-C)
-/// writes eval.csv, topology.csv and the plots. On Ctrl-C it stops the workers, copies every learner's latest
+/// shows progress, appends metrics.csv and rewrites eval.csv with each new evaluation while it runs (a crash keeps
+/// them), and at the end (budget reached, failure or Ctrl-C) writes eval.csv from the cluster's record, topology.csv
+/// and the plots. On Ctrl-C it stops the workers, copies every learner's latest
 /// checkpoint into results/&lt;run&gt;/checkpoint/ and says how to resume. The run's name in the cluster (its stores'
 /// keys and its first segment's grain key) is <paramref name="runKey"/> (default: the folder's name; a sweep prefixes
 /// its own name so runs never collide); a resumed segment has a grain key of its own and keeps the run's stores.
@@ -39,6 +40,8 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
     // Env steps arrive in whole-episode bursts (all envs of a collector finish together): a long window keeps the rate steady.
     readonly RateMeter _envRate = new(TimeSpan.FromMinutes(2));
     ExperimentStatus? _last;
+    // eval.csv as the progress frames reveal it: earlier segments' rows and the random baseline, then each new evaluation.
+    readonly List<EvalPoint> _evals = [];
 
     public async Task<RunOutcome> RunAsync(ResumePoint? resume, CancellationToken interrupt)
     {
@@ -53,6 +56,8 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         var earlier = resume is not null && File.Exists(folder.Eval) ? EvalCsv.Read(folder.Eval) : [];
         var random = earlier.FirstOrDefault(p => p.Role == RandomBaseline.Role) ?? RandomBaseline.Evaluate(folder.Name, spec);
         if (resume is not null) await RestoreCheckpoints(run, resume, interrupt);
+        _evals.AddRange(earlier.Where(p => p.Role != RandomBaseline.Role).Append(random));
+        EvalCsv.Write(folder.Eval, _evals);
 
         var grain = cluster.Client.GetGrain<IExperimentGrain>(key);
         long offset;
@@ -159,6 +164,7 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
                 yield break;
             }
             var frame = Frame(_last, offset);
+            RecordNewEvaluations(frame);
             if (lastMetrics is not { } at || frame.Elapsed - at >= MetricsPeriod || _last.IsOver)
             {
                 MetricsCsv.Append(folder.Metrics, frame.ToMetrics());
@@ -169,6 +175,19 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
             try { await Task.Delay(PollPeriod, interrupt); }
             catch (OperationCanceledException) { yield break; }
         }
+    }
+
+    /// <summary>Adds each learner's latest evaluation to eval.csv when it is new (evaluations are minutes apart, polls a second).</summary>
+    void RecordNewEvaluations(RunProgress frame)
+    {
+        var added = false;
+        foreach (var eval in frame.Learners.Select(l => l.LatestEval).OfType<EvalPoint>())
+        {
+            if (_evals.Any(p => p.Learner == eval.Learner && p.Updates == eval.Updates && p.EnvSteps == eval.EnvSteps)) continue;
+            _evals.Add(eval);
+            added = true;
+        }
+        if (added) EvalCsv.Write(folder.Eval, _evals);
     }
 
     /// <summary>

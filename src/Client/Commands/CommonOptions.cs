@@ -127,6 +127,24 @@ public static class CommonOptions
         return line.Length <= most ? line : line[..most] + "...";
     }
 
+    /// <summary>An argument error's own words, first line only, without the " (Parameter 'x')" that .NET appends.</summary>
+    public static string FirstLine(ArgumentException e, int most) =>
+        FirstLine(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", ""), most);
+
+    /// <summary>Appends <paramref name="text"/> to a file for a bug report; false when the file cannot be written (a read-only temp folder).</summary>
+    public static bool TrySaveDetails(string path, string text)
+    {
+        try
+        {
+            File.AppendAllText(path, text);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Checks that the results folder can be created and written before anything starts (a pod's root is read-only);
     /// prints what is wrong and returns false when not.

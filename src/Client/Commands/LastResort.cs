@@ -20,7 +20,7 @@ public static class LastResort
             return Fathom.Client.Running.Interrupt.ExitCode;
         }
         var trace = Path.Combine(Path.GetTempPath(), $"fathom-error-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.txt");
-        var saved = TrySave(trace, error);
+        var saved = CommonOptions.TrySaveDetails(trace, error.ToString());
         var details = saved ? $" (details for a bug report in {trace})" : "";
         if (error is OrleansException or SiloUnavailableException or TimeoutException or RedisException)
         {
@@ -30,18 +30,5 @@ public static class LastResort
         }
         Console.Error.WriteLine($"fathom: failed: {CommonOptions.FirstLine(error.Message, 300)}{details}");
         return 1;
-    }
-
-    static bool TrySave(string path, Exception error)
-    {
-        try
-        {
-            File.WriteAllText(path, error.ToString());
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }

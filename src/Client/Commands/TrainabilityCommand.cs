@@ -41,7 +41,7 @@ public static class TrainabilityCommand
                 Episodes = Math.Max(defaults.Episodes, parse.GetValue(batch)),
             };
             try { settings.Validate(); }
-            catch (ArgumentOutOfRangeException e) { Console.Error.WriteLine($"fathom: trainability: --{e.ParamName}: {FirstSentences(e)}"); return CommonOptions.BadInput; }
+            catch (ArgumentOutOfRangeException e) { Console.Error.WriteLine($"fathom: trainability: --{e.ParamName}: {CommonOptions.FirstLine(e, 300)}"); return CommonOptions.BadInput; }
             bool[]? residuals = parse.GetRequiredValue(residual) switch { "both" => [true, false], "on" => [true], "off" => [false], _ => null };
             if (residuals is null)
             {
@@ -125,6 +125,4 @@ public static class TrainabilityCommand
         var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
     }
-
-    private static string FirstSentences(Exception e) => e.Message.Split(" (Parameter")[0].Split(Environment.NewLine)[0];
 }

@@ -17,11 +17,16 @@ public sealed class OneLineLogFormatter() : ConsoleFormatter(Name)
     private static readonly string DetailsPath = Path.Combine(Path.GetTempPath(), $"fathom-log-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.txt");
     private static readonly Lock DetailsLock = new();
 
+    private static bool TrySave(string text)
+    {
+        lock (DetailsLock) return CommonOptions.TrySaveDetails(DetailsPath, text);
+    }
+
     public override void Write<TState>(in LogEntry<TState> entry, IExternalScopeProvider? scopeProvider, TextWriter writer)
     {
         var message = entry.Formatter(entry.State, entry.Exception) ?? "";
         var cause = entry.Exception is null ? "" : $" ({CommonOptions.FirstLine(entry.Exception.Message, 200)})";
-        var details = TrySave(entry.LogLevel, entry.Category, message, entry.Exception) ? $"; details in {DetailsPath}" : "";
+        var details = TrySave($"{DateTime.UtcNow:O} {entry.LogLevel} {entry.Category}: {message}\n{entry.Exception}\n\n") ? $"; details in {DetailsPath}" : "";
         writer.WriteLine($"fathom: {Level(entry.LogLevel)} from {entry.Category}: {CommonOptions.FirstLine(message, 300)}{cause}{details}");
     }
 
@@ -31,17 +36,4 @@ public sealed class OneLineLogFormatter() : ConsoleFormatter(Name)
         LogLevel.Warning => "warning",
         _ => level.ToString().ToLowerInvariant(),
     };
-
-    private static bool TrySave(LogLevel level, string category, string message, Exception? exception)
-    {
-        try
-        {
-            lock (DetailsLock) File.AppendAllText(DetailsPath, $"{DateTime.UtcNow:O} {level} {category}: {message}\n{exception}\n\n");
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
 }

@@ -55,6 +55,7 @@ public class TrainabilityTests
         Assert.Equal(CommonOptions.BadInput, code);
         Assert.Contains(message, stderr);
         Assert.Contains(option.TrimStart('-'), stderr);
+        Assert.DoesNotContain("(Parameter", stderr); // .NET's own suffix is not for users
         NoStackTrace.Assert(stderr);
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
     }

@@ -47,6 +47,31 @@ public class PlotTests
     }
 
     [Fact]
+    public void Report_OnSweepFolder_DerivesSummaryFromTheRunsItLists()
+    {
+        var sweep = new RunFolder(ScratchFolder.Create("fathom-sweep"));
+        var runs = new List<SweepRun>();
+        foreach (var (depth, seed, scale) in new[] { (4, 1, 1.0), (4, 2, 2.0), (16, 1, 3.0) })
+        {
+            var run = $"d{depth}-s{seed}";
+            var evals = SampleResults.Evals(run, scale);
+            EvalCsv.Write(RunFolder.Create(sweep.Path, run).Eval, evals);
+            runs.Add(SweepCsv.Score(depth, seed, run, evals));
+        }
+        // A summary from before the second depth-4 seed was added by hand: the report must not keep it.
+        SweepCsv.WriteSummary(sweep.SweepSummary, SweepCsv.Summarise(runs.Take(1)));
+        SweepCsv.WriteRuns(sweep.SweepRuns, runs);
+
+        Report.Draw(sweep);
+
+        var summary = SweepCsv.ReadSummary(sweep.SweepSummary);
+        Assert.Equal([4, 16], summary.Select(d => d.Depth));
+        Assert.Equal([2, 1], summary.Select(d => d.Seeds));
+        Assert.Equal((runs[0].FinalTimeAtGoal + runs[1].FinalTimeAtGoal) / 2, summary[0].FinalTimeAtGoalMean, 9);
+        Assert.True(File.Exists(Path.Combine(sweep.Path, DepthSweepPlot.FileName)));
+    }
+
+    [Fact]
     public void Report_OnEmptyFolder_SaysWhatItExpected()
     {
         var folder = new RunFolder(ScratchFolder.Create("fathom-empty"));

@@ -5,8 +5,9 @@ namespace Fathom.Client.Plots;
 /// <summary>
 /// Draws every plot a results folder supports from its CSVs alone (the run writes the CSVs,
 /// then calls this; <c>fathom report</c> calls it again later): time at goal from eval.csv,
-/// the topology heatmaps from topology.csv, the depth sweep from summary.csv, the seeds' curves
-/// from curves.csv (derived again from the runs' eval.csv in a sweep folder), the trainability figure from
+/// the topology heatmaps from topology.csv, the depth sweep from summary.csv (derived again from sweep-runs.csv, so a
+/// run added to a sweep by hand counts), the seeds' curves from curves.csv (derived again from the runs' eval.csv in a
+/// sweep folder), the trainability figure from
 /// trainability.csv, and each run folder inside a sweep folder and each sweep folder inside it (one per algorithm).
 /// </summary>
 public static class Report
@@ -24,10 +25,11 @@ public static class Report
             (points, path) => SeedCurvesPlot.Save(points, $"{folder.Name}: time at goal over seeds", path), written);
         DrawIfAny(folder, folder.Trainability, TrainabilityCsv.Read, TrainabilityPlot.FileName,
             (rows, path) => TrainabilityPlot.Save(rows, $"{folder.Name}: trainability", path), written);
-        foreach (var sweep in Directory.GetDirectories(folder.Path).Order().Select(d => new RunFolder(d)).Where(f => File.Exists(f.SweepSummary)))
+        foreach (var sweep in Directory.GetDirectories(folder.Path).Order().Select(d => new RunFolder(d)).Where(f => File.Exists(f.SweepRuns)))
             written.AddRange(Draw(sweep));
-        if (File.Exists(folder.SweepSummary))
+        if (File.Exists(folder.SweepRuns))
         {
+            SweepCsv.WriteSummary(folder.SweepSummary, SweepCsv.Summarise(SweepCsv.ReadRuns(folder.SweepRuns)));
             DrawIfAny(folder, folder.SweepSummary, SweepCsv.ReadSummary, DepthSweepPlot.FileName,
                 (depths, path) => DepthSweepPlot.Save(depths, $"{folder.Name}: final time at goal vs depth", path), written);
             foreach (var run in SweepCsv.ReadRuns(folder.SweepRuns).Select(r => r.Run).Distinct())

@@ -57,7 +57,6 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         var random = earlier.FirstOrDefault(p => p.Role == RandomBaseline.Role) ?? RandomBaseline.Evaluate(folder.Name, spec);
         if (resume is not null) await RestoreCheckpoints(run, resume, interrupt);
         _evals.AddRange(earlier.Where(p => p.Role != RandomBaseline.Role).Append(random));
-        EvalCsv.Write(folder.Eval, _evals);
 
         var grain = cluster.Client.GetGrain<IExperimentGrain>(key);
         long offset;
@@ -72,6 +71,8 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
             await Console.Error.WriteLineAsync($"fathom: run {folder.Name} not started: {e.Message}");
             return RunOutcome.Refused;
         }
+        // Only once the cluster has taken the run: a refused run leaves no folder behind.
+        EvalCsv.Write(folder.Eval, _evals);
         await ProgressView.ShowAsync(Frames(grain, offset, interrupt), CancellationToken.None);
 
         if (interrupt.IsCancellationRequested && _last is not { IsOver: true })

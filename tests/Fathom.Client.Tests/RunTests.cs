@@ -79,6 +79,53 @@ public class RunTests
     }
 
     [Fact]
+    public async Task Sweep_OfANameUsedBefore_KeepsItsFinishedRuns_SetsAsideUnfinishedOnes_AndRefusesAnotherSpec()
+    {
+        var (folder, path) = TinySpec.Write("tiny", 3000);
+        var first = await FathomProcess.RunAsync(folder, RunTimeout, "sweep", "--depths", "spec", "--seeds", "1", "--run", "sw", path);
+        Assert.True(first.ExitCode == 0, $"exit {first.ExitCode}\nstdout:\n{first.Stdout}\nstderr:\n{first.Stderr}");
+        var sweep = new RunFolder(Path.Combine(folder, "results", "sw"));
+        var s0Eval = File.ReadAllBytes(Path.Combine(sweep.Path, "s0", EvalCsv.FileName));
+        // What a crashed second seed leaves: a folder with some of its files and no row in sweep-runs.csv.
+        Directory.CreateDirectory(Path.Combine(sweep.Path, "s1"));
+        File.WriteAllText(Path.Combine(sweep.Path, "s1", MetricsCsv.FileName), "left by a run that died\n");
+
+        var second = await FathomProcess.RunAsync(folder, RunTimeout, "sweep", "--depths", "spec", "--seeds", "2", "--run", "sw", path);
+
+        Assert.True(second.ExitCode == 0, $"exit {second.ExitCode}\nstdout:\n{second.Stdout}\nstderr:\n{second.Stderr}");
+        Assert.Contains("run s0 finished in an earlier sweep of this name; kept", second.Stdout);
+        Assert.DoesNotContain("sweep sw: run s0 (", second.Stdout); // not run again
+        Assert.Equal(s0Eval, File.ReadAllBytes(Path.Combine(sweep.Path, "s0", EvalCsv.FileName)));
+        Assert.Equal("left by a run that died\n", File.ReadAllText(Path.Combine(sweep.Path, "s1.unfinished-1", MetricsCsv.FileName)));
+        Assert.Equal(4, SpecLoader.LoadFile(Path.Combine(sweep.Path, "s1", RunFolder.SpecFileName)).Seed);
+        Assert.Equal(["s0", "s1"], SweepCsv.ReadRuns(sweep.SweepRuns).Select(r => r.Run));
+        Assert.All(SeedCurves.Read(sweep.Curves), p => Assert.Equal(2, p.Seeds));
+
+        // The same name with another spec would mix runs of two experiments: refused before anything runs, nothing touched.
+        var runsBefore = File.ReadAllText(sweep.SweepRuns);
+        File.WriteAllText(path, TinySpec.Yaml(4000));
+        var third = await FathomProcess.RunAsync(folder, RunTimeout, "sweep", "--depths", "spec", "--seeds", "3", "--run", "sw", path);
+        Assert.True(third.ExitCode == 2, $"exit {third.ExitCode}\nstdout:\n{third.Stdout}\nstderr:\n{third.Stderr}");
+        Assert.Contains("fathom: --run: run s0 of the earlier sweep 'sw' was made from another spec", third.Stderr);
+        Assert.Equal(runsBefore, File.ReadAllText(sweep.SweepRuns));
+        Assert.False(Directory.Exists(Path.Combine(sweep.Path, "s2")));
+    }
+
+    [Fact]
+    public async Task Sweep_NamedAfterARun_IsRefusedAndLeavesTheRunAlone()
+    {
+        var (folder, path) = TinySpec.Write("tiny", 3000);
+        var run = Directory.CreateDirectory(Path.Combine(folder, "results", "r1")).FullName;
+        File.WriteAllText(Path.Combine(run, RunFolder.SpecFileName), TinySpec.Yaml(3000));
+
+        var (code, stdout, stderr) = await FathomProcess.RunAsync(folder, RunTimeout, "sweep", "--depths", "spec", "--seeds", "1", "--run", "r1", path);
+
+        Assert.True(code == 2, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        Assert.Contains("fathom: --run: 'r1' is a run, not a sweep", stderr);
+        Assert.Equal([RunFolder.SpecFileName], Directory.GetFileSystemEntries(run).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task Run_AskingForADeviceTheSiloLacks_FailsAtStartWithTheNamedError()
     {
         // The co-hosted silo asks its libtorch: with the CPU package there is no CUDA; with GPUs, one past the last is missing.

@@ -15,6 +15,8 @@ namespace Fathom.Client.Commands;
 /// depths, seeds and env steps. <c>--depths spec</c> sweeps seeds only, every learner keeping its depths (the
 /// collector-vs-learner runs). Every sweep folder keeps curves.csv and curves.png: each learner's time at goal against
 /// env steps, mean and standard error over seeds (the root of an --algorithms sweep: every algorithm's).
+/// Run again with the same name, a sweep goes on: runs it finished with the same specs are kept (so more seeds or depths
+/// can be added later), and the folder of a run it did not finish is set aside as &lt;run&gt;.unfinished-N and the run redone.
 /// </summary>
 public static class SweepCommand
 {
@@ -52,6 +54,16 @@ public static class SweepCommand
 
             if (CommonOptions.Target(parse.GetValue(cluster), parse.GetValue(state)) is not { } target) return CommonOptions.BadInput;
             if (!CommonOptions.CanWriteResults(parse.GetRequiredValue(results))) return CommonOptions.BadInput;
+            // A sweep of a name used before goes on from it: its finished runs are kept when their specs are the ones asked for.
+            var sweepPath = Path.GetFullPath(Path.Combine(parse.GetRequiredValue(results), name));
+            var earlier = new List<SweepRun>[sweeps.Length];
+            for (var i = 0; i < sweeps.Length; i++)
+            {
+                var planned = runDepths.SelectMany(depth => Enumerable.Range(0, seedCount).Select(s => (RunFolderName(depth, s), RunSpec(sweeps[i].Spec, depth, s)))).ToList();
+                var path = sweeps[i].Folder.Length == 0 ? sweepPath : Path.Combine(sweepPath, sweeps[i].Folder);
+                if (FinishedEarlier(path, name, planned) is not { } kept) return CommonOptions.BadInput;
+                earlier[i] = kept;
+            }
             var sweep = RunFolder.Create(parse.GetRequiredValue(results), name);
             await using var connection = await CommonOptions.Connect(target, cancel);
             if (connection is null)
@@ -60,21 +72,36 @@ public static class SweepCommand
                 return CommonOptions.Unreachable;
             }
             Console.WriteLine($"sweep {name}: depths {(depthList is null ? "as in the spec" : string.Join(",", depthList))} x {seedCount} seeds{(algorithmList is null ? "" : $" x algorithms {string.Join(",", sweeps.Select(one => one.Folder))}")}, {connection.Description}, results in {sweep.Path}");
-            foreach (var (folderName, baseSpec) in sweeps)
+            foreach (var ((folderName, baseSpec), scored) in sweeps.Zip(earlier))
             {
                 var folder = folderName.Length == 0 ? sweep : RunFolder.Create(sweep.Path, folderName);
                 var key = Prefixed(name, folderName);
-                var scored = new List<SweepRun>();
                 foreach (var depth in runDepths)
                     for (var s = 0; s < seedCount; s++)
                     {
                         var runName = RunFolderName(depth, s);
-                        var runSpec = depth == SpecDepth ? baseSpec with { Seed = baseSpec.Seed + s } : SpecOverrides.WithDepthAndSeed(baseSpec, depth, baseSpec.Seed + s);
+                        var runSpec = RunSpec(baseSpec, depth, s);
+                        if (scored.Any(r => r.Run == runName))
+                        {
+                            Console.WriteLine($"sweep {key}: run {runName} finished in an earlier sweep of this name; kept");
+                            continue;
+                        }
+                        var runKey = RunKey(key, depth, s);
+                        if (SetAsideUnfinished(Path.Combine(folder.Path, runName)) is var (aside, attempt))
+                        {
+                            // Its cluster name may still hold the unfinished run (cluster stores outlive the client): a new one.
+                            runKey = $"{runKey}.again{attempt}";
+                            Console.WriteLine($"sweep {key}: run {runName} did not finish in an earlier sweep; its folder is now {aside}, and it runs again");
+                            if (!CommonOptions.IsRunName(runKey, "--run (as the name of a run that runs again)")) return CommonOptions.BadInput;
+                        }
                         var runFolder = RunFolder.Create(folder.Path, runName);
                         await File.WriteAllTextAsync(runFolder.Spec, SpecWriter.Write(runSpec), cancel);
                         Console.WriteLine($"sweep {key}: run {runName} ({(depth == SpecDepth ? "depths as in the spec" : $"depth {depth}")}, seed {runSpec.Seed})");
-                        var outcome = await new ExperimentRunner(connection, runFolder, runSpec, Console.Out, RunKey(key, depth, s)).RunAsync(null, Interrupt.Token);
-                        if (File.Exists(runFolder.Eval)) scored.Add(SweepCsv.Score(ScoredDepth(depth, runSpec), runSpec.Seed, runName, EvalCsv.Read(runFolder.Eval)));
+                        var outcome = await new ExperimentRunner(connection, runFolder, runSpec, Console.Out, runKey).RunAsync(null, Interrupt.Token);
+                        // sweep-runs.csv lists finished runs only: a later sweep of the name keeps them and runs the others again.
+                        if (outcome == RunOutcome.Finished && File.Exists(runFolder.Eval))
+                            scored.Add(SweepCsv.Score(ScoredDepth(depth, runSpec), runSpec.Seed, runName, EvalCsv.Read(runFolder.Eval)));
+                        scored.Sort((a, b) => (a.Depth, a.Seed).CompareTo((b.Depth, b.Seed)));
                         SweepCsv.WriteRuns(folder.SweepRuns, scored);
                         SweepCsv.WriteSummary(folder.SweepSummary, SweepCsv.Summarise(scored));
                         SeedCurves.WriteFor(folder);
@@ -94,6 +121,58 @@ public static class SweepCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The spec of the run at <paramref name="depth"/> (or the spec's own depths) and seed index <paramref name="seedIndex"/>.</summary>
+    static ExperimentSpec RunSpec(ExperimentSpec spec, int depth, int seedIndex) =>
+        depth == SpecDepth ? spec with { Seed = spec.Seed + seedIndex } : SpecOverrides.WithDepthAndSeed(spec, depth, spec.Seed + seedIndex);
+
+    /// <summary>
+    /// The runs an earlier sweep in <paramref name="path"/> finished (its sweep-runs.csv), or none when there was none; null,
+    /// with the reason printed, when the folder is not a sweep's or a finished run was made from another spec than
+    /// <paramref name="planned"/> gives it (adding seeds or depths needs the same spec and options).
+    /// </summary>
+    internal static List<SweepRun>? FinishedEarlier(string path, string name, IReadOnlyList<(string Run, ExperimentSpec Spec)> planned)
+    {
+        var runsFile = Path.Combine(path, SweepCsv.RunsFileName);
+        if (!File.Exists(runsFile))
+        {
+            if (!File.Exists(Path.Combine(path, RunFolder.SpecFileName))) return [];
+            Console.Error.WriteLine($"fathom: --run: '{name}' is a run, not a sweep, in {path}; choose another --run");
+            return null;
+        }
+        List<SweepRun> runs;
+        try { runs = SweepCsv.ReadRuns(runsFile); }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine($"fathom: --run: the earlier sweep '{name}' cannot be continued: {e.Message}; choose another --run");
+            return null;
+        }
+        // A run stopped by Ctrl-C in a sweep before this rule was listed too; its checkpoint folder marks it unfinished.
+        runs.RemoveAll(r => Directory.Exists(Path.Combine(path, r.Run, RunFolder.CheckpointFolderName)));
+        foreach (var (run, spec) in planned)
+        {
+            if (runs.All(r => r.Run != run)) continue;
+            var specFile = Path.Combine(path, run, RunFolder.SpecFileName);
+            if (File.Exists(specFile) && File.ReadAllText(specFile) == SpecWriter.Write(spec)) continue;
+            Console.Error.WriteLine($"fathom: --run: run {run} of the earlier sweep '{name}' was made from another spec ({specFile}); " +
+                "give the same spec and options to go on with it or add seeds, or choose another --run");
+            return null;
+        }
+        return runs;
+    }
+
+    /// <summary>Moves the folder of a run that did not finish to &lt;run&gt;.unfinished-N (nothing is lost); returns where and N, or null if there was none.</summary>
+    static (string Aside, int N)? SetAsideUnfinished(string runPath)
+    {
+        if (!Directory.Exists(runPath)) return null;
+        for (var n = 1; ; n++)
+        {
+            var aside = $"{runPath}.unfinished-{n}";
+            if (Directory.Exists(aside)) continue;
+            Directory.Move(runPath, aside);
+            return (aside, n);
+        }
     }
 
     /// <summary>The --depths word that keeps every learner's depths from the spec (a seeds-only sweep).</summary>

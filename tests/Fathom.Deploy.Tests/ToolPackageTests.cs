@@ -66,6 +66,21 @@ public class ToolPackageTests(ToolPackage package, ITestOutputHelper output) : I
     }
 
     [Fact]
+    public void Only_packing_links_published_files_so_a_rebuild_cannot_change_a_published_fathom()
+    {
+        // csc rewrites obj/fathom.dll in place; a publish folder linked to it would change under a running fathom.
+        var project = Path.Combine(Repo.Root, "src", "Client", "Fathom.Client.csproj");
+        string LinksPublishedFiles(params string[] properties)
+        {
+            var result = Tools.Run("dotnet", ["msbuild", project, "-nologo", "-getProperty:CreateHardLinksForPublishFilesIfPossible", .. properties]);
+            Assert.True(result.ExitCode == 0, $"dotnet msbuild -getProperty failed (exit {result.ExitCode}):\n{result.Output}");
+            return result.Stdout.Trim();
+        }
+        Assert.NotEqual("true", LinksPublishedFiles(), StringComparer.OrdinalIgnoreCase);
+        Assert.Equal("true", LinksPublishedFiles("-p:_IsPacking=true"), StringComparer.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Installed_from_the_package_folder_fathom_prints_the_project_version()
     {
         package.AssertPacked();

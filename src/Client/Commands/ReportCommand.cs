@@ -13,10 +13,11 @@ public static class ReportCommand
         var command = new Command("report", "Redraw the plots of a run or sweep folder from its CSV files") { folder };
         command.SetAction(parse =>
         {
+            var run = new RunFolder(parse.GetRequiredValue(folder).FullName);
             List<string> written;
             try
             {
-                written = Report.Draw(new RunFolder(parse.GetRequiredValue(folder).FullName));
+                written = Report.Draw(run);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
             {
@@ -25,6 +26,7 @@ public static class ReportCommand
                 return CommonOptions.BadInput;
             }
             foreach (var png in written) Console.WriteLine($"wrote {png}");
+            foreach (var line in Report.Finals(run)) Console.WriteLine(line);
             return 0;
         });
         return command;

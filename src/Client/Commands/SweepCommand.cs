@@ -118,6 +118,7 @@ public static class SweepCommand
             var depthOfSweep = algorithmList is null ? 0 : 1;
             foreach (var png in Report.Draw(sweep).Where(p => Path.GetRelativePath(sweep.Path, p).Count(c => c == Path.DirectorySeparatorChar) <= depthOfSweep))
                 Console.WriteLine($"wrote {png}");
+            foreach (var line in Report.Finals(sweep)) Console.WriteLine(line);
             return 0;
         });
         return command;

@@ -7,7 +7,7 @@ namespace Fathom.Client.Plots;
 /// then calls this; <c>fathom report</c> calls it again later): time at goal from eval.csv,
 /// the topology heatmaps from topology.csv, the depth sweep from summary.csv (derived again from sweep-runs.csv, so a
 /// run added to a sweep by hand counts), the seeds' curves from curves.csv (derived again from the runs' eval.csv in a
-/// sweep folder), the trainability figure from
+/// sweep folder; beside it finals.csv, every learner's final score), the trainability figure from
 /// trainability.csv, and each run folder inside a sweep folder and each sweep folder inside it (one per algorithm).
 /// </summary>
 public static class Report
@@ -21,6 +21,7 @@ public static class Report
             (evals, path) => TimeAtGoalPlot.Save(evals, $"{folder.Name}: time at goal", path), written);
         DrawIfAny(folder, folder.Topology, TopologyCsv.Read, TopologyPlot.FileName, TopologyPlot.Save, written);
         SeedCurves.WriteFor(folder);
+        LearnerFinals.WriteFor(folder);
         DrawIfAny(folder, folder.Curves, SeedCurves.Read, SeedCurvesPlot.FileName,
             (points, path) => SeedCurvesPlot.Save(points, $"{folder.Name}: time at goal over seeds", path), written);
         DrawIfAny(folder, folder.Trainability, TrainabilityCsv.Read, TrainabilityPlot.FileName,
@@ -38,6 +39,13 @@ public static class Report
         if (written.Count == 0)
             throw new FileNotFoundException($"nothing to draw in '{folder.Path}': expected {EvalCsv.FileName}, {TopologyCsv.FileName}, {SeedCurves.FileName}, {TrainabilityCsv.FileName} or {SweepCsv.SummaryFileName}");
         return written;
+    }
+
+    /// <summary>Every learner's final score over seeds, one line each, when the folder has a finals.csv (a sweep's).</summary>
+    public static IEnumerable<string> Finals(RunFolder folder)
+    {
+        var path = System.IO.Path.Combine(folder.Path, LearnerFinals.FileName);
+        return File.Exists(path) ? LearnerFinals.Describe(LearnerFinals.Summarise(LearnerFinals.Read(path))) : [];
     }
 
     /// <summary>One plot from one CSV: drawn when the CSV exists and holds rows, nothing otherwise.</summary>

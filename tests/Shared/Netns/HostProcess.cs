@@ -80,9 +80,13 @@ public sealed class HostProcess : IDisposable
         }
     }
 
-    /// <summary>Sends a signal (SIGKILL, SIGSTOP, SIGCONT, SIGINT, SIGTERM) to the process.</summary>
+    /// <summary>
+    /// Sends a signal (SIGKILL, SIGSTOP, SIGCONT, SIGINT, SIGTERM) to the process; none once it has exited and been
+    /// reaped, as its pid may then be another process's (pid_max is 32,768 here and tests start many processes).
+    /// </summary>
     public void Signal(int signal)
     {
+        if (HasExited) return;
         if (kill(Pid, signal) != 0 && !HasExited)
             throw new InvalidOperationException($"kill({Pid}, {signal}) failed for {Name}: errno {Marshal.GetLastPInvokeError()}");
     }

@@ -36,13 +36,17 @@ public sealed record ExperimentSpec(
     }
 }
 
-/// <summary>Which environment, which layout to train on and which to evaluate on.</summary>
+/// <summary>
+/// Which environment, which layout to train on and which to evaluate on. <see cref="CellSize"/> scales the maze (one
+/// layout cell in the env's units); null means the env's own default (1 for point_maze, 4 m for ant_maze).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("fathom.EnvironmentSpec")]
 public sealed record EnvironmentSpec(
     [property: Id(0)] string Kind,
     [property: Id(1)] string TrainLayout,
     [property: Id(2)] string EvalLayout,
-    [property: Id(3)] int EpisodeLength);
+    [property: Id(3)] int EpisodeLength,
+    [property: Id(4)] double? CellSize = null);
 
 /// <summary>
 /// A group of identical collectors acting for one behaviour learner: <see cref="Count"/> of them in all, or, when

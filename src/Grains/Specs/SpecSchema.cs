@@ -68,6 +68,9 @@ internal static class SpecSchema
         EnvironmentField.Text("train_layout", e => e.TrainLayout, (e, v) => e with { TrainLayout = v }, null, Layout, "the maze collectors train in"),
         EnvironmentField.Text("eval_layout", e => e.EvalLayout, (e, v) => e with { EvalLayout = v }, null, Layout, "the maze policies are evaluated in"),
         EnvironmentField.Int("episode_length", e => e.EpisodeLength, (e, v) => e with { EpisodeLength = v }, 100, Between(1, 100_000), "steps per episode"),
+        EnvironmentField.OptionalNumber("cell_size", e => e.CellSize, (e, v) => e with { CellSize = v },
+            (e, _) => $"the env's own, {SpecKinds.Spell(EnvironmentFactory.DefaultCellSize(e.Kind))} for {e.Kind}",
+            "side of one layout cell in the env's units (point_maze 1, ant_maze metres): scales the maze, its walls, starts and goals"),
     ];
 
     private static ISpecField<CollectorSpec>[] CollectorFields() =>

@@ -15,6 +15,9 @@ public static class SpecValidator
     /// <summary>The built-in maze layouts (the envs' own list); a path to a layout file is accepted too.</summary>
     public static IReadOnlyCollection<string> BuiltInLayouts => Fathom.Learner.Envs.MazeLayout.BuiltInNames;
 
+    /// <summary>Largest maze cell a spec may ask for, in the env's units (a sanity bound: the paper's Ant cells are 4 m).</summary>
+    public const double MaxCellSize = 1000;
+
     public static void ThrowIfInvalid(ExperimentSpec spec)
     {
         var errors = Validate(spec);
@@ -45,6 +48,10 @@ public static class SpecValidator
                     $"{Text(learner.Batch + learner.SamplesPerInsert * episodeLength)}; a narrower band can block a learner and a collector forever (got {Text(buffer)})");
             }
         }
+
+        if (spec.Environment.CellSize is { } cell)
+            Check(cell is > 0 and <= MaxCellSize, "environment.cell_size",
+                $"must be a number in (0, {MaxCellSize}], or left out for {spec.Environment.Kind}'s own {Text(EnvironmentFactory.DefaultCellSize(spec.Environment.Kind))} (got {Text(cell)})");
 
         var behaviours = spec.Learners.Where(l => l.Role == LearnerRole.Behaviour).Select(l => l.Name).ToArray();
         for (var i = 0; i < spec.Collectors.Length; i++)

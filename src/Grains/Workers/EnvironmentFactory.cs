@@ -49,7 +49,18 @@ public static class EnvironmentFactory
         _ => throw new ArgumentException($"environment.kind '{spec.Kind}' is not one of {string.Join(", ", Kinds)}", nameof(spec)),
     };
 
-    private static PointMazeSettings PointSettings(EnvironmentSpec spec) => new() { EpisodeLength = spec.EpisodeLength };
+    /// <summary>The cell size a spec of <paramref name="kind"/> gets when it leaves <c>cell_size</c> out, in the env's units.</summary>
+    public static double DefaultCellSize(string kind) => kind == AntMaze ? new AntMazeSettings().CellSize : new PointMazeSettings().CellSize;
 
-    private static AntMazeSettings AntSettings(EnvironmentSpec spec) => new() { EpisodeLength = spec.EpisodeLength };
+    private static PointMazeSettings PointSettings(EnvironmentSpec spec)
+    {
+        var settings = new PointMazeSettings { EpisodeLength = spec.EpisodeLength };
+        return spec.CellSize is { } cell ? settings with { CellSize = (float)cell } : settings;
+    }
+
+    private static AntMazeSettings AntSettings(EnvironmentSpec spec)
+    {
+        var settings = new AntMazeSettings { EpisodeLength = spec.EpisodeLength };
+        return spec.CellSize is { } cell ? settings with { CellSize = (float)cell } : settings;
+    }
 }

@@ -31,7 +31,7 @@ public sealed class SpecWriterTests
     /// <summary>A spec whose every field differs from the loader's default, two of each list, every optional field set.</summary>
     private static ExperimentSpec Unusual() => SpecLoader.ParseYaml("""
         seed: 42
-        environment: { kind: ant_maze, train_layout: u5_maze, eval_layout: u5_maze_eval, episode_length: 250 }
+        environment: { kind: ant_maze, train_layout: u5_maze, eval_layout: u5_maze_eval, episode_length: 250, cell_size: 2.5 }
         budget: { env_steps: 98_765 }
         collectors:
           - { per_silo: 3, envs: 32, behaviour: first, weight_refresh_steps: 7, device: auto }
@@ -138,13 +138,14 @@ public sealed class SpecWriterTests
         Assert.Contains("    device: \"cuda:1\"", yaml);
         Assert.Contains("    # device: left out, so each silo's FATHOM_DEVICE", yaml);
         Assert.Contains($"    # rate_limiter_error_buffer: left out, so batch + samples_per_insert * episode_length = {256 + 5.12 * 100}", yaml);
+        Assert.Contains("  # cell_size: left out, so the env's own, 1 for point_maze", yaml);
         var again = SpecLoader.ParseYaml(yaml);
         Assert.Equal(spec.Learners.Select(l => l.Device), again.Learners.Select(l => l.Device));
         Assert.Equal(spec.Collectors.Select(c => c.Device), again.Collectors.Select(c => c.Device));
         Assert.Null(again.Learners[1].Device);
         Assert.Null(again.Learners[1].ErrorBuffer);
         Assert.Equal(yaml, SpecWriter.Write(again));
-        Assert.All(SpecLoader.FieldsLeftOut(yaml), path => Assert.True(path.EndsWith(".device") || path.EndsWith(".rate_limiter_error_buffer") || path.EndsWith(".per_silo"), path));
+        Assert.All(SpecLoader.FieldsLeftOut(yaml), path => Assert.True(path.EndsWith(".device") || path.EndsWith(".rate_limiter_error_buffer") || path == "environment.cell_size" || path.EndsWith(".per_silo"), path));
     }
 
     [Fact]

@@ -89,6 +89,9 @@ public class RunTests
         // What a crashed second seed leaves: a folder with some of its files and no row in sweep-runs.csv.
         Directory.CreateDirectory(Path.Combine(sweep.Path, "s1"));
         File.WriteAllText(Path.Combine(sweep.Path, "s1", MetricsCsv.FileName), "left by a run that died\n");
+        // A spec.yaml written by an earlier fathom whose comments differ still holds the same spec.
+        var s0Spec = Path.Combine(sweep.Path, "s0", RunFolder.SpecFileName);
+        File.WriteAllLines(s0Spec, File.ReadAllLines(s0Spec).Where(line => !line.TrimStart().StartsWith('#')));
 
         var second = await FathomProcess.RunAsync(folder, RunTimeout, "sweep", "--depths", "spec", "--seeds", "2", "--run", "sw", path);
 

@@ -155,12 +155,24 @@ public static class SweepCommand
         {
             if (runs.All(r => r.Run != run)) continue;
             var specFile = Path.Combine(path, run, RunFolder.SpecFileName);
-            if (File.Exists(specFile) && File.ReadAllText(specFile) == SpecWriter.Write(spec)) continue;
+            if (File.Exists(specFile) && SameSpec(File.ReadAllText(specFile), spec)) continue;
             Console.Error.WriteLine($"fathom: --run: run {run} of the earlier sweep '{name}' was made from another spec ({specFile}); " +
                 "give the same spec and options to go on with it or add seeds, or choose another --run");
             return null;
         }
         return runs;
+    }
+
+    /// <summary>
+    /// Whether a finished run's spec.yaml holds <paramref name="spec"/>: the same text, or text that reads back to it (a
+    /// spec.yaml written by an earlier fathom whose comments differ, or by hand). One that no longer reads is another spec.
+    /// </summary>
+    static bool SameSpec(string written, ExperimentSpec spec)
+    {
+        var text = SpecWriter.Write(spec);
+        if (written == text) return true;
+        try { return SpecWriter.Write(SpecLoader.ParseYaml(written)) == text; }
+        catch (SpecException) { return false; }
     }
 
     /// <summary>Moves the folder of a run that did not finish to &lt;run&gt;.unfinished-N (nothing is lost); returns where and N, or null if there was none.</summary>

@@ -61,6 +61,21 @@ public class LearnerFinalsTests
     }
 
     [Fact]
+    public void A_learner_scored_in_several_runs_of_one_seed_is_counted_by_runs_not_as_more_seeds()
+    {
+        // A depth sweep with one seed: the random policy is scored in each depth's run, all of seed 1.
+        LearnerFinal Random(string run, double tag) => new("", run, 1, "random", "random", 0, tag, 0, 3.4, double.NaN, double.NaN);
+        LearnerFinal Learner(string run, int depth, double tag) => new("", run, 1, "learner", "behaviour", depth, tag, 0, 2, double.NaN, double.NaN);
+        var finals = new[] { Random("d4-s0", 0.2), Learner("d4-s0", 4, 28.9), Random("d16-s0", 0.0), Learner("d16-s0", 16, 19.3), Random("d64-s0", 0.1) };
+
+        var lines = LearnerFinals.Describe(LearnerFinals.Summarise(finals)).ToList();
+
+        Assert.Contains("random: final time at goal 0.1 ± 0.1 over 3 runs of 1 seed (0.2, 0.0, 0.1)", lines);
+        Assert.Contains("learner (behaviour, depth 4): final time at goal 28.9 ± 0.0 over 1 seed (28.9)", lines);
+        Assert.Contains("learner (behaviour, depth 16): final time at goal 19.3 ± 0.0 over 1 seed (19.3)", lines);
+    }
+
+    [Fact]
     public void A_run_folder_without_a_sweep_gets_no_finals()
     {
         var run = new RunFolder(ScratchFolder.Create("fathom-finals-run"));

@@ -11,8 +11,11 @@ namespace Fathom.Client.Results;
 public sealed record LearnerFinal(string Algorithm, string Run, int Seed, string Learner, string Role, int Depth,
     double FinalTimeAtGoal, double FinalSuccessAny, double FinalDistance, double RhoGeodesic, double RhoEuclidean);
 
-/// <summary>One learner over the seeds of a sweep: its final time at goal per seed, their mean and standard error.</summary>
-public sealed record LearnerOverSeeds(string Algorithm, string Learner, string Role, int Depth, IReadOnlyList<double> PerSeed,
+/// <summary>
+/// One learner over the runs of a sweep: its final time at goal per run (in seed order), their mean and standard error.
+/// The random policy is scored in every run, so in a depth sweep it has several runs per seed.
+/// </summary>
+public sealed record LearnerOverSeeds(string Algorithm, string Learner, string Role, int Depth, IReadOnlyList<int> Seeds, IReadOnlyList<double> PerSeed,
     double FinalTimeAtGoalMean, double FinalTimeAtGoalSe, IReadOnlyList<double> RhoGeodesic, IReadOnlyList<double> RhoEuclidean);
 
 /// <summary>
@@ -46,9 +49,10 @@ public static class LearnerFinals
         finals.GroupBy(f => (f.Algorithm, f.Learner, f.Role, f.Depth)).Select(g =>
         {
             var seeds = g.OrderBy(f => f.Seed).ToList();
-            var scores = seeds.Select(f => f.FinalTimeAtGoal).Where(double.IsFinite).ToList();
+            var scored = seeds.Where(f => double.IsFinite(f.FinalTimeAtGoal)).ToList();
+            var scores = scored.Select(f => f.FinalTimeAtGoal).ToList();
             var (mean, se) = FinalScore.MeanAndSe(scores);
-            return new LearnerOverSeeds(g.Key.Algorithm, g.Key.Learner, g.Key.Role, g.Key.Depth, scores, mean, se,
+            return new LearnerOverSeeds(g.Key.Algorithm, g.Key.Learner, g.Key.Role, g.Key.Depth, scored.Select(f => f.Seed).ToList(), scores, mean, se,
                 seeds.Select(f => f.RhoGeodesic).Where(double.IsFinite).ToList(), seeds.Select(f => f.RhoEuclidean).Where(double.IsFinite).ToList());
         }).ToList();
 
@@ -72,7 +76,7 @@ public static class LearnerFinals
         SweepCsv.ReadRuns(sweep.SweepRuns).DistinctBy(r => r.Run).Select(r => (r.Seed, Folder: new RunFolder(System.IO.Path.Combine(sweep.Path, r.Run))))
             .Where(r => File.Exists(r.Folder.Eval)).SelectMany(r => OfRun(algorithm, r.Seed, r.Folder));
 
-    /// <summary>One line per learner: "name (role, depth d): final time at goal mean ± se over n seeds (per seed); ρ ...".</summary>
+    /// <summary>One line per learner: "name (role, depth d): final time at goal mean ± se over n seeds (per seed); ρ ..." (n runs of m seeds where seeds repeat).</summary>
     public static IEnumerable<string> Describe(IEnumerable<LearnerOverSeeds> learners)
     {
         static string F(double v) => v.ToString("0.0", CultureInfo.InvariantCulture);
@@ -81,7 +85,9 @@ public static class LearnerFinals
         {
             var name = l.Algorithm.Length > 0 ? $"{l.Algorithm}/{l.Learner}" : l.Learner;
             var what = l.Role == "random" ? name : $"{name} ({l.Role}, depth {l.Depth})";
-            var seeds = l.PerSeed.Count == 1 ? "1 seed" : $"{l.PerSeed.Count} seeds";
+            var distinct = l.Seeds.Distinct().Count();
+            var seeds = distinct == l.Seeds.Count ? (distinct == 1 ? "1 seed" : $"{distinct} seeds")
+                : $"{l.Seeds.Count} runs of {(distinct == 1 ? "1 seed" : $"{distinct} seeds")}";
             var line = $"{what}: final time at goal {F(l.FinalTimeAtGoalMean)} ± {F(l.FinalTimeAtGoalSe)} over {seeds} ({string.Join(", ", l.PerSeed.Select(F))})";
             if (l.RhoGeodesic.Count > 0) line += $"; rho geodesic {R(l.RhoGeodesic)}, Euclidean {R(l.RhoEuclidean)}";
             yield return line;

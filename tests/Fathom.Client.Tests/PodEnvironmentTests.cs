@@ -55,7 +55,7 @@ public sealed class PodEnvironmentTests : IAsyncLifetime
     [Fact]
     public async Task Run_with_only_the_pods_environment_joins_the_cluster_and_resume_reuses_the_replay()
     {
-        var (folder, path) = TinySpec.Write("pod", 40_000);
+        var (folder, path) = TinySpec.Write("pod", 12_000);
         var results = Path.Combine(folder, "pod-results");
         var env = new Dictionary<string, string>(_pod) { ["FATHOM_RESULTS"] = results };
         var run = new RunFolder(Path.Combine(results, "p1"));
@@ -77,7 +77,7 @@ public sealed class PodEnvironmentTests : IAsyncLifetime
         var stoppedAt = resume.GetProperty("EnvSteps").GetInt64();
         var deepUpdates = resume.GetProperty("Updates").GetProperty("deep").GetInt64();
         Assert.True(deepUpdates >= 20, $"deep checkpointed at {deepUpdates} updates");
-        Assert.True(stoppedAt is > 0 and < 40_000, $"stopped at {stoppedAt} env steps");
+        Assert.True(stoppedAt is > 0 and < 12_000, $"stopped at {stoppedAt} env steps");
         await using var redis = await ConnectionMultiplexer.ConnectAsync(_replay);
         var before = await EpisodeIds(redis);
         Assert.NotEmpty(before);
@@ -94,10 +94,10 @@ public sealed class PodEnvironmentTests : IAsyncLifetime
         Assert.All(afterStop, p => Assert.True(p.Updates > deepUpdates, $"evaluation at {p.Updates} updates after resuming from {deepUpdates}"));
         var after = await EpisodeIds(redis);
         Assert.Empty(before.Except(after));
-        Assert.True(after.Count * 20 >= 40_000, $"the store holds {after.Count} episodes of 20 steps");
+        Assert.True(after.Count * 20 >= 12_000, $"the store holds {after.Count} episodes of 20 steps");
         var metrics = MetricsCsv.Read(run.Metrics);
-        Assert.True(metrics.Max(m => m.EnvSteps) >= 40_000, $"resumed run reached {metrics.Max(m => m.EnvSteps)} env steps");
-        Assert.True(metrics.Max(m => m.EnvSteps) < 40_000 + 2 * 16 * 20, $"the resumed run counted {metrics.Max(m => m.EnvSteps)} env steps: its budget was not carried on");
+        Assert.True(metrics.Max(m => m.EnvSteps) >= 12_000, $"resumed run reached {metrics.Max(m => m.EnvSteps)} env steps");
+        Assert.True(metrics.Max(m => m.EnvSteps) < 12_000 + 2 * 16 * 20, $"the resumed run counted {metrics.Max(m => m.EnvSteps)} env steps: its budget was not carried on");
     }
 
     /// <summary>Ids of the episodes indexed in the run's replay shard (the index list holds "LENGTH:ID").</summary>

@@ -72,10 +72,24 @@ sealed class FathomProcess : IDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>Ctrl-C as a terminal sends it: SIGINT to the process.</summary>
-    public void Interrupt() => Assert.Equal(0, kill(_process.Id, SigInt));
+    /// <summary>
+    /// Ctrl-C as a terminal sends it: SIGINT to the process. A child of a test host started as a background job of a
+    /// script inherits SIGINT ignored (POSIX), and the runtime keeps it so: it then gets SIGTERM, which fathom treats alike.
+    /// </summary>
+    public void Interrupt() => Assert.Equal(0, kill(_process.Id, IgnoresSigInt(_process.Id) ? SigTerm : SigInt));
+
+    /// <summary>What Kubernetes sends a pod's process when the pod ends: SIGTERM.</summary>
+    public void Terminate() => Assert.Equal(0, kill(_process.Id, SigTerm));
 
     const int SigInt = 2;
+    const int SigTerm = 15;
+
+    /// <summary>Whether the process ignores SIGINT, from the SigIgn mask in /proc/PID/status (bit 1 is SIGINT).</summary>
+    static bool IgnoresSigInt(int pid)
+    {
+        var mask = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))["SigIgn:".Length..].Trim();
+        return (Convert.ToUInt64(mask, 16) & (1UL << (SigInt - 1))) != 0;
+    }
 
     [DllImport("libc", SetLastError = true)]
     static extern int kill(int pid, int signal);

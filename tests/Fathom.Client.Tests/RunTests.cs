@@ -155,18 +155,19 @@ public class RunTests
 
         using (var fathom = FathomProcess.Start(folder, "run", path, "--run", "t2"))
         {
-            // Wait until both learners have trained past a checkpoint period (metrics.csv grows every few seconds).
+            // Wait until both learners have trained past a checkpoint period, then interrupt while the run goes on.
             var deadline = DateTime.UtcNow + RunTimeout;
-            while (!(File.Exists(run.Metrics) && TrainedPast(run.Metrics, 40)))
+            while (!TinySpec.BothEvaluatedPast(run.Eval, 40))
             {
-                Assert.True(DateTime.UtcNow < deadline, $"no training progress\nstdout:\n{fathom.Stdout}\nstderr:\n{fathom.Stderr}");
-                await Task.Delay(500);
+                Assert.True(DateTime.UtcNow < deadline && !fathom.HasExited, $"no training progress while running\nstdout:\n{fathom.Stdout}\nstderr:\n{fathom.Stderr}");
+                await Task.Delay(200);
             }
             var interruptedAt = DateTime.UtcNow;
             fathom.Interrupt();
             var code = await fathom.WaitForExitAsync(TimeSpan.FromSeconds(60));
             var took = DateTime.UtcNow - interruptedAt;
             Assert.True(code == 130, $"exit {code}\nstdout:\n{fathom.Stdout}\nstderr:\n{fathom.Stderr}");
+            Assert.Contains("fathom: stopping", fathom.Stderr);
             Assert.True(took < TimeSpan.FromSeconds(15), $"stopping took {took}");
             Assert.Contains("fathom resume t2", fathom.Stdout);
         }
@@ -228,16 +229,5 @@ public class RunTests
         if (!File.Exists(evalPath)) return false;
         try { return EvalCsv.Read(evalPath).Any(p => p.Role != "random"); }
         catch (IOException) { return false; }
-    }
-
-    static bool TrainedPast(string metricsPath, long updates)
-    {
-        try
-        {
-            var rows = MetricsCsv.Read(metricsPath);
-            return rows.Where(r => r.Learner == "deep").Any(r => r.Updates >= updates) && rows.Where(r => r.Learner == "shallow").Any(r => r.Updates >= updates);
-        }
-        catch (IOException) { return false; }
-        catch (FormatException) { return false; } // caught mid-append
     }
 }

@@ -1,3 +1,4 @@
+using Fathom.Client.Results;
 namespace Fathom.Client.Tests;
 
 /// <summary>A run small enough for a test on 2 cores: tiny networks, few envs, a few thousand env steps.</summary>
@@ -46,5 +47,21 @@ static class TinySpec
         var path = System.IO.Path.Combine(folder, name + ".yaml");
         File.WriteAllText(path, Yaml(envSteps, criticDepthOfDeep));
         return (folder, path);
+    }
+
+    /// <summary>
+    /// Whether both learners have evaluated at <paramref name="updates"/> or more in the run's eval.csv, which the
+    /// client rewrites within a second of each evaluation (an evaluation and a checkpoint every 20 updates).
+    /// </summary>
+    public static bool BothEvaluatedPast(string evalPath, long updates)
+    {
+        if (!File.Exists(evalPath)) return false;
+        try
+        {
+            var points = EvalCsv.Read(evalPath);
+            return points.Any(p => p.Learner == "deep" && p.Updates >= updates) && points.Any(p => p.Learner == "shallow" && p.Updates >= updates);
+        }
+        catch (IOException) { return false; }
+        catch (FormatException) { return false; } // caught mid-write
     }
 }

@@ -319,17 +319,18 @@ public sealed class ExperimentGrain(
             if (State.State == ExperimentState.Stopping) _learners[name] = progress with { State = ExperimentState.Stopped };
             return;
         }
-        if (progress.State == ExperimentState.Failed && State.State == ExperimentState.Running && Restart($"learner {name}"))
+        if (progress.State == ExperimentState.Failed && State.State == ExperimentState.Running && Restart($"learner {name}", progress.Error))
             await Restarted(StartLearner(name));
         _learners[name] = progress;
     }
 
-    /// <summary>Counts a restart of a failed worker; false once it has used up its restarts (the run then fails).</summary>
-    private bool Restart(string worker)
+    /// <summary>Counts a restart of a failed worker and says why; false once it has used up its restarts (the run then fails).</summary>
+    private bool Restart(string worker, string? error)
     {
         var restarts = State.Restarts.GetValueOrDefault(worker);
         if (restarts >= MaxRestarts) return false;
         State.Restarts[worker] = restarts + 1;
+        logger.LogWarning("Experiment {Experiment}: {Worker} failed ({Error}); restart {Restart} of {MaxRestarts}", Key, worker, error, restarts + 1, MaxRestarts);
         return true;
     }
 
@@ -345,7 +346,7 @@ public sealed class ExperimentGrain(
             return;
         }
         State.Written[progress.Producer] = [progress.Episodes, progress.EnvSteps];
-        if (progress.State == ExperimentState.Failed && State.State == ExperimentState.Running && Restart($"collector {index}"))
+        if (progress.State == ExperimentState.Failed && State.State == ExperimentState.Running && Restart($"collector {index}", progress.Error))
             await Restarted(start());
         _collectors[index] = progress;
     }

@@ -59,6 +59,7 @@ public class CommandTests
     [Theory]
     [InlineData("--depths", "4,6", "'6'")]
     [InlineData("--algorithms", "crl,ppo", "'ppo' is not an algorithm (allowed: crl, sac, td3)")]
+    [InlineData("--variants", "full,tanh", "'tanh' is not a network variant (allowed: full, no_layer_norm, relu, no_residual)")]
     public async Task Sweep_BadListOption_ExitsNonZeroNamingTheOptionAndTheValue(string option, string value, string expected)
     {
         var folder = ScratchFolder.Create("fathom-run");
@@ -66,6 +67,16 @@ public class CommandTests
         Assert.NotEqual(0, code);
         Assert.Contains($"{option}: ", stderr);
         Assert.Contains(expected, stderr);
+    }
+
+    [Fact]
+    public async Task Sweep_ByAlgorithmsAndVariantsAtOnce_IsRefusedNamingBoth()
+    {
+        var folder = ScratchFolder.Create("fathom-run");
+        var (code, _, stderr) = await FathomProcess.RunAsync(folder, Timeout, "sweep", "--algorithms", "crl", "--variants", "full", "quickstart");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--algorithms and --variants: give one of them", stderr);
+        Assert.False(Directory.Exists(Path.Combine(folder, "results")), "a refused sweep left a results folder");
     }
 
     [Fact]

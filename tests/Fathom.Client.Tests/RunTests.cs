@@ -79,6 +79,28 @@ public class RunTests
     }
 
     [Fact]
+    public async Task Sweep_OfVariants_BuildsEveryLearnerSo_InAFolderAndReplayEach_AndLabelsTheCurves()
+    {
+        var (folder, path) = TinySpec.Write("tiny", 3000);
+
+        var (code, stdout, stderr) = await FathomProcess.RunAsync(folder, RunTimeout * 2, "sweep", "--depths", "spec", "--seeds", "1", "--variants", "no_residual,full", "--run", "va", path);
+
+        Assert.True(code == 0, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        var root = new RunFolder(Path.Combine(folder, "results", "va"));
+        foreach (var (variant, residual) in new[] { ("full", true), ("no_residual", false) })
+        {
+            var sweep = new RunFolder(Path.Combine(root.Path, variant));
+            var spec = SpecLoader.LoadFile(Path.Combine(sweep.Path, "s0", RunFolder.SpecFileName));
+            Assert.All(spec.Learners, l => Assert.Equal(new AblationSpec(LayerNorm: true, Swish: true, Residual: residual), l.Ablations));
+            Assert.Equal(["s0"], SweepCsv.ReadRuns(sweep.SweepRuns).Select(r => r.Run));
+            Assert.Contains($"sweep va.{variant}: run s0", stdout); // a run, and so a replay, of its own in the cluster
+        }
+        var curves = SeedCurves.Read(root.Curves);
+        Assert.Equal(["full", "no_residual"], curves.Select(p => p.Group).Distinct().Order());
+        Assert.Equal(["full", "no_residual"], LearnerFinals.Read(Path.Combine(root.Path, LearnerFinals.FileName)).Select(f => f.Group).Distinct().Order());
+    }
+
+    [Fact]
     public async Task Sweep_OfANameUsedBefore_KeepsItsFinishedRuns_SetsAsideUnfinishedOnes_AndRefusesAnotherSpec()
     {
         var (folder, path) = TinySpec.Write("tiny", 3000);

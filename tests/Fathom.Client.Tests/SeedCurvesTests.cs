@@ -28,7 +28,7 @@ public class SeedCurvesTests
 
         var points = SeedCurves.Of([("crl", a), ("crl", b), ("sac", b)]);
 
-        var crl = points.Where(p => p.Algorithm == "crl").ToList();
+        var crl = points.Where(p => p.Group == "crl").ToList();
         Assert.Equal(SeedCurves.GridSteps + 1, crl.Count);
         Assert.Equal(200, crl[0].EnvSteps);
         Assert.Equal(1800, crl[^1].EnvSteps);
@@ -38,7 +38,7 @@ public class SeedCurvesTests
         Assert.Equal(7, middle.TimeAtGoalMean, 9);
         Assert.Equal(3, middle.TimeAtGoalSe, 9);
         Assert.DoesNotContain(points, p => p.Learner == "random");
-        Assert.All(points.Where(p => p.Algorithm == "sac"), p => Assert.Equal((1, 4.0, 0.0), (p.Seeds, p.TimeAtGoalMean, p.TimeAtGoalSe)));
+        Assert.All(points.Where(p => p.Group == "sac"), p => Assert.Equal((1, 4.0, 0.0), (p.Seeds, p.TimeAtGoalMean, p.TimeAtGoalSe)));
     }
 
     [Fact]

@@ -12,9 +12,10 @@ namespace Fathom.Client.Commands;
 /// keeps sweep-runs.csv, summary.csv and the depth plot up to date after every run. With
 /// <c>--algorithms crl,sac</c> it does that once per algorithm (every learner trains it), each in a folder of the
 /// sweep named after the algorithm with its own summary and depth plot, so CRL and the TD baselines meet at the same
-/// depths, seeds and env steps. <c>--depths spec</c> sweeps seeds only, every learner keeping its depths (the
+/// depths, seeds and env steps. <c>--variants full,relu</c> does the same per network variant of the paper's ablations
+/// (every learner built so), each variant with a replay of its own. <c>--depths spec</c> sweeps seeds only, every learner keeping its depths (the
 /// collector-vs-learner runs). Every sweep folder keeps curves.csv and curves.png: each learner's time at goal against
-/// env steps, mean and standard error over seeds (the root of an --algorithms sweep: every algorithm's).
+/// env steps, mean and standard error over seeds (the root of an --algorithms or --variants sweep: every group's).
 /// Run again with the same name, a sweep goes on: runs it finished with the same specs are kept (so more seeds or depths
 /// can be added later), and the folder of a run it did not finish is set aside as &lt;run&gt;.unfinished-N and the run redone.
 /// </summary>
@@ -26,11 +27,12 @@ public static class SweepCommand
         var depths = new Option<string>("--depths") { Description = $"comma-separated depths, each a positive multiple of 4; '{KeepDepths}' keeps each learner's depths and sweeps seeds only", DefaultValueFactory = _ => "4,8,16,32,64" };
         var seeds = new Option<int>("--seeds") { Description = "seeds per depth (standard errors need at least 2)", DefaultValueFactory = _ => 3 };
         var algorithms = new Option<string?>("--algorithms") { Description = $"comma-separated algorithms ({SpecNames.Algorithm.Allowed}), each swept in its own folder with every learner set to it; left out, each learner keeps its own" };
+        var variants = new Option<string?>("--variants") { Description = $"comma-separated network variants ({string.Join(", ", Variants.Keys)}), each swept in its own folder with every learner built so; left out, each learner keeps its own" };
         var cluster = CommonOptions.Cluster();
         var state = CommonOptions.State();
         var results = CommonOptions.Results();
         var run = CommonOptions.RunName();
-        var command = new Command("sweep", "Run a spec at several depths and seeds; summarise final time at goal against depth") { spec, depths, seeds, algorithms, cluster, state, results, run };
+        var command = new Command("sweep", "Run a spec at several depths and seeds; summarise final time at goal against depth") { spec, depths, seeds, algorithms, variants, cluster, state, results, run };
         command.SetAction(async (parse, cancel) =>
         {
             int[]? depthList;
@@ -39,13 +41,23 @@ public static class SweepCommand
             var seedCount = parse.GetValue(seeds);
             if (seedCount < 1) { await Console.Error.WriteLineAsync($"fathom: --seeds: must be a positive integer (got {seedCount})"); return CommonOptions.BadInput; }
             LearnerAlgorithm[]? algorithmList;
-            try { algorithmList = ParseAlgorithms(parse.GetValue(algorithms)); }
+            string[]? variantList;
+            try
+            {
+                algorithmList = ParseAlgorithms(parse.GetValue(algorithms));
+                variantList = ParseVariants(parse.GetValue(variants));
+                if (algorithmList is not null && variantList is not null)
+                    throw new ArgumentException("--algorithms and --variants: give one of them (a sweep groups its runs by one)");
+            }
             catch (ArgumentException e) { await Console.Error.WriteLineAsync($"fathom: {e.Message}"); return CommonOptions.BadInput; }
             var specArg = parse.GetRequiredValue(spec);
             if (CommonOptions.LoadSpec(specArg) is not { } loaded) return CommonOptions.BadInput;
-            // One sweep per algorithm, each in its own folder (its name), or one sweep of the spec as it is, in the sweep's folder.
-            var sweeps = algorithmList is null ? [(Folder: "", Spec: loaded)]
-                : algorithmList.Select(a => (Folder: SpecNames.Algorithm.Name(a), Spec: WithAlgorithm(loaded, a))).ToArray();
+            // One sweep per algorithm or variant, each in its own folder (its name), or one sweep of the spec as it is, in the sweep's folder.
+            (string Folder, ExperimentSpec Spec)[] sweeps =
+                algorithmList is not null ? [.. algorithmList.Select(a => (SpecNames.Algorithm.Name(a), WithAlgorithm(loaded, a)))]
+                : variantList is not null ? [.. variantList.Select(v => (v, WithAblations(loaded, Variants[v])))]
+                : [("", loaded)];
+            var grouped = sweeps[0].Folder.Length > 0;
             if (!sweeps.All(one => IsValidAtEveryDepth(one.Spec, depthList, seedCount))) return CommonOptions.BadInput;
             var runDepths = depthList ?? [SpecDepth];
             if (CommonOptions.RunNameOrDefault(parse.GetValue(run), "sweep-" + Path.GetFileNameWithoutExtension(specArg)) is not { } name) return CommonOptions.BadInput;
@@ -71,7 +83,7 @@ public static class SweepCommand
                 sweep.Discard(); // nothing ran: the name stays free
                 return CommonOptions.Unreachable;
             }
-            Console.WriteLine($"sweep {name}: depths {(depthList is null ? "as in the spec" : string.Join(",", depthList))} x {seedCount} seeds{(algorithmList is null ? "" : $" x algorithms {string.Join(",", sweeps.Select(one => one.Folder))}")}, {connection.Description}, results in {sweep.Path}");
+            Console.WriteLine($"sweep {name}: depths {(depthList is null ? "as in the spec" : string.Join(",", depthList))} x {seedCount} seeds{(algorithmList is null ? "" : $" x algorithms {string.Join(",", sweeps.Select(one => one.Folder))}")}{(variantList is null ? "" : $" x variants {string.Join(",", variantList)}")}, {connection.Description}, results in {sweep.Path}");
             foreach (var ((folderName, baseSpec), scored) in sweeps.Zip(earlier))
             {
                 var folder = folderName.Length == 0 ? sweep : RunFolder.Create(sweep.Path, folderName);
@@ -114,8 +126,8 @@ public static class SweepCommand
                         }
                     }
             }
-            // The sweep's own plots and, for --algorithms, each algorithm's; run folders' plots are drawn too but not listed.
-            var depthOfSweep = algorithmList is null ? 0 : 1;
+            // The sweep's own plots and, for --algorithms or --variants, each group's; run folders' plots are drawn too but not listed.
+            var depthOfSweep = grouped ? 1 : 0;
             foreach (var png in Report.Draw(sweep).Where(p => Path.GetRelativePath(sweep.Path, p).Count(c => c == Path.DirectorySeparatorChar) <= depthOfSweep))
                 Console.WriteLine($"wrote {png}");
             foreach (var line in Report.Finals(sweep)) Console.WriteLine(line);
@@ -231,6 +243,33 @@ public static class SweepCommand
             ? a
             : throw new ArgumentException($"--algorithms: '{p}' is not an algorithm (allowed: {SpecNames.Algorithm.Allowed})")).Distinct().ToArray();
     }
+
+    /// <summary>
+    /// The network variants of the paper's ablations by their --variants names: the full network, and one switch off each.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, AblationSpec> Variants = new Dictionary<string, AblationSpec>
+    {
+        ["full"] = new(LayerNorm: true, Swish: true, Residual: true),
+        ["no_layer_norm"] = new(LayerNorm: false, Swish: true, Residual: true),
+        ["relu"] = new(LayerNorm: true, Swish: false, Residual: true),
+        ["no_residual"] = new(LayerNorm: true, Swish: true, Residual: false),
+    };
+
+    /// <summary>Parses "full,relu" into variant names (in the order given, once each); null when the option is left out.</summary>
+    internal static string[]? ParseVariants(string? text)
+    {
+        if (text is null) return null;
+        var allowed = string.Join(", ", Variants.Keys);
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new ArgumentException($"--variants: give at least one variant ({allowed})");
+        foreach (var p in parts)
+            if (!Variants.ContainsKey(p)) throw new ArgumentException($"--variants: '{p}' is not a network variant (allowed: {allowed})");
+        return parts.Distinct().ToArray();
+    }
+
+    /// <summary>The spec with every learner's networks built as <paramref name="ablations"/> says.</summary>
+    internal static ExperimentSpec WithAblations(ExperimentSpec spec, AblationSpec ablations) =>
+        spec with { Learners = [.. spec.Learners.Select(l => l with { Ablations = ablations })] };
 
     /// <summary>The spec with every learner training <paramref name="algorithm"/>.</summary>
     static ExperimentSpec WithAlgorithm(ExperimentSpec spec, LearnerAlgorithm algorithm) =>

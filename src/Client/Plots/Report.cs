@@ -8,7 +8,7 @@ namespace Fathom.Client.Plots;
 /// the topology heatmaps from topology.csv, the depth sweep from summary.csv (derived again from sweep-runs.csv, so a
 /// run added to a sweep by hand counts), the seeds' curves from curves.csv (derived again from the runs' eval.csv in a
 /// sweep folder; beside it finals.csv, every learner's final score), the trainability figure from
-/// trainability.csv, and each run folder inside a sweep folder and each sweep folder inside it (one per algorithm).
+/// trainability.csv, and each run folder inside a sweep folder and each sweep folder inside it (one per algorithm or network variant).
 /// </summary>
 public static class Report
 {

@@ -4,7 +4,7 @@ using ScottPlot;
 namespace Fathom.Client.Plots;
 
 /// <summary>
-/// The seeds' figure of a sweep: time at goal against env steps, one line per algorithm, learner and depth, each the
+/// The seeds' figure of a sweep: time at goal against env steps, one line per group (algorithm or network variant), learner and depth, each the
 /// mean over seeds with one standard error as bars (curves.csv).
 /// </summary>
 public static class SeedCurvesPlot
@@ -16,8 +16,8 @@ public static class SeedCurvesPlot
     public static void Save(IReadOnlyList<SeedCurvePoint> points, string title, string path)
     {
         using var plot = new Plot();
-        var groups = points.GroupBy(p => (p.Algorithm, p.Learner, p.Role, p.Depth))
-            .OrderBy(g => g.Key.Algorithm).ThenBy(g => g.Key.Role == "behaviour" ? 0 : 1).ThenBy(g => g.Key.Depth);
+        var groups = points.GroupBy(p => (p.Group, p.Learner, p.Role, p.Depth))
+            .OrderBy(g => g.Key.Group).ThenBy(g => g.Key.Role == "behaviour" ? 0 : 1).ThenBy(g => g.Key.Depth);
         var learners = points.Select(p => p.Learner).Distinct().Count();
         foreach (var group in groups)
         {
@@ -26,7 +26,7 @@ public static class SeedCurvesPlot
             var ys = curve.Select(p => p.TimeAtGoalMean).ToArray();
             var line = plot.Add.Scatter(xs, ys);
             var who = learners > 1 ? $"{group.Key.Learner} ({group.Key.Role}), " : "";
-            line.LegendText = $"{(group.Key.Algorithm.Length > 0 ? group.Key.Algorithm + " " : "")}{who}depth {group.Key.Depth} ({(curve.Max(p => p.Seeds) is var n && n == 1 ? "1 seed" : $"{n} seeds")})";
+            line.LegendText = $"{(group.Key.Group.Length > 0 ? group.Key.Group + " " : "")}{who}depth {group.Key.Depth} ({(curve.Max(p => p.Seeds) is var n && n == 1 ? "1 seed" : $"{n} seeds")})";
             line.LineWidth = 2;
             line.MarkerSize = 4;
             var bars = plot.Add.ErrorBar(xs, ys, curve.Select(p => double.IsNaN(p.TimeAtGoalSe) ? 0 : p.TimeAtGoalSe).ToArray());

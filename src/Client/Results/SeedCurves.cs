@@ -4,12 +4,12 @@ namespace Fathom.Client.Results;
 /// One point of a learner's curve averaged over seeds: time at goal at <paramref name="EnvSteps"/>, mean and standard
 /// error over the <paramref name="Seeds"/> runs, each run's curve read off by linear interpolation between its evaluations.
 /// </summary>
-public sealed record SeedCurvePoint(string Algorithm, string Learner, string Role, int Depth, long EnvSteps, int Seeds,
+public sealed record SeedCurvePoint(string Group, string Learner, string Role, int Depth, long EnvSteps, int Seeds,
     double TimeAtGoalMean, double TimeAtGoalSe);
 
 /// <summary>
 /// curves.csv of a sweep: every learner's time at goal against env steps, mean ± standard error over seeds, so that
-/// curves of different algorithms and depths compare at equal env steps. Runs evaluate at update counts, whose env
+/// curves of different groups (algorithms or network variants) and depths compare at equal env steps. Runs evaluate at update counts, whose env
 /// steps differ from seed to seed, so each seed's curve is interpolated onto a common grid that every seed covers.
 /// </summary>
 public static class SeedCurves
@@ -20,20 +20,20 @@ public static class SeedCurves
     public const int GridSteps = 20;
 
     public static readonly string[] Columns =
-        ["algorithm", "learner", "role", "depth", "env_steps", "seeds", "time_at_goal_mean", "time_at_goal_se"];
+        ["group", "learner", "role", "depth", "env_steps", "seeds", "time_at_goal_mean", "time_at_goal_se"];
 
     /// <summary>
-    /// Averages the curves of <paramref name="runs"/> (each: its algorithm and its eval.csv rows) per algorithm,
+    /// Averages the curves of <paramref name="runs"/> (each: its group and its eval.csv rows) per group,
     /// learner and depth. The random policy's rows are left out; a group whose seeds share no env-step span is left out.
     /// </summary>
-    public static List<SeedCurvePoint> Of(IEnumerable<(string Algorithm, IReadOnlyList<EvalPoint> Evals)> runs)
+    public static List<SeedCurvePoint> Of(IEnumerable<(string Group, IReadOnlyList<EvalPoint> Evals)> runs)
     {
         var curves = runs.SelectMany(run => run.Evals.Where(p => p.Role != "random").GroupBy(p => p.Learner)
-                .Select(g => (run.Algorithm, Learner: g.Key, g.First().Role, g.First().Depth,
+                .Select(g => (run.Group, Learner: g.Key, g.First().Role, g.First().Depth,
                     Points: g.OrderBy(p => p.EnvSteps).ThenBy(p => p.Updates).ToList())))
             .Where(c => c.Points.Count > 0);
         var result = new List<SeedCurvePoint>();
-        foreach (var group in curves.GroupBy(c => (c.Algorithm, c.Learner, c.Role, c.Depth)))
+        foreach (var group in curves.GroupBy(c => (c.Group, c.Learner, c.Role, c.Depth)))
         {
             var seeds = group.Select(c => c.Points).ToList();
             long from = seeds.Max(s => s[0].EnvSteps), to = seeds.Min(s => s[^1].EnvSteps);
@@ -42,7 +42,7 @@ public static class SeedCurves
             foreach (var steps in grid)
             {
                 var (mean, se) = FinalScore.MeanAndSe(seeds.Select(s => At(s, steps)).ToList());
-                result.Add(new SeedCurvePoint(group.Key.Algorithm, group.Key.Learner, group.Key.Role, group.Key.Depth, steps, seeds.Count, mean, se));
+                result.Add(new SeedCurvePoint(group.Key.Group, group.Key.Learner, group.Key.Role, group.Key.Depth, steps, seeds.Count, mean, se));
             }
         }
         return result;
@@ -50,22 +50,22 @@ public static class SeedCurves
 
     /// <summary>
     /// Derives curves.csv of <paramref name="folder"/> from its runs' eval.csv: a sweep folder's runs (its sweep-runs.csv),
-    /// or for the root of an --algorithms sweep every algorithm's runs, labelled with the algorithm's folder. False (and
+    /// or for the root of an --algorithms or --variants sweep every group's runs, labelled with the group's folder. False (and
     /// nothing written) for any other folder.
     /// </summary>
     public static bool WriteFor(RunFolder folder)
     {
-        var algorithms = Directory.GetDirectories(folder.Path).Order().Select(d => new RunFolder(d)).Where(f => File.Exists(f.SweepRuns)).ToList();
-        var runs = File.Exists(folder.SweepRuns) ? RunsOf(folder, "").ToList() : algorithms.SelectMany(a => RunsOf(a, a.Name)).ToList();
+        var groups = Directory.GetDirectories(folder.Path).Order().Select(d => new RunFolder(d)).Where(f => File.Exists(f.SweepRuns)).ToList();
+        var runs = File.Exists(folder.SweepRuns) ? RunsOf(folder, "").ToList() : groups.SelectMany(a => RunsOf(a, a.Name)).ToList();
         if (runs.Count == 0) return false;
         Write(folder.Curves, Of(runs));
         return true;
     }
 
-    /// <summary>The runs a sweep folder lists that have an eval.csv, each with <paramref name="algorithm"/> as label.</summary>
-    static IEnumerable<(string Algorithm, IReadOnlyList<EvalPoint> Evals)> RunsOf(RunFolder sweep, string algorithm) =>
+    /// <summary>The runs a sweep folder lists that have an eval.csv, each with <paramref name="group"/> as label.</summary>
+    static IEnumerable<(string Group, IReadOnlyList<EvalPoint> Evals)> RunsOf(RunFolder sweep, string group) =>
         SweepCsv.ReadRuns(sweep.SweepRuns).Select(r => new RunFolder(Path.Combine(sweep.Path, r.Run))).Where(f => File.Exists(f.Eval))
-            .Select(f => (algorithm, (IReadOnlyList<EvalPoint>)EvalCsv.Read(f.Eval)));
+            .Select(f => (group, (IReadOnlyList<EvalPoint>)EvalCsv.Read(f.Eval)));
 
     /// <summary>Time at goal of one curve (ordered by env steps) at <paramref name="steps"/>, inside its span.</summary>
     public static double At(IReadOnlyList<EvalPoint> curve, long steps)
@@ -81,14 +81,14 @@ public static class SeedCurves
     public static void Write(string path, IEnumerable<SeedCurvePoint> points)
     {
         var table = new CsvTable(Columns);
-        foreach (var p in points) table.Add(p.Algorithm, p.Learner, p.Role, p.Depth, p.EnvSteps, p.Seeds, p.TimeAtGoalMean, p.TimeAtGoalSe);
+        foreach (var p in points) table.Add(p.Group, p.Learner, p.Role, p.Depth, p.EnvSteps, p.Seeds, p.TimeAtGoalMean, p.TimeAtGoalSe);
         table.Write(path);
     }
 
     public static List<SeedCurvePoint> Read(string path)
     {
         var t = CsvTable.Read(path).Expect(Columns, path);
-        return t.Rows.Select(r => new SeedCurvePoint(t.Get(r, "algorithm"), t.Get(r, "learner"), t.Get(r, "role"), (int)t.GetLong(r, "depth"),
+        return t.Rows.Select(r => new SeedCurvePoint(t.Get(r, "group"), t.Get(r, "learner"), t.Get(r, "role"), (int)t.GetLong(r, "depth"),
             t.GetLong(r, "env_steps"), (int)t.GetLong(r, "seeds"), t.GetDouble(r, "time_at_goal_mean"), t.GetDouble(r, "time_at_goal_se"))).ToList();
     }
 }

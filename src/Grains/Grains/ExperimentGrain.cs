@@ -291,11 +291,13 @@ public sealed class ExperimentGrain(
                 _stoppingUpdates = updates;
                 State.StoppingSince = DateTime.UtcNow;
             }
-            if ((learnersDone && collectorsDone) || DateTime.UtcNow - State.StoppingSince > settings.StopTimeout)
+            var timedOut = DateTime.UtcNow - State.StoppingSince > settings.StopTimeout;
+            if ((learnersDone && collectorsDone) || timedOut)
             {
                 // Counted once more now that no collector writes: this poll's count may predate their last episodes.
                 await PollReplay(spec);
-                await CollectTopology(spec);
+                // A learner that did not answer in time (a loaded silo) is asked again at the next poll, until the stop times out.
+                if (!await CollectTopology(spec) && !timedOut) return;
                 State.State = State.EndState;
                 State.Seconds = (DateTime.UtcNow - State.StartedAt).TotalSeconds;
                 await Persist(force: true);
@@ -374,10 +376,15 @@ public sealed class ExperimentGrain(
         await Persist(force: true);
     }
 
-    private async Task CollectTopology(ExperimentSpec spec)
+    /// <summary>Takes every learner's topology probe; false when a learner did not answer in time (its probe is then missing).</summary>
+    private async Task<bool> CollectTopology(ExperimentSpec spec)
     {
-        var grids = await Task.WhenAll(spec.Learners.Select(l => Bounded(Learner(l.Name).GetTopology())));
-        State.Topology = grids.OfType<TopologyGrid>().ToList();
+        var calls = spec.Learners.Select(l => (l.Name, Call: Learner(l.Name).GetTopology())).ToArray();
+        var answered = await Bounded((Task)Task.WhenAll(calls.Select(c => c.Call)));
+        State.Topology = calls.Where(c => c.Call.IsCompletedSuccessfully).Select(c => c.Call.Result).OfType<TopologyGrid>().ToList();
+        foreach (var (name, _) in calls.Where(c => !c.Call.IsCompletedSuccessfully))
+            logger.LogWarning("Experiment {Experiment}: learner {Learner} did not hand over its topology probe in time", Key, name);
+        return answered;
     }
 
     /// <summary>Adds the points not seen yet (one per update count), keeping the curve ordered by updates.</summary>

@@ -3,6 +3,8 @@ using Fathom.Client.Plots;
 using Fathom.Client.Results;
 using Fathom.Client.Running;
 using Fathom.Grains.Specs;
+using Fathom.Learner.Crl;
+using Fathom.Learner.Nets;
 
 namespace Fathom.Client.Commands;
 
@@ -83,7 +85,7 @@ public static class SweepCommand
                 sweep.Discard(); // nothing ran: the name stays free
                 return CommonOptions.Unreachable;
             }
-            Console.WriteLine($"sweep {name}: depths {(depthList is null ? "as in the spec" : string.Join(",", depthList))} x {seedCount} seeds{(algorithmList is null ? "" : $" x algorithms {string.Join(",", sweeps.Select(one => one.Folder))}")}{(variantList is null ? "" : $" x variants {string.Join(",", variantList)}")}, {connection.Description}, results in {sweep.Path}");
+            Console.WriteLine($"sweep {name}: depths {(depthList is null ? "as in the spec" : string.Join(",", depthList))} x {seedCount} seeds{(grouped ? $" x {(algorithmList is null ? "variants" : "algorithms")} {string.Join(",", sweeps.Select(one => one.Folder))}" : "")}, {connection.Description}, results in {sweep.Path}");
             foreach (var ((folderName, baseSpec), scored) in sweeps.Zip(earlier))
             {
                 var folder = folderName.Length == 0 ? sweep : RunFolder.Create(sweep.Path, folderName);
@@ -244,15 +246,18 @@ public static class SweepCommand
             : throw new ArgumentException($"--algorithms: '{p}' is not an algorithm (allowed: {SpecNames.Algorithm.Allowed})")).Distinct().ToArray();
     }
 
+    /// <summary>The paper's network (CrlConfig.Defaults, as a spec that leaves out its ablations gets it).</summary>
+    static readonly AblationSpec Full = new(CrlConfig.Defaults.LayerNorm, CrlConfig.Defaults.Activation == Activation.Swish, CrlConfig.Defaults.Residual);
+
     /// <summary>
     /// The network variants of the paper's ablations by their --variants names: the full network, and one switch off each.
     /// </summary>
     internal static readonly IReadOnlyDictionary<string, AblationSpec> Variants = new Dictionary<string, AblationSpec>
     {
-        ["full"] = new(LayerNorm: true, Swish: true, Residual: true),
-        ["no_layer_norm"] = new(LayerNorm: false, Swish: true, Residual: true),
-        ["relu"] = new(LayerNorm: true, Swish: false, Residual: true),
-        ["no_residual"] = new(LayerNorm: true, Swish: true, Residual: false),
+        ["full"] = Full,
+        ["no_layer_norm"] = Full with { LayerNorm = false },
+        ["relu"] = Full with { Swish = false },
+        ["no_residual"] = Full with { Residual = false },
     };
 
     /// <summary>Parses "full,relu" into variant names (in the order given, once each); null when the option is left out.</summary>

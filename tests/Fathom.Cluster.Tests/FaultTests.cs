@@ -9,12 +9,17 @@ namespace Fathom.Cluster.Tests;
 /// to silos in their own network namespaces. Every test ends with the ledger checks of <see cref="ClusterRun.ReconcileAsync"/>
 /// and checks that the episodes written before its fault are still in the store (capacity is far above the budget,
 /// so nothing is evicted). Each prints what happened and how long recovery took (docs/reliability.md).
+/// A test that waits for a state after its fault runs an <see cref="Endless"/> budget and stops the run once it has
+/// seen the recovery, so that a fast machine cannot finish the run before the fault has played out.
 /// </summary>
 [Collection(ClusterFixture.Collection)]
 public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
 {
-    /// <summary>The runs' budget; the learner test's run is longer, so that its learner makes several checkpoints before the fault.</summary>
-    const long Budget = 16_000, LearnerBudget = 24_000;
+    /// <summary>The budget of a run that ends by itself; a run no test machine finishes in <see cref="RunTimeout"/>; the env steps before a fault.</summary>
+    const long Budget = 16_000, Endless = 2_000_000, BeforeFault = 4_000;
+
+    /// <summary>How far a recovered run must go on before it is stopped.</summary>
+    const long AfterRecovery = 2_000;
     const int CheckpointPeriod = 20; // FaultSpecs' checkpoint.period_updates
     static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(6);
     static readonly TimeSpan Outage = TimeSpan.FromSeconds(10);
@@ -26,7 +31,7 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
     [Fact]
     public async Task CollectorSiloKilled_ItsCollectorsRestartOnTheOtherCollectorSilo()
     {
-        var (run, before, written) = await StartAndWait("kill-collector");
+        var (run, before, written) = await StartAndWait("kill-collector", budget: Endless);
         var victim = fixture.SiloIndexOf(before.Collectors.First(c => c.State == ExperimentState.Running).Silo);
         var clock = Stopwatch.StartNew();
         Cluster.Silo(victim).Kill();
@@ -34,13 +39,14 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
 
         var recovered = await run.WaitForAsync(s => s.Collectors.Length == 2 && s.Collectors.All(c => c.State == ExperimentState.Running && fixture.SiloIndexOf(c.Silo) != victim), RunTimeout);
         output.WriteLine($"both collectors running on silo {fixture.SiloIndexOf(recovered.Collectors[0].Silo)} after {clock.Elapsed.TotalSeconds:0} s");
-        await Finish(run, written, collectorsKilled: true);
+        await StopAfterProgress(run, recovered);
+        await Finish(run, written, collectorsKilled: true, stopped: true);
     }
 
     [Fact]
     public async Task BehaviourLearnerSiloKilled_ItResumesFromItsCheckpointOnTheOtherLearnerSilo()
     {
-        var (run, _, _) = await StartAndWait("kill-learner", budget: LearnerBudget);
+        var (run, _, _) = await StartAndWait("kill-learner", budget: Endless);
         var before = await run.WaitForAsync(s => Deep(s).Updates >= 3 * CheckpointPeriod && s.Collectors.All(c => c.PolicyVersion > 0), RunTimeout);
         var written = await run.EpisodeIdsAsync();
         var victim = fixture.SiloIndexOf(Deep(before).Silo);
@@ -57,7 +63,8 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
         // Collectors acted with the last weights meanwhile, then took the resumed learner's newer versions.
         var caughtUp = await run.WaitForAsync(s => s.Collectors.Length > 0 && s.Collectors.All(c => c.PolicyVersion > published), RunTimeout);
         output.WriteLine($"collectors on policy version {caughtUp.Collectors.Min(c => c.PolicyVersion)} (> {published}) after {clock.Elapsed.TotalSeconds:0} s");
-        await Finish(run, written, collectorsKilled: true, learnerResumed: true, budget: LearnerBudget); // its silo may have hosted the experiment grain too
+        await StopAfterProgress(run, caughtUp);
+        await Finish(run, written, collectorsKilled: true, learnerResumed: true, stopped: true); // its silo may have hosted the experiment grain too
     }
 
     [Fact]
@@ -101,7 +108,7 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
     [Fact]
     public async Task CollectorSiloLinkCut_TheRunRecoversWhenTheLinkReturns()
     {
-        var (run, before, written) = await StartAndWait("cut-link");
+        var (run, before, written) = await StartAndWait("cut-link", budget: Endless);
         var experiment = fixture.SiloIndexOf(before.Silo);
         var victim = before.Collectors.Select(c => fixture.SiloIndexOf(c.Silo)).First(i => i != experiment);
         var host = Cluster.SiloHost(victim);
@@ -119,7 +126,8 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
         var recovered = await run.WaitForAsync(s => s.Collectors.Length == 2 && s.Collectors.All(c => c.State == ExperimentState.Running) && s.EnvSteps > before.EnvSteps, RunTimeout);
         output.WriteLine($"link up after {Outage.TotalSeconds:0} s; collectors running on silos {string.Join(", ", recovered.Collectors.Select(c => fixture.SiloIndexOf(c.Silo)))} " +
                          $"{clock.Elapsed.TotalSeconds:0} s later; the cut silo {(Cluster.Silo(victim).HasExited ? $"left the cluster (exit {Cluster.Silo(victim).ExitCode})" : "stayed")}");
-        await Finish(run, written, collectorsKilled: true);
+        await StopAfterProgress(run, recovered);
+        await Finish(run, written, collectorsKilled: true, stopped: true);
     }
 
     [Fact]
@@ -150,16 +158,26 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
         await fixture.EnsureRunningAsync();
         var run = ClusterRun.Start(Cluster, name, FaultSpecs.Yaml(budget), detach);
         if (detach) Assert.True(await run.Client.WaitForExitAsync(TimeSpan.FromMinutes(2)), $"fathom run --detach did not return:\n{run.Client.Output}");
-        var before = await run.WaitForEnvStepsAsync(budget / 4, RunTimeout);
+        var before = await run.WaitForEnvStepsAsync(Math.Min(BeforeFault, budget / 4), RunTimeout);
         return (run, before, await run.EpisodeIdsAsync());
     }
 
 
-    async Task Finish(ClusterRun run, HashSet<string> written, bool collectorsKilled, bool learnerResumed = false, bool attached = true, long budget = Budget)
+    /// <summary>Waits until the recovered run has gone <see cref="AfterRecovery"/> env steps further, then stops it as `fathom stop` does.</summary>
+    async Task StopAfterProgress(ClusterRun run, ExperimentStatus recovered)
     {
-        if (attached) Assert.True(await run.WaitForClientAsync(RunTimeout) == 0, $"fathom run exited {run.Client.ExitCode}\n{run.Diagnostics()}");
+        var on = await run.WaitForEnvStepsAsync(recovered.EnvSteps + AfterRecovery, RunTimeout);
+        output.WriteLine($"went on to {on.EnvSteps} env steps after the recovery; stopping the run");
+        await run.StopAsync();
+    }
+
+    /// <param name="stopped">The test stopped the run (an <see cref="Endless"/> budget): the attached client exits as interrupted.</param>
+    async Task Finish(ClusterRun run, HashSet<string> written, bool collectorsKilled, bool learnerResumed = false, bool attached = true, bool stopped = false)
+    {
+        var exit = stopped ? Fathom.Client.Running.Interrupt.ExitCode : 0;
+        if (attached) Assert.True(await run.WaitForClientAsync(RunTimeout) == exit, $"fathom run exited {run.Client.ExitCode}, not {exit}\n{run.Diagnostics()}");
         else await run.WaitForEndAsync(RunTimeout);
-        var (status, ledger) = await run.ReconcileAsync(budget, collectorsKilled, learnerResumed ? CheckpointPeriod : 0);
+        var (status, ledger) = await run.ReconcileAsync(Budget, collectorsKilled, learnerResumed ? CheckpointPeriod : 0, stopped);
         Assert.Equal(0, ledger.Evicted);
         var kept = await run.EpisodeIdsAsync();
         Assert.True(written.IsSubsetOf(kept), $"{written.Except(kept).Count()} of {written.Count} episodes written before the fault are gone");

@@ -26,4 +26,7 @@ public static class Scalars
 
     public static Scalar Of(long value) =>
         Cache.GetOrAdd((typeof(long), value), static k => k.Item2.ToScalar());
+
+    /// <summary>x², for hot paths: TorchSharp's <c>square()</c> is <c>pow(2)</c> with a temporary Scalar (a learner crashed with "Unknown scalar type" in it).</summary>
+    public static torch.Tensor Squared(this torch.Tensor x) => x.pow(Of(2L));
 }

@@ -34,8 +34,8 @@ public static class Energies
     /// <summary>energy(phi_i, psi_i) for each row, [B]: the critic value Q(s, a, g).</summary>
     public static Tensor Matched(CrlEnergy energy, Tensor phi, Tensor psi, double distanceEpsilon) => energy switch
     {
-        CrlEnergy.NegativeL2 => phi.sub(psi).square().sum(1).add(Scalars.Of(distanceEpsilon), Scalars.One).sqrt().neg(),
-        CrlEnergy.NegativeSquaredL2 => phi.sub(psi).square().sum(1).neg(),
+        CrlEnergy.NegativeL2 => phi.sub(psi).Squared().sum(1).add(Scalars.Of(distanceEpsilon), Scalars.One).sqrt().neg(),
+        CrlEnergy.NegativeSquaredL2 => phi.sub(psi).Squared().sum(1).neg(),
         CrlEnergy.Dot => (phi * psi).sum(1),
         CrlEnergy.Cosine => (Normalize(phi) * Normalize(psi)).sum(1),
         _ => throw new ArgumentOutOfRangeException(nameof(energy), energy, "unknown energy"),
@@ -51,8 +51,8 @@ public static class Energies
         var centre = psi.detach().mean([0], keepdim: true);
         phi = phi.sub(centre);
         psi = psi.sub(centre);
-        var phiNorms = phi.square().sum(1, keepdim: true);
-        var psiNorms = psi.square().sum(1).unsqueeze(0);
+        var phiNorms = phi.Squared().sum(1, keepdim: true);
+        var psiNorms = psi.Squared().sum(1).unsqueeze(0);
         // Rounding can leave tiny negatives where phi_i == psi_j; a distance is never below zero.
         return phiNorms.add(psiNorms, Scalars.One).add(phi.matmul(psi.t()), Scalars.Of(-2L)).clamp_min(Scalars.Of(0L));
     }

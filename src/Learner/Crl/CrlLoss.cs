@@ -40,6 +40,6 @@ public static class ContrastiveLosses
     {
         var logSumExp = logits.logsumexp(normaliseOver);
         var loss = -(logits.diagonal() - logSumExp).mean();
-        return penalty == 0 ? loss : loss.add(logSumExp.square().mean(), Scalars.Of(penalty));
+        return penalty == 0 ? loss : loss.add(logSumExp.Squared().mean(), Scalars.Of(penalty));
     }
 }

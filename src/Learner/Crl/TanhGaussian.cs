@@ -23,8 +23,8 @@ public static class TanhGaussian
         var x = mean.add(logStd.exp() * noise, Scalars.One);
         var action = x.tanh();
         // log N(x; mu, sigma) with (x - mu) / sigma = noise.
-        var gaussian = noise.square().mul(Scalars.Of(-0.5)).sub(logStd).sub(Scalars.Of(0.5 * Math.Log(2 * Math.PI)));
-        var jacobian = action.square().neg().add(Scalars.Of(1 + JacobianEpsilon), Scalars.One).log();
+        var gaussian = noise.Squared().mul(Scalars.Of(-0.5)).sub(logStd).sub(Scalars.Of(0.5 * Math.Log(2 * Math.PI)));
+        var jacobian = action.Squared().neg().add(Scalars.Of(1 + JacobianEpsilon), Scalars.One).log();
         return (action, gaussian.sub(jacobian).sum(1));
     }
 }

@@ -94,7 +94,7 @@ public static class TrainabilityProbe
             var actions = new List<Tensor>();
             for (int t = 0; t < env.EpisodeLength; t++)
             {
-                var action = oracle(env.States, env.Goals).add(noise(env.States, env.Goals), Scalars.Of(ActionNoise)).clamp(-1, 1);
+                var action = oracle(env.States, env.Goals).add(noise(env.States, env.Goals), Scalars.Of(ActionNoise)).clamp(Scalars.Of(-1L), Scalars.One);
                 using var step = env.Step(action);
                 actions.Add(action);
                 states.Add(step.NextStates.clone());

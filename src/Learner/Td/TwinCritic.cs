@@ -56,7 +56,7 @@ public sealed class TwinCritic : IDisposable
 
     /// <summary>Brax's critic loss: 0.5 mean over the batch and both critics of (Q_i - y)^2.</summary>
     public static Tensor Loss(Tensor first, Tensor second, Tensor target) =>
-        first.sub(target).square().mean().add(second.sub(target).square().mean(), Scalars.One).mul(Scalars.Of(0.25));
+        first.sub(target).Squared().mean().add(second.sub(target).Squared().mean(), Scalars.One).mul(Scalars.Of(0.25));
 
     public void ZeroGrad()
     {

@@ -158,7 +158,7 @@ public sealed class FaultTests(ClusterFixture fixture, ITestOutputHelper output)
         await fixture.EnsureRunningAsync();
         var run = ClusterRun.Start(Cluster, name, FaultSpecs.Yaml(budget), detach);
         if (detach) Assert.True(await run.Client.WaitForExitAsync(TimeSpan.FromMinutes(2)), $"fathom run --detach did not return:\n{run.Client.Output}");
-        var before = await run.WaitForEnvStepsAsync(Math.Min(BeforeFault, budget / 4), RunTimeout);
+        var before = await run.WaitForEnvStepsAsync(BeforeFault, RunTimeout);
         return (run, before, await run.EpisodeIdsAsync());
     }
 

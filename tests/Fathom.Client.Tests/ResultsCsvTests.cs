@@ -43,7 +43,7 @@ public class ResultsCsvTests
         var evals = SampleResults.Evals("r1");
         EvalCsv.Write(evalPath, evals);
         Assert.Equal(evals, EvalCsv.Read(evalPath));
-        Assert.StartsWith("run,learner,role,depth,env_steps,updates,time_at_goal,time_at_goal_se,success_any,final_distance\n", File.ReadAllText(evalPath));
+        Assert.StartsWith("run,learner,role,depth,env_steps,updates,time_at_goal,time_at_goal_se,success_any,final_distance,final_distance_se\n", File.ReadAllText(evalPath));
 
         var topoPath = TempFile();
         var cells = SampleResults.UMaze("r1");
@@ -52,6 +52,21 @@ public class ResultsCsvTests
         Assert.Equal(cells.Count, read.Count);
         Assert.Equal(cells.Count(c => c.Wall), read.Count(c => c.Wall));
         Assert.Equal(cells.Where(c => !c.Wall).Select(c => c.Q), read.Where(c => !c.Wall).Select(c => c.Q));
+    }
+
+    [Fact]
+    public void EvalRead_TakesFilesWrittenBeforeTheDistanceStandardError()
+    {
+        var path = TempFile();
+        File.WriteAllText(path, "run,learner,role,depth,env_steps,updates,time_at_goal,time_at_goal_se,success_any,final_distance\n" +
+            "r,deep,behaviour,16,1000,20,12.5,1.5,0.25,1.75\n");
+        var point = Assert.Single(EvalCsv.Read(path));
+        Assert.Equal((12.5, 1.75), (point.TimeAtGoal, point.FinalDistance));
+        Assert.True(double.IsNaN(point.FinalDistanceSe));
+
+        File.WriteAllText(path, "run,learner,role,depth,env_steps,updates,time_at_goal,time_at_goal_se,success_any,final_distance,extra\n" +
+            "r,deep,behaviour,16,1000,20,12.5,1.5,0.25,1.75,9\n");
+        Assert.Contains("expected", Assert.Throws<FormatException>(() => EvalCsv.Read(path)).Message);
     }
 
     [Fact]

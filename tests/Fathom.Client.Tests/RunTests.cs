@@ -34,7 +34,9 @@ public class RunTests
             Assert.All(curve, p => Assert.InRange(p.TimeAtGoal, 0, 20));
             Assert.All(curve, p => Assert.InRange(p.SuccessAny, 0, 1));
             Assert.All(curve, p => Assert.InRange(p.EnvSteps, 0, 6000 + 1000));
+            Assert.All(curve, p => Assert.True(p.FinalDistanceSe is >= 0 and < 10, $"final distance s.e. {p.FinalDistanceSe}"));
         }
+        Assert.True(evals.Single(p => p.Role == "random").FinalDistanceSe > 0);
         Assert.Equal(8, evals.First(p => p.Learner == "deep").Depth);
 
         Assert.Equal(MetricsCsv.Columns, CsvTable.Read(run.Metrics).Columns);
@@ -50,7 +52,7 @@ public class RunTests
         Assert.Contains(cells, c => c.Wall);
         Assert.Contains(cells, c => !c.Wall && double.IsFinite(c.Q));
         Assert.Equal((TopologyPlot.Width, TopologyPlot.Height), Png.Size(Path.Combine(run.Path, TopologyPlot.FileName)));
-        Assert.Contains("vs random", stdout);
+        Assert.Matches(@"final distance \d+\.\d\d ± \d+\.\d\d\) vs random .*final distance \d+\.\d\d ± \d+\.\d\d\)", stdout);
         Assert.False(Directory.Exists(run.Checkpoint), "a finished run keeps no checkpoint to resume");
     }
 

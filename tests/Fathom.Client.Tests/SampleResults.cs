@@ -7,10 +7,10 @@ static class SampleResults
 {
     public static List<EvalPoint> Evals(string run, double deepGain = 1.0)
     {
-        var points = new List<EvalPoint> { new(run, "random", "random", 0, 0, 0, 1.7, 0.4, 0.21, 2.9) };
+        var points = new List<EvalPoint> { new(run, "random", "random", 0, 0, 0, 1.7, 0.4, 0.21, 2.9, 0.3) };
         for (var i = 1; i <= 8; i++)
         {
-            points.Add(new(run, "collector", "behaviour", 32, i * 10_000, i * 200, 6.0 * i * deepGain, 1.5, Math.Min(1, 0.1 * i), 3 - 0.3 * i));
+            points.Add(new(run, "collector", "behaviour", 32, i * 10_000, i * 200, 6.0 * i * deepGain, 1.5, Math.Min(1, 0.1 * i), 3 - 0.3 * i, 0.02 * i));
             points.Add(new(run, "shallow", "passive", 4, i * 10_000, i * 210, 2.0 * i, 1.0, Math.Min(1, 0.05 * i), 3 - 0.1 * i));
         }
         return points;

@@ -265,8 +265,12 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
         {
             var (tag, success, distance) = FinalScore.Of(curve);
             var first = curve.First();
-            await output.WriteLineAsync($"  {first.Learner} ({first.Role}, depth {first.Depth}): time at goal {tag:0.0} (success {success:0.00}, final distance {distance:0.00}) vs random {random.TimeAtGoal:0.0} (success {random.SuccessAny:0.00}, final distance {random.FinalDistance:0.00})");
+            var distanceSe = FinalScore.Last(curve).Average(p => p.FinalDistanceSe);
+            await output.WriteLineAsync($"  {first.Learner} ({first.Role}, depth {first.Depth}): time at goal {tag:0.0} (success {success:0.00}, final distance {distance:0.00}{PlusMinus(distanceSe)}) vs random {random.TimeAtGoal:0.0} (success {random.SuccessAny:0.00}, final distance {random.FinalDistance:0.00}{PlusMinus(random.FinalDistanceSe)})");
         }
         await output.WriteLineAsync($"results in {folder.Path}: {string.Join(", ", Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order())}");
     }
+
+    /// <summary>" ± se" for a distance's standard error over eval episodes (one evaluation's; nothing when unknown).</summary>
+    static string PlusMinus(double se) => double.IsNaN(se) ? "" : $" ± {se:0.00}";
 }

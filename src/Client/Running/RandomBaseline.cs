@@ -17,6 +17,7 @@ public static class RandomBaseline
     {
         using var env = EnvironmentFactory.Eval(spec.Environment, spec.Evaluation.Episodes, spec.Seed);
         var result = PolicyEvaluation.Run(env, RandomPolicy.Create(env.ActionDim, spec.Seed));
-        return new EvalPoint(run, Role, Role, 0, 0, 0, result.TimeAtGoalMean, result.TimeAtGoalStdErr, result.SuccessAny, result.MeanFinalDistance);
+        return new EvalPoint(run, Role, Role, 0, 0, 0, result.TimeAtGoalMean, result.TimeAtGoalStdErr, result.SuccessAny,
+            result.MeanFinalDistance, result.FinalDistanceStdErr);
     }
 }

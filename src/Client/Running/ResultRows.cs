@@ -13,7 +13,7 @@ public static class ResultRows
     /// <summary>Every evaluation of every learner, env steps shifted by what earlier segments of the run collected.</summary>
     public static IEnumerable<EvalPoint> Evals(string run, IEnumerable<LearnerCurve> curves, long envStepOffset) =>
         curves.SelectMany(c => c.Points.Select(p => new EvalPoint(run, c.Name, Role(c.Role), c.CriticDepth, envStepOffset + p.EnvSteps,
-            p.Updates, p.TimeAtGoalMean, p.TimeAtGoalStderr, p.SuccessAny, p.MeanFinalDistance)));
+            p.Updates, p.TimeAtGoalMean, p.TimeAtGoalStderr, p.SuccessAny, p.MeanFinalDistance, p.FinalDistanceStderr)));
 
     /// <summary>
     /// A probe grid as cells with world coordinates: the grid spans the eval layout (row 0 at the top, y growing

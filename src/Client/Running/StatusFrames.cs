@@ -24,7 +24,8 @@ public static class StatusFrames
             var depth = spec.Learner(l.Name).Critic.Depth;
             var role = ResultRows.Role(l.Role);
             var eval = latest is null ? null : new EvalPoint(run, l.Name, role, depth, envStepOffset + latest.EnvSteps,
-                latest.Updates, latest.TimeAtGoalMean, latest.TimeAtGoalStderr, latest.SuccessAny, latest.MeanFinalDistance);
+                latest.Updates, latest.TimeAtGoalMean, latest.TimeAtGoalStderr, latest.SuccessAny, latest.MeanFinalDistance,
+                latest.FinalDistanceStderr);
             var budget = UpdateBudget.Of(spec, l.Name);
             if (l.State == ExperimentState.NotStarted) return new LearnerFrame(l.Name, role, depth, l.Updates, 0, eval, l.Device, Reported: false, UpdateBudget: budget);
             return new LearnerFrame(l.Name, role, depth, l.Updates, measure?.Invoke(l.Name, l.Updates) ?? l.UpdatesPerSecond, eval, l.Device, l.DataWaitFraction,

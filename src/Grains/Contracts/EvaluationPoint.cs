@@ -12,4 +12,5 @@ public sealed record EvaluationPoint(
     [property: Id(3)] double TimeAtGoalMean,
     [property: Id(4)] double TimeAtGoalStderr,
     [property: Id(5)] double SuccessAny,
-    [property: Id(6)] double MeanFinalDistance);
+    [property: Id(6)] double MeanFinalDistance,
+    [property: Id(7)] double FinalDistanceStderr);

@@ -26,7 +26,7 @@ public sealed class Evaluator(ExperimentSpec spec, DateTime runStartedAt, string
         FathomTelemetry.TimeAtGoal.Record(result.TimeAtGoalMean, tags);
         FathomTelemetry.SuccessAny.Record(result.SuccessAny, tags);
         return new EvaluationPoint(envSteps, agent.UpdateCount, (DateTime.UtcNow - runStartedAt).TotalSeconds,
-            result.TimeAtGoalMean, result.TimeAtGoalStdErr, result.SuccessAny, result.MeanFinalDistance);
+            result.TimeAtGoalMean, result.TimeAtGoalStdErr, result.SuccessAny, result.MeanFinalDistance, result.FinalDistanceStdErr);
     }
 
     /// <summary>Q over the eval maze for its first goal cell (the far corner of the U on u_maze_eval).</summary>

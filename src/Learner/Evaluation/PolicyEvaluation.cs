@@ -8,7 +8,7 @@ namespace Fathom.Learner.Evaluation;
 /// The figures of crl-spec section 5 for one evaluation episode on M envs. Time at goal: steps (out of the
 /// episode length) whose next state is within the success radius, mean over envs and its standard error;
 /// success-any: fraction of envs that reached the goal at least once; final distance: mean distance from s_T's
-/// goal slice to the goal. An episode that ends early (a fallen Ant) counts no time at goal after its end, and its
+/// goal slice to the goal, and its standard error over envs. An episode that ends early (a fallen Ant) counts no time at goal after its end, and its
 /// final distance is that of the state it ended in.
 /// </summary>
 public sealed record EvaluationResult(
@@ -17,7 +17,8 @@ public sealed record EvaluationResult(
     double TimeAtGoalMean,
     double TimeAtGoalStdErr,
     double SuccessAny,
-    double MeanFinalDistance);
+    double MeanFinalDistance,
+    double FinalDistanceStdErr);
 
 /// <summary>Runs a batched policy for one episode on every env of an env batch.</summary>
 public static class PolicyEvaluation
@@ -49,14 +50,24 @@ public static class PolicyEvaluation
             running.logical_and_(ended.logical_not());
         }
         var time = timeAtGoal.cpu().data<float>().Select(v => (double)v).ToArray();
-        var mean = time.Average();
-        var stdErr = time.Length > 1 ? Math.Sqrt(time.Sum(v => (v - mean) * (v - mean)) / (time.Length - 1) / time.Length) : 0;
+        var distances = finalDistance.cpu().data<float>().Select(v => (double)v).ToArray();
+        var (meanTime, timeStdErr) = MeanAndStdErr(time);
+        var (meanDistance, distanceStdErr) = MeanAndStdErr(distances);
         return new EvaluationResult(
             env.NumEnvs,
             env.EpisodeLength,
-            mean,
-            stdErr,
+            meanTime,
+            timeStdErr,
             time.Count(v => v > 0) / (double)time.Length,
-            finalDistance.mean().item<float>());
+            meanDistance,
+            distanceStdErr);
+    }
+
+    /// <summary>Mean over envs and its standard error (sample standard deviation / sqrt M; 0 for one env).</summary>
+    static (double Mean, double StdErr) MeanAndStdErr(double[] values)
+    {
+        var mean = values.Average();
+        var stdErr = values.Length > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1) / values.Length) : 0;
+        return (mean, stdErr);
     }
 }

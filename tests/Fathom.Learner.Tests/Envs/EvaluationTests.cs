@@ -67,6 +67,7 @@ public class EvaluationTests
         var result = PolicyEvaluation.Run(env, (states, _) => TorchSharp.torch.zeros(states.shape[0], 1));
         Assert.Equal(3.5, result.TimeAtGoalMean, 6); // (2 + 5) / 2: env 0's steps after its end do not count
         Assert.Equal(3.5, result.MeanFinalDistance, 6); // env 0 ended 2 from its goal, env 1 5
+        Assert.Equal(1.5, result.FinalDistanceStdErr, 6); // sample std of {2, 5} is 1.5·√2, over √2 envs
         Assert.Equal(1.0, result.SuccessAny);
     }
 

@@ -1,4 +1,5 @@
 using Fathom.Client.Results;
+using Fathom.Learner.Evaluation;
 
 namespace Fathom.Client.Tests;
 
@@ -89,10 +90,10 @@ public class ResultsCsvTests
         var (tag, success, _) = FinalScore.Of(curve);
         Assert.Equal((40 + 50 + 60 + 70 + 80) / 5.0, tag, 9);
         Assert.Equal(0.6, success, 9);
-        var (mean, se) = FinalScore.MeanAndSe([1.0, 2.0, 3.0]);
+        var (mean, se) = SampleMean.WithStdErr([1.0, 2.0, 3.0]);
         Assert.Equal(2.0, mean, 9);
         Assert.Equal(1.0 / Math.Sqrt(3), se, 9);
-        Assert.Equal(0.0, FinalScore.MeanAndSe([5.0]).StandardError);
+        Assert.Equal(0.0, SampleMean.WithStdErr([5.0]).StdErr);
     }
 
     [Fact]

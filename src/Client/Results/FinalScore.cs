@@ -16,14 +16,4 @@ public static class FinalScore
     /// <summary>The learner's last five evaluations, in order.</summary>
     public static List<EvalPoint> Last(IEnumerable<EvalPoint> curve) =>
         curve.OrderBy(p => p.EnvSteps).ThenBy(p => p.Updates).TakeLast(LastEvaluations).ToList();
-
-    /// <summary>Mean and standard error of the mean (sample standard deviation / sqrt n; 0 for one value).</summary>
-    public static (double Mean, double StandardError) MeanAndSe(IReadOnlyList<double> values)
-    {
-        if (values.Count == 0) return (double.NaN, double.NaN);
-        var mean = values.Average();
-        if (values.Count == 1) return (mean, 0);
-        var variance = values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1);
-        return (mean, Math.Sqrt(variance / values.Count));
-    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fathom.Client.Plots;
+using Fathom.Learner.Evaluation;
 
 namespace Fathom.Client.Results;
 
@@ -51,7 +52,7 @@ public static class LearnerFinals
             var seeds = g.OrderBy(f => f.Seed).ToList();
             var scored = seeds.Where(f => double.IsFinite(f.FinalTimeAtGoal)).ToList();
             var scores = scored.Select(f => f.FinalTimeAtGoal).ToList();
-            var (mean, se) = FinalScore.MeanAndSe(scores);
+            var (mean, se) = SampleMean.WithStdErr(scores);
             return new LearnerOverSeeds(g.Key.Group, g.Key.Learner, g.Key.Role, g.Key.Depth, scored.Select(f => f.Seed).ToList(), scores, mean, se,
                 seeds.Select(f => f.RhoGeodesic).Where(double.IsFinite).ToList(), seeds.Select(f => f.RhoEuclidean).Where(double.IsFinite).ToList());
         }).ToList();

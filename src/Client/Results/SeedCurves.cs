@@ -1,3 +1,5 @@
+using Fathom.Learner.Evaluation;
+
 namespace Fathom.Client.Results;
 
 /// <summary>
@@ -41,7 +43,7 @@ public static class SeedCurves
             var grid = to == from ? [from] : Enumerable.Range(0, GridSteps + 1).Select(i => from + (to - from) * i / GridSteps).Distinct();
             foreach (var steps in grid)
             {
-                var (mean, se) = FinalScore.MeanAndSe(seeds.Select(s => At(s, steps)).ToList());
+                var (mean, se) = SampleMean.WithStdErr(seeds.Select(s => At(s, steps)).ToList());
                 result.Add(new SeedCurvePoint(group.Key.Group, group.Key.Learner, group.Key.Role, group.Key.Depth, steps, seeds.Count, mean, se));
             }
         }

@@ -1,3 +1,5 @@
+using Fathom.Learner.Evaluation;
+
 namespace Fathom.Client.Results;
 
 /// <summary>
@@ -36,7 +38,7 @@ public static class SweepCsv
     public static List<SweepDepth> Summarise(IEnumerable<SweepRun> runs) =>
         runs.Where(r => !double.IsNaN(r.FinalTimeAtGoal)).GroupBy(r => r.Depth).OrderBy(g => g.Key).Select(g =>
         {
-            var (mean, se) = FinalScore.MeanAndSe(g.Select(r => r.FinalTimeAtGoal).ToList());
+            var (mean, se) = SampleMean.WithStdErr(g.Select(r => r.FinalTimeAtGoal).ToList());
             return new SweepDepth(g.Key, g.Count(), mean, se, g.Average(r => r.FinalSuccessAny), g.Average(r => r.FinalDistance));
         }).ToList();
 

@@ -51,8 +51,8 @@ public static class PolicyEvaluation
         }
         var time = timeAtGoal.cpu().data<float>().Select(v => (double)v).ToArray();
         var distances = finalDistance.cpu().data<float>().Select(v => (double)v).ToArray();
-        var (meanTime, timeStdErr) = MeanAndStdErr(time);
-        var (meanDistance, distanceStdErr) = MeanAndStdErr(distances);
+        var (meanTime, timeStdErr) = SampleMean.WithStdErr(time);
+        var (meanDistance, distanceStdErr) = SampleMean.WithStdErr(distances);
         return new EvaluationResult(
             env.NumEnvs,
             env.EpisodeLength,
@@ -61,13 +61,5 @@ public static class PolicyEvaluation
             time.Count(v => v > 0) / (double)time.Length,
             meanDistance,
             distanceStdErr);
-    }
-
-    /// <summary>Mean over envs and its standard error (sample standard deviation / sqrt M; 0 for one env).</summary>
-    static (double Mean, double StdErr) MeanAndStdErr(double[] values)
-    {
-        var mean = values.Average();
-        var stdErr = values.Length > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1) / values.Length) : 0;
-        return (mean, stdErr);
     }
 }

@@ -13,6 +13,12 @@ public class ProgressTests
         [new LearnerFrame("deep", "behaviour", 32, 40, 2.5, new EvalPoint("r", "deep", "behaviour", 32, 4000, 40, 12.5, 1.5, 0.75, 0.4), "cuda:0"),
          new LearnerFrame("shallow", "passive", 4, 90, 6, null)], finished);
 
+    [Theory]
+    [InlineData(238, "3:58")]
+    [InlineData(3838, "1:03:58")] // an hour-long run once printed "3:58"
+    [InlineData(26 * 3600 + 5, "26:00:05")]
+    public void Clock_KeepsHoursAndDays(int seconds, string expected) => Assert.Equal(expected, ProgressView.Clock(TimeSpan.FromSeconds(seconds)));
+
     [Fact]
     public void RateMeter_MeasuresOverWindow()
     {

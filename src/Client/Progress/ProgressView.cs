@@ -81,7 +81,8 @@ public static class ProgressView
 
     static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
-    static string Clock(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss") : t.ToString(@"m\:ss");
+    /// <summary>A duration as m:ss, or h:mm:ss from an hour on (hours keep counting past a day).</summary>
+    public static string Clock(TimeSpan t) => t.TotalHours >= 1 ? $"{(long)t.TotalHours}:{t:mm\\:ss}" : t.ToString(@"m\:ss");
 
     /// <summary>The time left, or "estimating..." while the estimate has not settled (<see cref="TimeLeftEstimate"/>).</summary>
     static string Left(TimeSpan? left) => left is { } t ? Clock(t) : Estimating;

@@ -260,7 +260,7 @@ public sealed class ExperimentRunner(ClusterConnection cluster, RunFolder folder
 
     async Task Summarise(ExperimentResults results, EvalPoint random)
     {
-        await output.WriteLineAsync($"run {folder.Name} finished: {results.EnvSteps:N0} env steps in {_clock.Elapsed:m\\:ss}");
+        await output.WriteLineAsync($"run {folder.Name} finished: {results.EnvSteps:N0} env steps in {ProgressView.Clock(_clock.Elapsed)}");
         foreach (var curve in EvalCsv.Read(folder.Eval).Where(p => p.Role != RandomBaseline.Role).GroupBy(p => p.Learner))
         {
             var (tag, success, distance) = FinalScore.Of(curve);

@@ -15,7 +15,8 @@ namespace Fathom.Grains.Workers;
 /// </summary>
 public sealed class Evaluator(ExperimentSpec spec, DateTime runStartedAt, string device, TagList tags)
 {
-    private const long EvaluationSeed = 20_251_125;
+    /// <summary>Seed of every evaluation's envs, so every learner and the random baseline see the same starts and goals.</summary>
+    public const long EvaluationSeed = 20_251_125;
 
     /// <summary>One evaluation point, stamped with the run's <paramref name="envSteps"/>, the agent's updates and seconds since the run started.</summary>
     public EvaluationPoint Evaluate(IGoalAgent agent, long envSteps)

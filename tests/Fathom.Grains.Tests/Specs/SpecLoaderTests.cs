@@ -57,6 +57,7 @@ public sealed class SpecLoaderTests
         var arena = MazeLayout.From(ant.Environment.EvalLayout);
         Assert.Equal(4, arena.Goals.Count); // the four cells beside the start
         Assert.All(arena.Goals, g => Assert.Equal(1, Math.Abs(g.Row - arena.Starts[0].Row) + Math.Abs(g.Col - arena.Starts[0].Col)));
+        Assert.Equal(1.5, ant.Environment.CellSize); // the goal 1.5 m away: what an 800,000-step run can learn to approach
 
         // The TD presets are the quickstart with the learner's algorithm changed, so sweeps of both compare like with like.
         foreach (var (name, algorithm) in new[] { ("sac-u-maze", LearnerAlgorithm.Sac), ("td3-u-maze", LearnerAlgorithm.Td3) })

@@ -171,7 +171,11 @@ public sealed class PointMaze : IMazeEnv
     private Tensor Columns(params Tensor[] columns)
     {
         var result = empty(NumEnvs, columns.Length, device: Device);
-        for (var i = 0; i < columns.Length; i++) result.select(1, i).copy_(columns[i]);
+        for (var i = 0; i < columns.Length; i++)
+        {
+            using var column = result.select(1, i);  // held, so no finalizer frees the view while copy_ writes it
+            column.copy_(columns[i]);
+        }
         return result;
     }
 

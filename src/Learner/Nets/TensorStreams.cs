@@ -24,6 +24,9 @@ public static class TensorStreams
         var bytes = reader.ReadBytes(checked((int)(count * sizeof(float))));
         if (bytes.Length != count * sizeof(float)) throw new EndOfStreamException($"{what}: the stream ended early.");
         using var values = tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray());
-        using (no_grad()) into.copy_(values.view(into.shape));
+        // The view is held in a using variable: as an unreferenced temporary its finalizer could free it while copy_
+        // reads it (a collector crashed so, importing new weights outside any dispose scope).
+        using var shaped = values.view(into.shape);
+        using (no_grad()) into.copy_(shaped);
     }
 }

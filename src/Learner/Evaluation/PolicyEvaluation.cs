@@ -8,8 +8,8 @@ namespace Fathom.Learner.Evaluation;
 /// The figures of crl-spec section 5 for one evaluation episode on M envs. Time at goal: steps (out of the
 /// episode length) whose next state is within the success radius, mean over envs and its standard error;
 /// success-any: fraction of envs that reached the goal at least once; final distance: mean distance from s_T's
-/// goal slice to the goal, and its standard error over envs. An episode that ends early (a fallen Ant) counts no time at goal after its end, and its
-/// final distance is that of the state it ended in.
+/// goal slice to the goal, and its standard error over envs. An episode that ends early (a fallen Ant) counts no
+/// time at goal after its end, and its final distance is that of the state it ended in.
 /// </summary>
 public sealed record EvaluationResult(
     int NumEnvs,

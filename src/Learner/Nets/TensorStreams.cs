@@ -23,10 +23,9 @@ public static class TensorStreams
         }
         var bytes = reader.ReadBytes(checked((int)(count * sizeof(float))));
         if (bytes.Length != count * sizeof(float)) throw new EndOfStreamException($"{what}: the stream ended early.");
-        using var values = tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray());
-        // The view is held in a using variable: as an unreferenced temporary its finalizer could free it while copy_
-        // reads it (a collector crashed so, importing new weights outside any dispose scope).
-        using var shaped = values.view(into.shape);
-        using (no_grad()) into.copy_(shaped);
+        // Built in its final shape and held until copy_ returns: an unheld temporary (a view) could be freed by its
+        // finalizer mid-copy, and a collector imports weights outside any dispose scope.
+        using var values = tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), into.shape);
+        using (no_grad()) into.copy_(values);
     }
 }

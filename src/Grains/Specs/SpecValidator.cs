@@ -51,7 +51,7 @@ public static class SpecValidator
 
         if (spec.Environment.CellSize is { } cell)
             Check(cell is > 0 and <= MaxCellSize, "environment.cell_size",
-                $"must be a number in (0, {MaxCellSize}], or left out for {spec.Environment.Kind}'s own {Text(EnvironmentFactory.DefaultCellSize(spec.Environment.Kind))} (got {Text(cell)})");
+                $"must be a number in (0, {MaxCellSize}], or left out for {DefaultCellSizeText(spec.Environment.Kind)} (got {Text(cell)})");
 
         var behaviours = spec.Learners.Where(l => l.Role == LearnerRole.Behaviour).Select(l => l.Name).ToArray();
         for (var i = 0; i < spec.Collectors.Length; i++)
@@ -201,4 +201,9 @@ public static class SpecValidator
         name.Length is >= 1 and <= 40 && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_');
 
     private static string Text(double value) => SpecKinds.Spell(value);
+
+    /// <summary>Whose default cell size a spec without one gets: its kind's, or each kind's when the kind is itself wrong.</summary>
+    private static string DefaultCellSizeText(string kind) => EnvironmentFactory.Kinds.Contains(kind)
+        ? $"{kind}'s own {Text(EnvironmentFactory.DefaultCellSize(kind))}"
+        : "the kind's own (" + string.Join(", ", EnvironmentFactory.Kinds.Select(k => $"{k} {Text(EnvironmentFactory.DefaultCellSize(k))}")) + ")";
 }

@@ -63,4 +63,13 @@ public sealed class EnvironmentFactoryTests
         var errors = SpecValidator.Validate(spec);
         Assert.Contains(errors, e => e.Contains("environment.kind") && e.Contains("humanoid") && e.Contains("point_maze, ant_maze"));
     }
+
+    [Fact]
+    public void A_bad_cell_size_with_an_unknown_kind_names_each_kinds_default()
+    {
+        var spec = WorkerParts.Spec with { Environment = WorkerParts.Spec.Environment with { Kind = "humanoid", CellSize = -2 } };
+        var error = Assert.Single(SpecValidator.Validate(spec), e => e.StartsWith("environment.cell_size:"));
+        Assert.Contains("the kind's own (point_maze 1, ant_maze 4)", error);
+        Assert.DoesNotContain("humanoid", error);
+    }
 }

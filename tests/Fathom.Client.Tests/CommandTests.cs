@@ -104,8 +104,8 @@ public class CommandTests
         var (code, stdout, stderr) = await FathomProcess.RunAsync(folder.Path, Timeout, "report", folder.Path);
 
         Assert.True(code == 0, stderr);
-        Assert.Contains(TimeAtGoalPlot.FileName, stdout);
-        Assert.Equal((TimeAtGoalPlot.Width, TimeAtGoalPlot.Height), Png.Size(Path.Combine(folder.Path, TimeAtGoalPlot.FileName)));
+        Assert.Contains(EvalCurvesPlot.TimeAtGoal.FileName, stdout);
+        Assert.Equal((EvalCurvesPlot.Width, EvalCurvesPlot.Height), Png.Size(Path.Combine(folder.Path, EvalCurvesPlot.TimeAtGoal.FileName)));
         Assert.Equal((TopologyPlot.Width, TopologyPlot.Height), Png.Size(Path.Combine(folder.Path, TopologyPlot.FileName)));
     }
 

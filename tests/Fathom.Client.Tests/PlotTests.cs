@@ -6,7 +6,7 @@ namespace Fathom.Client.Tests;
 public class PlotTests
 {
     [Fact]
-    public void Report_DrawsTimeAtGoalAndTopologyFromCsvs()
+    public void Report_DrawsTimeAtGoalFinalDistanceAndTopologyFromCsvs()
     {
         var folder = new RunFolder(ScratchFolder.Create("fathom-report"));
         EvalCsv.Write(folder.Eval, SampleResults.Evals(folder.Name));
@@ -14,8 +14,12 @@ public class PlotTests
 
         var written = Report.Draw(folder);
 
-        Assert.Equal(2, written.Count);
-        Assert.Equal((TimeAtGoalPlot.Width, TimeAtGoalPlot.Height), Png.Size(Path.Combine(folder.Path, TimeAtGoalPlot.FileName)));
+        Assert.Equal(3, written.Count);
+        // The sample's passive learner has no distance standard errors (an eval.csv from before the column): drawn without bars.
+        foreach (var metric in new[] { EvalCurvesPlot.TimeAtGoal, EvalCurvesPlot.FinalDistance })
+            Assert.Equal((EvalCurvesPlot.Width, EvalCurvesPlot.Height), Png.Size(Path.Combine(folder.Path, metric.FileName)));
+        Assert.NotEqual(File.ReadAllBytes(Path.Combine(folder.Path, EvalCurvesPlot.TimeAtGoal.FileName)),
+            File.ReadAllBytes(Path.Combine(folder.Path, EvalCurvesPlot.FinalDistance.FileName)));
         Assert.Equal((TopologyPlot.Width, TopologyPlot.Height), Png.Size(Path.Combine(folder.Path, TopologyPlot.FileName)));
     }
 
@@ -38,12 +42,12 @@ public class PlotTests
 
         var written = Report.Draw(sweep);
 
-        Assert.Equal(2 + 6, written.Count);
+        Assert.Equal(2 + 6 * 2, written.Count);
         Assert.Equal((DepthSweepPlot.Width, DepthSweepPlot.Height), Png.Size(Path.Combine(sweep.Path, DepthSweepPlot.FileName)));
         Assert.Equal((SeedCurvesPlot.Width, SeedCurvesPlot.Height), Png.Size(Path.Combine(sweep.Path, SeedCurvesPlot.FileName)));
         // The sample runs' learners keep their depths (32 and 4) at every swept depth: one curve each over all six runs.
         Assert.All(SeedCurves.Read(sweep.Curves), p => Assert.Equal(6, p.Seeds));
-        Assert.All(runs, r => Assert.True(File.Exists(Path.Combine(sweep.Path, r.Run, TimeAtGoalPlot.FileName))));
+        Assert.All(runs, r => Assert.All(EvalCurvesPlot.Metrics, m => Assert.True(File.Exists(Path.Combine(sweep.Path, r.Run, m.FileName)))));
     }
 
     [Fact]

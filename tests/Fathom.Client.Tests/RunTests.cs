@@ -45,7 +45,7 @@ public class RunTests
         Assert.Contains(metrics, m => m.Learner == "shallow");
         Assert.True(metrics.Max(m => m.EnvSteps) >= 6000, $"last metrics row at {metrics.Max(m => m.EnvSteps)} env steps");
 
-        Assert.Equal((TimeAtGoalPlot.Width, TimeAtGoalPlot.Height), Png.Size(Path.Combine(run.Path, TimeAtGoalPlot.FileName)));
+        Assert.Equal((EvalCurvesPlot.Width, EvalCurvesPlot.Height), Png.Size(Path.Combine(run.Path, EvalCurvesPlot.TimeAtGoal.FileName)));
         Assert.Equal(TopologyCsv.Columns, CsvTable.Read(run.Topology).Columns);
         var cells = TopologyCsv.Read(run.Topology);
         Assert.Equal(["deep", "shallow"], cells.Select(c => c.Learner).Distinct().Order());

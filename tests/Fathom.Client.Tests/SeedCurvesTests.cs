@@ -70,6 +70,6 @@ public class SeedCurvesTests
         Assert.Equal((SeedCurvesPlot.Width, SeedCurvesPlot.Height), Png.Size(Path.Combine(root.Path, SeedCurvesPlot.FileName)));
         foreach (var algorithm in new[] { "crl", "sac" })
             Assert.Contains(Path.Combine(root.Path, algorithm, DepthSweepPlot.FileName), written);
-        Assert.Contains(Path.Combine(root.Path, "sac", "d4-s1", TimeAtGoalPlot.FileName), written);
+        Assert.Contains(Path.Combine(root.Path, "sac", "d4-s1", EvalCurvesPlot.TimeAtGoal.FileName), written);
     }
 }

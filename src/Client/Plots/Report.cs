@@ -4,7 +4,7 @@ namespace Fathom.Client.Plots;
 
 /// <summary>
 /// Draws every plot a results folder supports from its CSVs alone (the run writes the CSVs,
-/// then calls this; <c>fathom report</c> calls it again later): time at goal from eval.csv,
+/// then calls this; <c>fathom report</c> calls it again later): time at goal and final distance from eval.csv,
 /// the topology heatmaps from topology.csv, the depth sweep from summary.csv (derived again from sweep-runs.csv, so a
 /// run added to a sweep by hand counts), the seeds' curves from curves.csv (derived again from the runs' eval.csv in a
 /// sweep folder; beside it finals.csv, every learner's final score), the trainability figure from
@@ -17,8 +17,9 @@ public static class Report
     {
         if (!Directory.Exists(folder.Path)) throw new DirectoryNotFoundException($"results folder '{folder.Path}' does not exist");
         var written = new List<string>();
-        DrawIfAny(folder, folder.Eval, EvalCsv.Read, TimeAtGoalPlot.FileName,
-            (evals, path) => TimeAtGoalPlot.Save(evals, $"{folder.Name}: time at goal", path), written);
+        foreach (var metric in EvalCurvesPlot.Metrics)
+            DrawIfAny(folder, folder.Eval, EvalCsv.Read, metric.FileName,
+                (evals, path) => EvalCurvesPlot.Save(evals, metric, $"{folder.Name}: {metric.Title}", path), written);
         DrawIfAny(folder, folder.Topology, TopologyCsv.Read, TopologyPlot.FileName, TopologyPlot.Save, written);
         SeedCurves.WriteFor(folder);
         LearnerFinals.WriteFor(folder);

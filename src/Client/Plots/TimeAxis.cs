@@ -2,7 +2,7 @@ using ScottPlot;
 
 namespace Fathom.Client.Plots;
 
-/// <summary>Time at goal is a count of steps: its axis starts at zero (and shows at least one step when every value is zero).</summary>
+/// <summary>Time at goal and distance are never negative: the axis starts at zero (and reaches at least 1 when every value is zero).</summary>
 static class TimeAxis
 {
     public static void StartAtZero(Plot plot)

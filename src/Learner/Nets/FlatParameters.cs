@@ -33,9 +33,14 @@ public sealed class FlatParameters : IDisposable
         foreach (var shape in shapes)
         {
             long n = shape.Aggregate(1L, (a, b) => a * b);
-            var view = Values.narrow(0, offset, n).view(shape).DetachFromDisposeScope();
+            // Every slice held until the native op on it returns: networks are also built outside dispose scopes (a
+            // collector importing a policy), where an unheld temporary can be finalized mid-call.
+            using var slice = Values.narrow(0, offset, n);
+            using var gradientSlice = Gradients.narrow(0, offset, n);
+            using var gradient = gradientSlice.view(shape);
+            var view = slice.view(shape).DetachFromDisposeScope();
             view.requires_grad_(true);
-            view.grad = Gradients.narrow(0, offset, n).view(shape);
+            view.grad = gradient;
             _views.Add(view);
             offset += n;
         }

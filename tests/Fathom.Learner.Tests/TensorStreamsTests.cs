@@ -4,9 +4,9 @@ using static TorchSharp.torch;
 namespace Fathom.Learner.Tests;
 
 /// <summary>
-/// Reading weights into a network outside any dispose scope (a collector importing its behaviour learner's actor) under
-/// <see cref="FinalizerPressure"/>: an unheld temporary view of the read values was freed mid-copy, a segfault in copy_. With the
-/// view unheld this test crashed its host in two of three runs of 100,000 iterations on the 2-core dev machine.
+/// Writing and reading weights outside any dispose scope (a learner publishing its actor, a collector importing it) under
+/// <see cref="FinalizerPressure"/>: an unheld temporary (the read values' view; the detached and contiguous copies of a
+/// written tensor) was freed mid-call, a segfault. Each test crashed its host in two of two or three runs without the fix.
 /// </summary>
 public class TensorStreamsTests
 {
@@ -28,5 +28,25 @@ public class TensorStreamsTests
             if (i % 10_000 == 0) Assert.Equal(66f, into.sum().item<float>());
         }
         Assert.Equal(source.data<float>().ToArray(), into.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Write_WritesTheTensor_WhileCollectionsRun()
+    {
+        // A learner publishes and checkpoints from a non-contiguous parameter view, as here, between updates.
+        using var whole = arange(24, dtype: float32).reshape(4, 6);
+        using var source = whole.narrow(1, 1, 4);
+        var expected = source.contiguous().data<float>().ToArray();
+        using var pressure = new FinalizerPressure();
+        for (var i = 0; i < Iterations; i++)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) TensorStreams.Write(writer, source);
+            if (i % 10_000 != 0) continue;
+            buffer.Position = 0;
+            using var into = zeros(4, 4);
+            using (var reader = new BinaryReader(buffer)) TensorStreams.Read(reader, into, "test weights");
+            Assert.Equal(expected, into.data<float>().ToArray());
+        }
     }
 }

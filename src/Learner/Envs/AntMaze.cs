@@ -89,8 +89,7 @@ public sealed class AntMaze : IMazeEnv
     /// <summary>States [N, 29] of an Ant standing still in its start pose (no noise) with its torso at positions [N, 2].</summary>
     public Tensor StatesAt(Tensor positions)
     {
-        using var xy = positions.to(float32).cpu().contiguous();
-        var points = xy.data<float>().ToArray();
+        var points = HostValues<float>(positions, float32);
         var count = (int)positions.shape[0];
         var states = new float[count * StateSize];
         for (var p = 0; p < count; p++)
@@ -112,8 +111,7 @@ public sealed class AntMaze : IMazeEnv
         bool[]? selected = null;
         if (mask is not null)
         {
-            using var m = mask.to(ScalarType.Bool).cpu();
-            selected = m.data<bool>().ToArray();
+            selected = HostValues<bool>(mask, ScalarType.Bool);
             if (selected.Length != NumEnvs) throw new ArgumentException($"mask must have {NumEnvs} entries, got {selected.Length}", nameof(mask));
         }
         ForEachEnv(i =>
@@ -126,8 +124,7 @@ public sealed class AntMaze : IMazeEnv
     {
         if (actions.ndim != 2 || actions.shape[0] != NumEnvs || actions.shape[1] != ActionDim)
             throw new ArgumentException($"actions must have shape [{NumEnvs}, {ActionDim}], got [{string.Join(", ", actions.shape)}]", nameof(actions));
-        float[] controls;
-        using (var cpu = actions.to(float32).cpu().contiguous()) controls = cpu.data<float>().ToArray();
+        var controls = HostValues<float>(actions, float32);
         var goals = Table(_goal, GoalSize);  // the goals this step is judged against, before any reset
         var success = new bool[NumEnvs];
         var done = new bool[NumEnvs];
@@ -224,6 +221,18 @@ public sealed class AntMaze : IMazeEnv
     }
 
     private Tensor Flags(bool[] values) => OnDevice(tensor(values));
+
+    /// <summary>
+    /// A tensor's values in a host array, each intermediate held until the next op on it returns: a caller outside any
+    /// dispose scope must not have one freed by its finalizer mid-call.
+    /// </summary>
+    private static T[] HostValues<T>(Tensor t, ScalarType type) where T : unmanaged
+    {
+        using var typed = t.to(type);
+        using var host = typed.cpu();
+        using var dense = host.contiguous();
+        return dense.data<T>().ToArray();
+    }
 
     private Tensor OnDevice(Tensor t)
     {

@@ -8,7 +8,10 @@ public static class TensorStreams
 {
     public static void Write(BinaryWriter writer, Tensor tensor)
     {
-        using var cpu = tensor.detach().contiguous().cpu();
+        // Each step held until the next returns (a learner publishes outside its update's dispose scope).
+        using var detached = tensor.detach();
+        using var dense = detached.contiguous();
+        using var cpu = dense.cpu();
         writer.Write(cpu.numel());
         writer.Write(cpu.bytes);
     }

@@ -74,7 +74,8 @@ public sealed class DeviceClusterTests(GarnetFixture garnet, ITestOutputHelper o
             // This libtorch has no CUDA: the workers' first tensors, asked for on their GPU, are refused by TorchSharp.
             var collector = await WaitForError(experiment, s => s.Collectors[0].Error);
             Assert.Contains("device type CUDA", collector);
-            Assert.Contains("EnvironmentFactory.Train", collector);
+            // Train only forwards to Create; once hot, the JIT inlines or tail-calls it and its frame leaves the stack.
+            Assert.Contains("EnvironmentFactory.", collector);
             var learner = await WaitForError(experiment, s => s.Learners[0].Error);
             Assert.Contains("device type CUDA", learner);
             Assert.Contains("CrlAgent..ctor", learner);

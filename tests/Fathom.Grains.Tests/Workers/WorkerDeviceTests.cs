@@ -65,7 +65,7 @@ public sealed class WorkerDeviceTests
         Assert.Contains("device type CUDA", learner.ErrorText);
         Assert.Contains("CrlAgent..ctor", learner.ErrorText);
         Assert.Contains("device type CUDA", collector.ErrorText);
-        Assert.Contains("EnvironmentFactory.Train", collector.ErrorText);
+        Assert.Contains("EnvironmentFactory.", collector.ErrorText); // Train or Create: a hot Train can leave the stack (inlined)
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace Fathom.Learner.Tests.Crl;
 public class CrlAgentTests
 {
     /// <summary>Small networks so the whole suite stays fast on two cores.</summary>
-    private static CrlConfig Small(long seed = 1) => new()
+    internal static CrlConfig Small(long seed = 1) => new()
     {
         StateDim = SyntheticTrajectories.StateDim,
         ActionDim = SyntheticTrajectories.ActionDim,

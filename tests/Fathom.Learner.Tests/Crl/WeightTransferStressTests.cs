@@ -12,17 +12,7 @@ public class WeightTransferStressTests
 {
     private const int Iterations = 40_000;
 
-    private static CrlAgent Agent() => new(new CrlConfig
-    {
-        StateDim = SyntheticTrajectories.StateDim,
-        ActionDim = SyntheticTrajectories.ActionDim,
-        GoalDim = SyntheticTrajectories.GoalDim,
-        ActorDepth = 4,
-        ActorWidth = 16,
-        CriticDepth = 4,
-        CriticWidth = 16,
-        Seed = 7,
-    });
+    private static CrlAgent Agent() => new(CrlAgentTests.Small(seed: 7) with { ActorWidth = 16, CriticWidth = 16 });
 
     [Fact]
     public void Importing_a_policy_while_collections_run_gives_the_agents_actions()

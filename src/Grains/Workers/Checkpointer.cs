@@ -14,7 +14,7 @@ public sealed class Checkpointer(CheckpointStore checkpoints, string run, string
     public bool Restore(IGoalAgent agent, CancellationToken cancellation)
     {
         if (WorkerThread.Wait(checkpoints.LoadLatest(run, learner, cancellation)) is not { } saved) return false;
-        using (TorchSharp.torch.NewDisposeScope()) agent.Load(new MemoryStream(saved.State)); // see Save
+        agent.Load(new MemoryStream(saved.State));
         return true;
     }
 
@@ -22,8 +22,7 @@ public sealed class Checkpointer(CheckpointStore checkpoints, string run, string
     public void Save(IGoalAgent agent, CancellationToken cancellation)
     {
         using var buffer = new MemoryStream();
-        // A scope holds the tensor temporaries: outside one, the finalizer can free one mid native call.
-        using (TorchSharp.torch.NewDisposeScope()) agent.Save(buffer);
+        agent.Save(buffer);
         WorkerThread.Wait(checkpoints.Save(run, learner, agent.UpdateCount, buffer.ToArray(), cancellation));
     }
 }

@@ -22,7 +22,6 @@ public sealed class Evaluator(ExperimentSpec spec, DateTime runStartedAt, string
     public EvaluationPoint Evaluate(IGoalAgent agent, long envSteps)
     {
         using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.Evaluation);
-        using var scope = TorchSharp.torch.NewDisposeScope(); // the env's and the policy's temporaries, held until the end
         using var env = EnvironmentFactory.Eval(spec.Environment, spec.Evaluation.Episodes, EvaluationSeed, device);
         var result = PolicyEvaluation.Run(env, (states, goals) => agent.Act(states, goals, deterministic: true));
         FathomTelemetry.TimeAtGoal.Record(result.TimeAtGoalMean, tags);
@@ -34,7 +33,6 @@ public sealed class Evaluator(ExperimentSpec spec, DateTime runStartedAt, string
     /// <summary>Q over the eval maze for its first goal cell (the far corner of the U on u_maze_eval).</summary>
     public TopologyGrid Probe(IGoalAgent agent, string learner)
     {
-        using var scope = TorchSharp.torch.NewDisposeScope();
         using var env = EnvironmentFactory.Eval(spec.Environment, 1, EvaluationSeed, device);
         var (row, col) = env.Layout.Goals[0];
         var cell = env.CellSize;

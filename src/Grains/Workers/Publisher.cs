@@ -33,8 +33,7 @@ public sealed class Publisher(WeightStore weights, string run, string learner, T
         if (_version < 0) _version = WorkerThread.Wait(weights.LatestVersion(run, learner, cancellation));
         using var span = FathomTelemetry.Source.StartActivity(FathomTelemetry.Spans.WeightsPublish);
         var started = Stopwatch.GetTimestamp();
-        byte[] blob;
-        using (TorchSharp.torch.NewDisposeScope()) blob = agent.ExportActor(); // temporaries held, as in an update
+        var blob = agent.ExportActor();
         var version = _version + 1;
         WorkerThread.Wait(weights.Publish(run, learner, version, blob, cancellation));
         _version = version;

@@ -37,9 +37,6 @@ public sealed class CrlPolicy : IDisposable
     public static CrlPolicy Import(byte[] blob, long seed = 1, string device = "cpu")
     {
         var (header, parameters) = ActorBlob.Open(blob);
-        // A collector imports between steps, outside their dispose scopes: this one holds the build's temporaries
-        // (the network's own tensors leave it), so none can be finalized mid-op.
-        using var scope = NewDisposeScope();
         using (parameters) return new CrlPolicy(header, parameters, seed, new Device(device));
     }
 

@@ -33,7 +33,7 @@ public class TensorStreamsTests
     [Fact]
     public void Write_WritesTheTensor_WhileCollectionsRun()
     {
-        // A learner publishes and checkpoints from a non-contiguous parameter view, as here, between updates.
+        // Non-contiguous, so that each step of the write (detach, contiguous, cpu) makes a tensor of its own.
         using var whole = arange(24, dtype: float32).reshape(4, 6);
         using var source = whole.narrow(1, 1, 4);
         var expected = source.contiguous().data<float>().ToArray();
